@@ -1,0 +1,1 @@
+"""The gateway: one GraphQL graph over the services, the reconciliation, the S&OP cycle."""

@@ -1,0 +1,138 @@
+"""What every service client shares: list calls with filters, reads, contract parsing."""
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from shared.errors import (
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    UpstreamFailed,
+    ValidationFailed,
+)
+from shared.http import fetch_all, request_json
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+FilterValue = str | int | float | bool | Sequence[str] | None
+
+_list_adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _list_adapter(model: type[ModelT]) -> TypeAdapter[list[ModelT]]:
+    # One adapter per model: building it costs more than validating a page.
+    adapter = _list_adapters.get(model)
+    if adapter is None:
+        adapter = _list_adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return cast(TypeAdapter[list[ModelT]], adapter)
+
+
+def _status_of(exc: UpstreamFailed) -> int | None:
+    status = (exc.extra or {}).get("upstream_status")
+    return status if isinstance(status, int) else None
+
+
+def _callers_fault(exc: UpstreamFailed, service: str) -> DomainError | None:
+    """An upstream refusal of the caller's own credentials, as the caller's error (401/403):
+    the gateway forwards them, so the refusal is about the caller, not a failing service."""
+    status = _status_of(exc)
+    if status not in (401, 403):
+        return None
+    body = (exc.extra or {}).get("upstream_body")
+    detail = body.get("detail") if isinstance(body, dict) else None
+    error = Unauthorized if status == 401 else Forbidden
+    return error(f"the {service} service refused the request: {detail or status}")
+
+
+def _data_refusal(
+    exc: UpstreamFailed, service: str, path: str, rename: Callable[[str], str]
+) -> DomainError | None:
+    """An upstream 422 on a computation the gateway posted: the data it was given cannot be
+    computed (a missing price, say), which is the caller's data to fix, not a failing
+    service. Fields are renamed from the upstream's body to what the caller knows."""
+    if _status_of(exc) != 422:
+        return None
+    body = (exc.extra or {}).get("upstream_body")
+    body = body if isinstance(body, dict) else {}
+    errors = [
+        FieldError(field=rename(str(error.get("field", ""))), reason=str(error.get("reason", "")))
+        for error in body.get("errors") or []
+        if isinstance(error, dict)
+    ]
+    detail = body.get("detail") or "the data cannot be computed"
+    return ValidationFailed(f"the {service} service refused {path}: {detail}", errors=errors)
+
+
+class ServiceClient:
+    """A client of one upstream service over a long-lived ``httpx.AsyncClient``."""
+
+    service: str = "service"
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def health(self) -> dict[str, Any]:
+        answer = await request_json(self.http, "GET", "/health")
+        return answer if isinstance(answer, dict) else {"answer": answer}
+
+    async def list_of(self, model: type[ModelT], path: str, **filters: FilterValue) -> list[ModelT]:
+        """Every item of a list endpoint matching ``filters`` (``None`` filters are left out)."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        try:
+            items = await fetch_all(self.http, path, params=params)
+        except UpstreamFailed as exc:
+            # A list under a parent (a plan's lines) is 404 when the parent does not exist.
+            if _status_of(exc) == 404:
+                raise NotFound(f"the {self.service} service has no {path}") from exc
+            raise _callers_fault(exc, self.service) or exc from exc
+        return self._parse(_list_adapter(model), items, path)
+
+    async def one_of(self, model: type[ModelT], path: str, **filters: FilterValue) -> ModelT | None:
+        """One resource (or computed answer, given ``filters``), or ``None`` on a 404."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        try:
+            answer = await request_json(self.http, "GET", path, params=params)
+        except UpstreamFailed as exc:
+            if _status_of(exc) == 404:
+                return None
+            raise _callers_fault(exc, self.service) or exc from exc
+        return self._parse(TypeAdapter(model), answer, path)
+
+    async def post_of(
+        self,
+        model: type[ModelT],
+        path: str,
+        body: BaseModel,
+        *,
+        rename: Callable[[str], str] | None = None,
+    ) -> ModelT:
+        """The answer of a computation (POST ``body``). A 422 of the service stays a 422, its
+        fields passed through ``rename`` (default: ``body.x`` becomes ``<service><path>.x``)."""
+
+        def default_rename(field: str) -> str:
+            rest = field.removeprefix("body")
+            return f"{self.service}{path.replace('/', '.')}{rest}"
+
+        try:
+            answer = await request_json(
+                self.http, "POST", path, json=body.model_dump(mode="json", exclude_none=True)
+            )
+        except UpstreamFailed as exc:
+            refusal = _callers_fault(exc, self.service) or _data_refusal(
+                exc, self.service, path, rename or default_rename
+            )
+            raise refusal or exc from exc
+        return self._parse(TypeAdapter(model), answer, path)
+
+    def _parse(self, adapter: TypeAdapter[Any], data: Any, path: str) -> Any:
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            raise UpstreamFailed(
+                f"the {self.service} service answered {path} with data that breaks its contract",
+                extra={"contract_errors": exc.errors(include_url=False, include_input=False)[:20]},
+            ) from exc

@@ -1,0 +1,276 @@
+"""Client of the demand service: families, segments, demand plans and their lines, and the
+demand review (baseline, role inputs, consensus and waterfall, accuracy and bias, customers,
+data quality)."""
+
+from collections.abc import Sequence
+
+from pydantic import RootModel
+
+from gateway.clients.base import ServiceClient
+from shared.contracts.demand import (
+    AccuracyDimension,
+    AccuracyRowPublic,
+    BaselineSeriesPublic,
+    BiasFlagPublic,
+    ConsensusSummaryPublic,
+    CustomerPlacement,
+    CustomerPublic,
+    DataQualityIssue,
+    DataQualitySummaryPublic,
+    DemandInputPublic,
+    DemandPlanLinePublic,
+    DemandPlanPublic,
+    FamilyPublic,
+    ForecastSource,
+    InputStream,
+    LifecycleStatus,
+    PlanStatus,
+    Quadrant,
+    SegmentPublic,
+    SegmentTargetPublic,
+    SeriesQualityPublic,
+    WaterfallRowPublic,
+)
+
+
+class SegmentTargets(RootModel[list[SegmentTargetPublic]]):
+    """The answer of ``GET /segment-targets``: a plain list, not a page."""
+
+
+class DemandClient(ServiceClient):
+    service = "demand"
+
+    async def families(self, *, status: LifecycleStatus | None = None) -> list[FamilyPublic]:
+        return await self.list_of(FamilyPublic, "/families", status=status)
+
+    async def segments(self) -> list[SegmentPublic]:
+        return await self.list_of(SegmentPublic, "/segments")
+
+    async def demand_plans(self, *, status: PlanStatus | None = None) -> list[DemandPlanPublic]:
+        return await self.list_of(DemandPlanPublic, "/demand-plans", status=status)
+
+    async def demand_plan(self, *, plan_id: int) -> DemandPlanPublic | None:
+        return await self.one_of(DemandPlanPublic, f"/demand-plans/{plan_id}")
+
+    async def latest_demand_plan(self) -> DemandPlanPublic | None:
+        """The latest locked plan, else the latest draft; ``None`` when there is no plan."""
+        return await self.one_of(DemandPlanPublic, "/demand-plans/latest")
+
+    async def demand_plan_lines(
+        self,
+        *,
+        plan_id: int,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+    ) -> list[DemandPlanLinePublic]:
+        return await self.list_of(
+            DemandPlanLinePublic,
+            f"/demand-plans/{plan_id}/lines",
+            family_code=family_code,
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+        )
+
+    # --- demand review -------------------------------------------------------------------
+
+    async def baseline_series(
+        self,
+        *,
+        plan_id: int,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        method: str | None = None,
+        fallback: bool | None = None,
+    ) -> list[BaselineSeriesPublic]:
+        return await self.list_of(
+            BaselineSeriesPublic,
+            f"/demand-plans/{plan_id}/baseline",
+            family_code=family_code,
+            segment_code=segment_code,
+            method=method,
+            fallback=fallback,
+        )
+
+    async def demand_inputs(
+        self,
+        *,
+        plan_id: int,
+        stream: InputStream | None = None,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        author: str | None = None,
+        reason_code: str | None = None,
+    ) -> list[DemandInputPublic]:
+        return await self.list_of(
+            DemandInputPublic,
+            f"/demand-plans/{plan_id}/inputs",
+            stream=stream,
+            family_code=family_code,
+            segment_code=segment_code,
+            author=author,
+            reason_code=reason_code,
+        )
+
+    async def consensus_summary(self, *, plan_id: int) -> ConsensusSummaryPublic | None:
+        """Units after each stream; ``None`` when the plan does not exist."""
+        return await self.one_of(ConsensusSummaryPublic, f"/demand-plans/{plan_id}/consensus")
+
+    async def waterfall(
+        self,
+        *,
+        plan_id: int,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+    ) -> list[WaterfallRowPublic]:
+        return await self.list_of(
+            WaterfallRowPublic,
+            f"/demand-plans/{plan_id}/waterfall",
+            family_code=family_code,
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+        )
+
+    async def accuracy(
+        self,
+        *,
+        plan_id: int | None = None,
+        stream: ForecastSource | None = None,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        lag: int | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+        group_by: Sequence[AccuracyDimension] | None = None,
+    ) -> list[AccuracyRowPublic]:
+        """Rows per stream and group; ``group_by`` ``None``: the service's default (family,
+        segment, lag). An empty list cannot be sent as a query parameter."""
+        return await self.list_of(
+            AccuracyRowPublic,
+            "/accuracy",
+            plan_id=plan_id,
+            stream=stream,
+            family_code=family_code,
+            segment_code=segment_code,
+            lag=lag,
+            period_from=period_from,
+            period_to=period_to,
+            group_by=None if group_by is None else [dimension.value for dimension in group_by],
+        )
+
+    async def bias_flags(
+        self,
+        *,
+        stream: ForecastSource | None = None,
+        author: str | None = None,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        lag: int | None = None,
+        window_months: int | None = None,
+        threshold: float | None = None,
+        min_periods: int | None = None,
+        min_same_sign: float | None = None,
+        by_family: bool | None = None,
+    ) -> list[BiasFlagPublic]:
+        """Persistent bias per stream and author; ``None`` parameters take the service's
+        defaults."""
+        return await self.list_of(
+            BiasFlagPublic,
+            "/accuracy/bias-flags",
+            stream=stream,
+            author=author,
+            family_code=family_code,
+            segment_code=segment_code,
+            lag=lag,
+            window_months=window_months,
+            threshold=threshold,
+            min_periods=min_periods,
+            min_same_sign=min_same_sign,
+            by_family=by_family,
+        )
+
+    async def customers(
+        self, *, segment_code: str | None = None, strategic_importance: int | None = None
+    ) -> list[CustomerPublic]:
+        return await self.list_of(
+            CustomerPublic,
+            "/customers",
+            segment_code=segment_code,
+            strategic_importance=strategic_importance,
+        )
+
+    async def customer_matrix(
+        self,
+        *,
+        segment_code: str | None = None,
+        quadrant: Quadrant | None = None,
+        margin_cut: float | None = None,
+        importance_cut: int | None = None,
+    ) -> list[CustomerPlacement]:
+        return await self.list_of(
+            CustomerPlacement,
+            "/customers/matrix",
+            segment_code=segment_code,
+            quadrant=quadrant,
+            margin_cut=margin_cut,
+            importance_cut=importance_cut,
+        )
+
+    async def segment_targets(
+        self, *, margin_cut: float | None = None, importance_cut: int | None = None
+    ) -> list[SegmentTargetPublic]:
+        answer = await self.one_of(
+            SegmentTargets, "/segment-targets", margin_cut=margin_cut, importance_cut=importance_cut
+        )
+        return answer.root if answer is not None else []
+
+    async def data_quality(
+        self,
+        *,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+        min_months: int | None = None,
+        outlier_score: float | None = None,
+    ) -> DataQualitySummaryPublic | None:
+        return await self.one_of(
+            DataQualitySummaryPublic,
+            "/data-quality",
+            family_code=family_code,
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+            min_months=min_months,
+            outlier_score=outlier_score,
+        )
+
+    async def data_quality_series(
+        self,
+        *,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+        min_months: int | None = None,
+        outlier_score: float | None = None,
+        issue: DataQualityIssue | None = None,
+        only_issues: bool | None = None,
+    ) -> list[SeriesQualityPublic]:
+        return await self.list_of(
+            SeriesQualityPublic,
+            "/data-quality/series",
+            family_code=family_code,
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+            min_months=min_months,
+            outlier_score=outlier_score,
+            issue=issue,
+            only_issues=only_issues,
+        )

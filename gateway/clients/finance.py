@@ -1,0 +1,59 @@
+"""Client of the finance service: prices, unit costs, lever costs, and the valuation, AOP gap
+and KPIs of a plan."""
+
+from collections.abc import Callable
+
+from gateway.clients.base import ServiceClient
+from shared.contracts.finance import (
+    AopGap,
+    AopGapRequest,
+    Lever,
+    LeverCostPublic,
+    PlanKpis,
+    PricePublic,
+    UnitCostPublic,
+    Valuation,
+    ValuationRequest,
+)
+
+Rename = Callable[[str], str] | None
+
+
+class FinanceClient(ServiceClient):
+    service = "finance"
+
+    async def prices(
+        self,
+        *,
+        family_code: str | None = None,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+    ) -> list[PricePublic]:
+        return await self.list_of(
+            PricePublic,
+            "/prices",
+            family_code=family_code,
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+        )
+
+    async def unit_costs(self, *, family_code: str | None = None) -> list[UnitCostPublic]:
+        return await self.list_of(UnitCostPublic, "/unit-costs", family_code=family_code)
+
+    async def lever_costs(
+        self, *, lever: Lever | None = None, code: str | None = None
+    ) -> list[LeverCostPublic]:
+        return await self.list_of(LeverCostPublic, "/lever-costs", lever=lever, code=code)
+
+    async def valuation(self, request: ValuationRequest, *, rename: Rename = None) -> Valuation:
+        """A plan in money (one call); a missing price or cost is a 422 naming the line."""
+        return await self.post_of(Valuation, "/valuations", request, rename=rename)
+
+    async def aop_gap(self, request: AopGapRequest, *, rename: Rename = None) -> AopGap:
+        """A plan's gap to the AOP with its explanation and the months beyond tolerance."""
+        return await self.post_of(AopGap, "/aop-gaps", request, rename=rename)
+
+    async def plan_kpis(self, request: AopGapRequest, *, rename: Rename = None) -> PlanKpis:
+        return await self.post_of(PlanKpis, "/kpis", request, rename=rename)

@@ -1,0 +1,1 @@
+"""Consensus plans: versioned reconciled plans with their lines and escalation items."""

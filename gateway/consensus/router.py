@@ -1,0 +1,78 @@
+"""Read consensus plans: a paginated list, one whole plan, one plan's lines."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi_pagination.ext.sqlmodel import paginate
+
+from shared.db import SessionDep
+from shared.entity_router import PROBLEM_RESPONSES
+from shared.errors import NotFound
+from shared.pagination import Page, PageParams
+
+from . import service
+from .models import (
+    ConsensusLineFilters,
+    ConsensusLinePublic,
+    ConsensusPlanFilters,
+    ConsensusPlanPublic,
+    ConsensusPlanSummary,
+)
+
+router = APIRouter(prefix="/consensus-plans", tags=["consensus plans"], responses=PROBLEM_RESPONSES)
+
+PlanId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Consensus plan id.")]
+
+
+def _summaries(plans: Any) -> list[ConsensusPlanSummary]:
+    return [service.summary_of(plan) for plan in plans]
+
+
+@router.get(
+    "",
+    response_model=Page[ConsensusPlanSummary],
+    summary="List consensus plans, the newest version first",
+)
+def list_plans(
+    session: SessionDep,
+    filters: Annotated[ConsensusPlanFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    return paginate(session, service.plans_query(filters), params, transformer=_summaries)
+
+
+@router.get(
+    "/latest",
+    response_model=ConsensusPlanPublic,
+    summary="The newest consensus plan, whole",
+)
+def read_latest_plan(session: SessionDep) -> ConsensusPlanPublic:
+    plan = service.latest_plan(session)
+    if plan is None:
+        raise NotFound("no consensus plan yet: POST /reconcile makes one")
+    assert plan.id is not None
+    return service.whole_plan(session, plan_id=plan.id)
+
+
+@router.get(
+    "/{id}",
+    response_model=ConsensusPlanPublic,
+    summary="One consensus plan with its lines, totals and escalation items",
+)
+def read_plan(session: SessionDep, plan_id: PlanId) -> ConsensusPlanPublic:
+    return service.whole_plan(session, plan_id=plan_id)
+
+
+@router.get(
+    "/{id}/lines",
+    response_model=Page[ConsensusLinePublic],
+    summary="One plan's family/segment/period lines, filtered and paginated",
+)
+def list_lines(
+    session: SessionDep,
+    plan_id: PlanId,
+    filters: Annotated[ConsensusLineFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    service.get_plan(session, plan_id=plan_id)
+    return paginate(session, service.lines_query(plan_id=plan_id, filters=filters), params)

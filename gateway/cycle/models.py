@@ -1,0 +1,422 @@
+"""Tables and API models of the S&OP cycle: cycles, their steps, decisions, action items.
+
+A cycle row carries its version: the ETag of every write to the cycle, its steps and its
+decisions (decisions themselves are never edited). It also carries the references its steps
+produce, by id and version: the data-quality report, the locked demand plan, the supply
+plan, the recommended and the approved consensus plans. Statuses are plain strings in the
+database (no enum migrations).
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import JSON, Column, DateTime, String, UniqueConstraint
+from sqlmodel import Field as SqlField
+
+from gateway.consensus.models import EscalationPublic
+from gateway.cycle.raci import ActivityKind, StepName
+from gateway.tables import GatewayTable
+from shared.auth import Role
+from shared.types import Name, Period, RowId, Text
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes; every timestamp the gateway writes is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
+
+
+def _optional_timestamp() -> Any:
+    return SqlField(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class CycleStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class StepStatus(StrEnum):
+    pending = "pending"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class ActionItemStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+class Cycle(GatewayTable, table=True):
+    __tablename__ = "sop_cycle"
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    period: str = SqlField(max_length=7, unique=True, index=True)
+    horizon_start: str = SqlField(max_length=7)
+    horizon_months: int
+    status: str = SqlField(default=CycleStatus.open, sa_type=String(16), index=True)
+    # True while open, NULL once closed: unique, so at most one cycle is ever open even when
+    # two process owners open cycles at the same moment.
+    open_marker: bool | None = SqlField(default=True, unique=True)
+    version: int = 1
+    opened_at: dt.datetime = SqlField(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    opened_by: str = SqlField(max_length=200)
+    closed_at: dt.datetime | None = _optional_timestamp()
+    closed_by: str | None = SqlField(default=None, max_length=200)
+    previous_cycle_id: int | None = SqlField(default=None, foreign_key="sop_cycle.id")
+    data_quality_report: str | None = SqlField(default=None, max_length=200)
+    demand_plan_id: int | None = None
+    demand_plan_version: int | None = None
+    supply_plan_id: int | None = None
+    supply_plan_version: int | None = None
+    recommended_plan_id: int | None = SqlField(default=None, foreign_key="consensus_plan.id")
+    recommended_plan_version: int | None = None
+    approved_plan_id: int | None = SqlField(default=None, foreign_key="consensus_plan.id")
+    approved_plan_version: int | None = None
+
+
+class CycleStep(GatewayTable, table=True):
+    __tablename__ = "sop_cycle_step"
+    __table_args__ = (UniqueConstraint("cycle_id", "step"),)
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    step: str = SqlField(max_length=32)
+    position: int
+    owner_role: str = SqlField(max_length=32)
+    due_date: dt.date
+    status: str = SqlField(default=StepStatus.pending, sa_type=String(16))
+    completed_at: dt.datetime | None = _optional_timestamp()
+    completed_by: str | None = SqlField(default=None, max_length=200)
+    note: str = SqlField(default="", max_length=2000)
+
+
+class Decision(GatewayTable, table=True):
+    """The executive's decision on one escalation item of a recommended plan: a record,
+    never edited (``gateway.cycle.immutability``); making one is a write of its cycle."""
+
+    __tablename__ = "sop_decision"
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    plan_id: int = SqlField(foreign_key="consensus_plan.id", index=True)
+    plan_version: int
+    # Unique: an item is decided once, even by two executives at the same moment.
+    escalation_id: int = SqlField(foreign_key="escalation_item.id", unique=True)
+    escalation_title: str
+    option_index: int | None = None
+    # The chosen option as it stood when decided: the record does not depend on the plan row.
+    option: dict[str, Any] | None = SqlField(default=None, sa_column=Column(JSON))
+    override: str | None = SqlField(default=None, max_length=2000)
+    rationale: str = SqlField(max_length=2000)
+    decided_by: str = SqlField(max_length=200)
+    decided_by_name: str = SqlField(max_length=200)
+    decided_at: dt.datetime = SqlField(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ActionItem(GatewayTable, table=True):
+    """Work a decision creates; it stays on every later cycle's list until done."""
+
+    __tablename__ = "sop_action_item"
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    decision_id: int = SqlField(foreign_key="sop_decision.id", index=True)
+    title: str = SqlField(max_length=200)
+    detail: str = SqlField(default="", max_length=2000)
+    owner_role: str | None = SqlField(default=None, max_length=32, index=True)
+    owner_user: str | None = SqlField(default=None, max_length=200, index=True)
+    due_date: dt.date
+    status: str = SqlField(default=ActionItemStatus.open, sa_type=String(16), index=True)
+    note: str = SqlField(default="", max_length=2000)
+    created_at: dt.datetime = SqlField(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    created_by: str = SqlField(max_length=200)
+    updated_at: dt.datetime | None = _optional_timestamp()
+    done_at: dt.datetime | None = _optional_timestamp()
+    version: int = 1
+
+
+# --- requests -----------------------------------------------------------------------------
+
+Calendar = Annotated[
+    dict[StepName, dt.date],
+    Field(max_length=len(StepName), description="Due date per step, e.g. {'pre_sop': ...}."),
+]
+Rationale = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f]*$",
+        description="Why: required, not blank.",
+    ),
+]
+
+
+class CycleCreate(BaseModel):
+    """The first cycle (later ones open when the previous one closes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: Period
+    horizon_start: Period | None = Field(
+        default=None, description="Default: the period plus the configured lead months."
+    )
+    horizon_months: int | None = Field(
+        default=None, ge=12, le=36, description="Default: the configured horizon (24)."
+    )
+    due_dates: Calendar | None = Field(
+        default=None, description="Due dates that replace the configured defaults."
+    )
+
+
+class CalendarEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    due_dates: Annotated[Calendar, Field(min_length=1)]
+
+
+class StepCompletion(BaseModel):
+    """What completing a step records; each step takes its own output reference."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = ""
+    data_quality_report: Name | None = Field(
+        default=None, description="data_gathering: the data-quality report (id, name or URL)."
+    )
+    demand_plan_id: RowId | None = Field(
+        default=None, description="demand_review: the locked demand plan (demand service)."
+    )
+    supply_plan_id: RowId | None = Field(
+        default=None, description="supply_review, optional: the proposed supply plan."
+    )
+    consensus_plan_id: RowId | None = Field(
+        default=None, description="pre_sop: the recommended consensus plan."
+    )
+
+
+class ActionItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name
+    detail: Text = ""
+    owner_role: Role | None = None
+    owner_user: Name | None = Field(default=None, description="The owner's user id (subject).")
+    due_date: dt.date
+
+    @model_validator(mode="after")
+    def _has_owner(self) -> Self:
+        if self.owner_role is None and self.owner_user is None:
+            raise ValueError("an action item needs an owner_role, an owner_user or both")
+        return self
+
+
+class DecisionCreate(BaseModel):
+    """Choose one of the item's options, or override them with a written decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    option_index: int | None = Field(default=None, ge=0, le=1000)
+    override: Rationale | None = None
+    rationale: Rationale
+    action_items: list[ActionItemCreate] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> Self:
+        if (self.option_index is None) == (self.override is None):
+            raise ValueError("give exactly one of option_index and override")
+        return self
+
+
+class ApprovalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = ""
+
+
+class ActionItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ActionItemStatus | None = None
+    note: Text | None = None
+
+
+class CycleFilters(BaseModel):
+    status: CycleStatus | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None
+
+
+class ActionItemFilters(BaseModel):
+    status: ActionItemStatus | None = None
+    owner_role: Role | None = None
+    owner_user: Name | None = None
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+class LinkKind(StrEnum):
+    data_quality_report = "data_quality_report"
+    demand_plan = "demand_plan"
+    supply_plan = "supply_plan"
+    recommended_plan = "recommended_plan"
+    approved_plan = "approved_plan"
+    action_items = "action_items"
+
+
+class PlanLink(BaseModel):
+    """An input or output of a step; ``id``/``ref`` stay null until the step records it."""
+
+    kind: LinkKind
+    id: int | None = None
+    version: int | None = None
+    ref: str | None = Field(default=None, description="Where to read it.")
+
+
+class StepPublic(BaseModel):
+    step: StepName
+    position: int
+    owner_role: Role
+    due_date: dt.date
+    status: StepStatus
+    completed_at: UtcDatetime | None
+    completed_by: str | None
+    note: str
+    is_late: bool = Field(description="Completed after its due date, or still open past it.")
+    days_late: int
+    inputs: list[PlanLink]
+    outputs: list[PlanLink]
+
+
+class CyclePublic(BaseModel):
+    id: int
+    period: str
+    horizon_start: str
+    horizon_months: int
+    horizon_end: str
+    status: CycleStatus
+    version: int = Field(description="The ETag of the cycle's next write (If-Match).")
+    opened_at: UtcDatetime
+    opened_by: str
+    closed_at: UtcDatetime | None
+    closed_by: str | None
+    previous_cycle_id: int | None
+    current_step: StepName | None = Field(description="The step in progress; null when done.")
+    late_steps: list[StepName]
+    open_action_items: int = Field(
+        description="Action items not done: this cycle's and those carried from earlier ones."
+    )
+    data_quality_report: str | None
+    demand_plan_id: int | None
+    demand_plan_version: int | None
+    supply_plan_id: int | None
+    supply_plan_version: int | None
+    recommended_plan_id: int | None
+    recommended_plan_version: int | None
+    approved_plan_id: int | None
+    approved_plan_version: int | None
+    steps: list[StepPublic]
+
+
+class CycleTransition(BaseModel):
+    """A closed cycle and the one its closing opened."""
+
+    closed: CyclePublic
+    opened: CyclePublic
+
+
+class DecisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cycle_id: int
+    plan_id: int
+    plan_version: int
+    escalation_id: int
+    escalation_title: str
+    option_index: int | None
+    option: dict[str, Any] | None
+    override: str | None
+    rationale: str
+    decided_by: str
+    decided_by_name: str
+    decided_at: UtcDatetime
+    action_item_ids: list[int]
+
+
+class ActionItemPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cycle_id: int
+    decision_id: int
+    title: str
+    detail: str
+    owner_role: Role | None
+    owner_user: str | None
+    due_date: dt.date
+    status: ActionItemStatus
+    note: str
+    created_at: UtcDatetime
+    created_by: str
+    updated_at: UtcDatetime | None
+    done_at: UtcDatetime | None
+    version: int
+    is_overdue: bool
+
+
+class CycleActionItem(ActionItemPublic):
+    """An action item as one cycle sees it: raised in it, or carried over from an earlier one."""
+
+    raised_in_period: str
+    carried_over: bool
+
+
+class EscalationDecision(BaseModel):
+    """An escalation item of the cycle's recommended plan and its decision, once made."""
+
+    escalation: EscalationPublic
+    decision: DecisionPublic | None
+
+
+class RaciActivity(BaseModel):
+    activity: str
+    kind: ActivityKind
+    description: str
+    accountable: Role
+    cells: dict[Role, str] = Field(description="Per role: R, A, RA, C or I.")
+
+
+class DecisionRight(BaseModel):
+    action: str
+    roles: list[Role]
+
+
+class RaciMatrix(BaseModel):
+    roles: list[Role]
+    activities: list[RaciActivity]
+    decision_rights: list[DecisionRight] = Field(
+        description=(
+            "Who may make each write of the cycle. An action item is updated by its owner "
+            "(role or user) or the process owner."
+        )
+    )

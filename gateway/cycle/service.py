@@ -1,0 +1,696 @@
+"""The S&OP cycle: gated steps, decision rights, executive decisions, approval, carry-over.
+
+Every write names the caller (its rights are checked here, so REST and GraphQL enforce the
+same ones) and the cycle version it read (428 without, 409 when stale). Each write first
+checks the gates on what it read, then ``claim``s the version, then writes: what the
+gates saw is what the write changes. Functions only flush; the caller's transaction
+commits.
+"""
+
+import datetime as dt
+from itertools import pairwise
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from gateway.consensus import service as consensus
+from gateway.consensus.models import ConsensusPlan, ConsensusStatus, Escalation
+from gateway.cycle import queries
+from gateway.cycle.concurrency import check_version, claim, require_version
+from gateway.cycle.models import (
+    ActionItem,
+    ActionItemStatus,
+    ActionItemUpdate,
+    ApprovalRequest,
+    CalendarEdit,
+    Cycle,
+    CycleCreate,
+    CyclePublic,
+    CycleStatus,
+    CycleStep,
+    Decision,
+    DecisionCreate,
+    DecisionPublic,
+    StepCompletion,
+    StepStatus,
+    utc_now,
+)
+from gateway.cycle.problems import GateClosed
+from gateway.cycle.raci import (
+    ACTION_ITEM_STEWARD,
+    COMPLETE_STEP,
+    STEP_OWNERS,
+    STEPS,
+    Action,
+    StepName,
+    authorize,
+)
+from gateway.cycle.runner import SessionRunner
+from gateway.cycle.settings import CycleSettings
+from gateway.cycle.sources import PlanSources
+from gateway.governance_tables import WEBHOOKS
+from shared.auth import Principal, Role
+from shared.contracts.demand import PlanStatus
+from shared.contracts.supply import SupplyPlanStatus
+from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from shared.periods import add_months
+from shared.webhooks import emit
+
+# Events the cycle emits (shared.webhooks): subscribe to them at /webhooks.
+CONSENSUS_RECOMMENDED = "consensus.recommended"
+ESCALATION_DECIDED = "escalation.decided"
+PLAN_APPROVED = "plan.approved"
+
+# What completing each step records, and which of them it cannot do without.
+STEP_OUTPUT_FIELDS: dict[StepName, tuple[str, ...]] = {
+    StepName.data_gathering: ("data_quality_report",),
+    StepName.demand_review: ("demand_plan_id",),
+    StepName.supply_review: ("supply_plan_id",),
+    StepName.pre_sop: ("consensus_plan_id",),
+}
+STEP_REQUIRED_FIELDS: dict[StepName, tuple[str, ...]] = {
+    StepName.data_gathering: ("data_quality_report",),
+    StepName.demand_review: ("demand_plan_id",),
+    StepName.supply_review: (),
+    StepName.pre_sop: ("consensus_plan_id",),
+}
+
+
+# --- opening and the calendar -------------------------------------------------------------
+
+
+def _check_calendar(due_dates: dict[StepName, dt.date], *, location: str) -> None:
+    errors = [
+        FieldError(
+            field=f"{location}.{later}",
+            reason=f"due {due_dates[later]}, before {earlier} (due {due_dates[earlier]})",
+        )
+        for earlier, later in pairwise(STEPS)
+        if due_dates[later] < due_dates[earlier]
+    ]
+    if errors:
+        raise ValidationFailed("a step cannot be due before the step it follows", errors=errors)
+
+
+def _open(
+    session: Session,
+    *,
+    period: str,
+    horizon_start: str,
+    horizon_months: int,
+    due_dates: dict[StepName, dt.date],
+    opened_by: str,
+    previous_cycle_id: int | None,
+) -> Cycle:
+    cycle = Cycle(
+        period=period,
+        horizon_start=horizon_start,
+        horizon_months=horizon_months,
+        opened_by=opened_by,
+        previous_cycle_id=previous_cycle_id,
+    )
+    session.add(cycle)
+    session.flush()
+    assert cycle.id is not None
+    session.add_all(
+        CycleStep(
+            cycle_id=cycle.id,
+            step=step,
+            position=position,
+            owner_role=STEP_OWNERS[step],
+            due_date=due_dates[step],
+            status=StepStatus.in_progress if position == 1 else StepStatus.pending,
+        )
+        for position, step in enumerate(STEPS, start=1)
+    )
+    session.flush()
+    return cycle
+
+
+def open_first_cycle(
+    session: Session, *, principal: Principal, data: CycleCreate, settings: CycleSettings
+) -> Cycle:
+    """Open a cycle when none is open (later cycles open as the previous one closes)."""
+    authorize(principal, Action.open_cycle)
+    running = queries.open_cycle(session)
+    if running is not None:
+        raise GateClosed(
+            "one-open-cycle",
+            f"cycle {running.period} is open; closing it opens the next month's cycle",
+            extra={"open_cycle_id": running.id},
+        )
+    due_dates = {**settings.due_dates(data.period), **(data.due_dates or {})}
+    _check_calendar(due_dates, location="body.due_dates")
+    return _open(
+        session,
+        period=data.period,
+        horizon_start=data.horizon_start or add_months(data.period, settings.horizon_lead_months),
+        horizon_months=data.horizon_months or settings.horizon_months,
+        due_dates=due_dates,
+        opened_by=principal.subject,
+        previous_cycle_id=None,
+    )
+
+
+def _what(cycle: Cycle) -> str:
+    return f"cycle {cycle.period} (id {cycle.id})"
+
+
+def _cycle_for_write(session: Session, *, cycle_id: int, expected: int) -> Cycle:
+    cycle = queries.get_cycle(session, cycle_id=cycle_id)
+    check_version(cycle, expected, what=_what(cycle))
+    # The audit trail files what this write changes under its cycle (shared.audit).
+    session.info["audit_cycle"] = cycle.period
+    if cycle.status != CycleStatus.open:
+        raise GateClosed("cycle-open", f"{_what(cycle)} is closed; its record is final")
+    return cycle
+
+
+def edit_calendar(
+    session: Session,
+    *,
+    principal: Principal,
+    cycle_id: int,
+    expected_version: int | None,
+    data: CalendarEdit,
+    location: str = "body",
+) -> Cycle:
+    """Move the due dates of steps not yet completed."""
+    authorize(principal, Action.edit_calendar)
+    expected = require_version(expected_version, what="the calendar")
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    steps = queries.steps_of(session, cycle)
+    completed = [
+        FieldError(
+            field=f"{location}.due_dates.{step}",
+            reason=f"{step} was completed on {steps[step].completed_at}; its due date is history",
+        )
+        for step in data.due_dates
+        if steps[step].status == StepStatus.completed
+    ]
+    if completed:
+        raise GateClosed("step-open", "a completed step's due date cannot move", errors=completed)
+    due_dates = {step: data.due_dates.get(step, row.due_date) for step, row in steps.items()}
+    _check_calendar(due_dates, location=f"{location}.due_dates")
+    claim(session, cycle, expected, what=_what(cycle))
+    for step, due in data.due_dates.items():
+        steps[step].due_date = due
+        session.add(steps[step])
+    session.flush()
+    return cycle
+
+
+# --- completing steps ---------------------------------------------------------------------
+
+
+def _check_step_fields(step: StepName, data: StepCompletion, *, location: str) -> None:
+    errors = [
+        FieldError(field=f"{location}.{name}", reason=f"required to complete {step}")
+        for name in STEP_REQUIRED_FIELDS[step]
+        if getattr(data, name) is None
+    ] + [
+        FieldError(field=f"{location}.{name}", reason=f"not an output of {step}")
+        for outputs in STEP_OUTPUT_FIELDS.values()
+        for name in outputs
+        if name not in STEP_OUTPUT_FIELDS[step] and getattr(data, name) is not None
+    ]
+    if errors:
+        raise ValidationFailed(f"completing {step} records its own outputs", errors=errors)
+
+
+def _check_can_complete(steps: dict[StepName, CycleStep], step: StepName) -> None:
+    row = steps[step]
+    if row.status == StepStatus.completed:
+        raise GateClosed(
+            "step-open", f"{step} was completed on {row.completed_at} by {row.completed_by}"
+        )
+    position = STEPS.index(step)
+    if position > 0 and steps[STEPS[position - 1]].status != StepStatus.completed:
+        raise GateClosed(
+            "previous-step-completed",
+            f"{step} cannot complete before {STEPS[position - 1]} has",
+            extra={"previous_step": STEPS[position - 1]},
+        )
+
+
+def _prepare_completion(session: Session, *, cycle_id: int, step: StepName, expected: int) -> Cycle:
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    _check_can_complete(queries.steps_of(session, cycle), step)
+    return cycle
+
+
+async def _verify_outputs(
+    sources: PlanSources, *, cycle: Cycle, step: StepName, data: StepCompletion, location: str
+) -> dict[str, Any]:
+    """The references a step records, read from the services that own them."""
+    if step is StepName.demand_review:
+        assert data.demand_plan_id is not None
+        plan = await sources.demand_plan(data.demand_plan_id)
+        if plan is None:
+            raise ValidationFailed(
+                f"the demand service has no demand plan {data.demand_plan_id}",
+                field=f"{location}.demand_plan_id",
+            )
+        if plan.status != PlanStatus.locked:
+            raise GateClosed(
+                "demand-plan-locked",
+                f"demand review ends with a locked demand plan; plan {plan.id} is {plan.status}",
+            )
+        if plan.horizon_start != cycle.horizon_start:
+            raise GateClosed(
+                "demand-plan-horizon",
+                f"demand plan {plan.id} starts in {plan.horizon_start}; the cycle of "
+                f"{cycle.period} plans from {cycle.horizon_start}",
+            )
+        return {"demand_plan_id": plan.id, "demand_plan_version": plan.version}
+    if step is StepName.supply_review:
+        demand = await sources.demand_plan(cycle.demand_plan_id) if cycle.demand_plan_id else None
+        if demand is None or demand.status != PlanStatus.locked:
+            state = "missing" if demand is None else str(demand.status)
+            raise GateClosed(
+                "demand-plan-locked",
+                f"supply review needs the cycle's locked demand plan; demand plan "
+                f"{cycle.demand_plan_id} is {state}",
+            )
+        if data.supply_plan_id is None:
+            return {}
+        supply = await sources.supply_plan(data.supply_plan_id)
+        if supply is None:
+            raise ValidationFailed(
+                f"the supply service has no supply plan {data.supply_plan_id}",
+                field=f"{location}.supply_plan_id",
+            )
+        if supply.status != SupplyPlanStatus.proposed:
+            raise GateClosed(
+                "supply-plan-proposed",
+                f"supply review records a proposed supply plan; plan {supply.id} is "
+                f"{supply.status}",
+            )
+        if supply.demand_plan_id not in (None, cycle.demand_plan_id):
+            raise GateClosed(
+                "supply-plan-answers-demand-plan",
+                f"supply plan {supply.id} answers demand plan {supply.demand_plan_id}, not the "
+                f"cycle's demand plan {cycle.demand_plan_id}",
+            )
+        return {"supply_plan_id": supply.id, "supply_plan_version": supply.version}
+    if step is StepName.data_gathering:
+        return {"data_quality_report": data.data_quality_report}
+    return {}
+
+
+def _recommendable_plan(
+    session: Session, *, cycle: Cycle, plan_id: int, location: str
+) -> ConsensusPlan:
+    plan = session.get(ConsensusPlan, plan_id)
+    if plan is None:
+        raise ValidationFailed(
+            f"no consensus plan {plan_id}: POST /reconcile makes one",
+            field=f"{location}.consensus_plan_id",
+        )
+    if plan.status != ConsensusStatus.recommended:
+        raise GateClosed(
+            "consensus-plan-recommended",
+            f"consensus plan {plan_id} is {plan.status}; pre-S&OP records a recommended plan",
+        )
+    if plan.demand_plan_id != cycle.demand_plan_id:
+        raise GateClosed(
+            "consensus-plan-reconciles-cycle-demand-plan",
+            f"consensus plan {plan_id} reconciles demand plan {plan.demand_plan_id}; the "
+            f"cycle's locked demand plan is {cycle.demand_plan_id}",
+        )
+    return plan
+
+
+def _record_completion(
+    session: Session,
+    *,
+    principal: Principal,
+    cycle_id: int,
+    step: StepName,
+    expected: int,
+    data: StepCompletion,
+    outputs: dict[str, Any],
+    location: str,
+) -> CyclePublic:
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    steps = queries.steps_of(session, cycle)
+    _check_can_complete(steps, step)
+    plan = None
+    if step is StepName.pre_sop:
+        assert data.consensus_plan_id is not None
+        plan = _recommendable_plan(
+            session, cycle=cycle, plan_id=data.consensus_plan_id, location=location
+        )
+        outputs = {"recommended_plan_id": plan.id, "recommended_plan_version": plan.version}
+    claim(session, cycle, expected, what=_what(cycle))
+    for name, value in outputs.items():
+        setattr(cycle, name, value)
+    row = steps[step]
+    row.status = StepStatus.completed
+    row.completed_at = utc_now()
+    row.completed_by = principal.subject
+    row.note = data.note
+    following = steps[STEPS[STEPS.index(step) + 1]]
+    following.status = StepStatus.in_progress
+    session.add_all([cycle, row, following])
+    session.flush()
+    if plan is not None:
+        emit(
+            session,
+            tables=WEBHOOKS,
+            event=CONSENSUS_RECOMMENDED,
+            payload={
+                "cycle_id": cycle.id,
+                "period": cycle.period,
+                "plan_id": plan.id,
+                "plan_version": plan.version,
+                "demand_plan_id": plan.demand_plan_id,
+                "escalation_count": plan.escalation_count,
+                "recommended_by": principal.subject,
+            },
+        )
+    return queries.cycle_public(session, cycle)
+
+
+async def complete_step(
+    *,
+    run: SessionRunner,
+    sources: PlanSources,
+    principal: Principal,
+    cycle_id: int,
+    step: StepName,
+    expected_version: int | None,
+    data: StepCompletion,
+    location: str = "body",
+) -> CyclePublic:
+    """Complete a step (its owner only), recording its outputs after checking them where
+    they live: demand review and supply review need a demand plan the demand service says
+    is locked; pre-S&OP needs a recommended consensus plan of that demand plan."""
+    if step is StepName.executive_sop:
+        raise GateClosed(
+            "executive-step-by-approval",
+            "the executive S&OP step completes by approving the recommended plan",
+        )
+    authorize(principal, COMPLETE_STEP[step])
+    expected = require_version(expected_version, what="a cycle step")
+    _check_step_fields(step, data, location=location)
+    cycle = await run(
+        lambda session: _prepare_completion(
+            session, cycle_id=cycle_id, step=step, expected=expected
+        )
+    )
+    outputs = await _verify_outputs(sources, cycle=cycle, step=step, data=data, location=location)
+    return await run(
+        lambda session: _record_completion(
+            session,
+            principal=principal,
+            cycle_id=cycle_id,
+            step=step,
+            expected=expected,
+            data=data,
+            outputs=outputs,
+            location=location,
+        )
+    )
+
+
+# --- the executive step -------------------------------------------------------------------
+
+
+def _plan_before_executive(
+    session: Session, *, cycle: Cycle, steps: dict[StepName, CycleStep]
+) -> ConsensusPlan:
+    """The cycle's recommended plan, while the executive step is open."""
+    if steps[StepName.pre_sop].status != StepStatus.completed or cycle.recommended_plan_id is None:
+        raise GateClosed(
+            "recommended-plan",
+            "the executive step needs the recommended plan pre-S&OP records; pre-S&OP is "
+            f"{steps[StepName.pre_sop].status}",
+        )
+    if steps[StepName.executive_sop].status == StepStatus.completed:
+        raise GateClosed("step-open", f"the executive step of {_what(cycle)} is completed")
+    return consensus.get_plan(session, plan_id=cycle.recommended_plan_id)
+
+
+def decide_escalation(
+    session: Session,
+    *,
+    principal: Principal,
+    cycle_id: int,
+    escalation_id: int,
+    expected_version: int | None,
+    data: DecisionCreate,
+    location: str = "body",
+) -> DecisionPublic:
+    """The executive's decision on one escalation item of the cycle's recommended plan,
+    with the action items it creates."""
+    authorize(principal, Action.decide_escalation)
+    expected = require_version(expected_version, what="a decision")
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    plan = _plan_before_executive(session, cycle=cycle, steps=queries.steps_of(session, cycle))
+    item = session.get(Escalation, escalation_id)
+    if item is None:
+        raise NotFound(f"no escalation item {escalation_id}", field="path.escalation_id")
+    if item.plan_id != plan.id:
+        raise GateClosed(
+            "escalation-of-recommended-plan",
+            f"escalation item {escalation_id} belongs to consensus plan {item.plan_id}; the "
+            f"cycle's recommended plan is {plan.id}",
+        )
+    decided = session.exec(
+        select(Decision).where(col(Decision.escalation_id) == escalation_id)
+    ).first()
+    if decided is not None:
+        raise GateClosed(
+            "escalation-undecided",
+            f"escalation item {escalation_id} was decided on {decided.decided_at} by "
+            f"{decided.decided_by}",
+            extra={"decision_id": decided.id},
+        )
+    option = _chosen_option(item, data, location=location)
+    today = queries.today()
+    late = [
+        FieldError(field=f"{location}.action_items.{index}.due_date", reason="in the past")
+        for index, action in enumerate(data.action_items)
+        if action.due_date < today
+    ]
+    if late:
+        raise ValidationFailed("action items are due today or later", errors=late)
+    claim(session, cycle, expected, what=_what(cycle))
+    assert cycle.id is not None and plan.id is not None
+    decision = Decision(
+        cycle_id=cycle.id,
+        plan_id=plan.id,
+        plan_version=plan.version,
+        escalation_id=escalation_id,
+        escalation_title=item.title,
+        option_index=data.option_index,
+        option=option,
+        override=data.override,
+        rationale=data.rationale,
+        decided_by=principal.subject,
+        decided_by_name=principal.name,
+    )
+    session.add(decision)
+    session.flush()
+    assert decision.id is not None
+    actions = [
+        ActionItem(
+            cycle_id=cycle.id,
+            decision_id=decision.id,
+            title=action.title,
+            detail=action.detail,
+            owner_role=action.owner_role,
+            owner_user=action.owner_user,
+            due_date=action.due_date,
+            created_by=principal.subject,
+        )
+        for action in data.action_items
+    ]
+    session.add_all(actions)
+    session.flush()
+    emit(
+        session,
+        tables=WEBHOOKS,
+        event=ESCALATION_DECIDED,
+        payload={
+            "cycle_id": cycle.id,
+            "period": cycle.period,
+            "plan_id": plan.id,
+            "plan_version": plan.version,
+            "escalation_id": escalation_id,
+            "decision_id": decision.id,
+            "option_index": data.option_index,
+            "override": data.override,
+            "rationale": data.rationale,
+            "decided_by": principal.subject,
+            "action_item_ids": [action.id for action in actions],
+        },
+    )
+    return queries.decisions_public(session, [decision])[0]
+
+
+def _chosen_option(
+    item: Escalation, data: DecisionCreate, *, location: str
+) -> dict[str, Any] | None:
+    if data.option_index is None:
+        return None
+    field = f"{location}.option_index"
+    if data.option_index >= len(item.options):
+        raise ValidationFailed(
+            f"escalation item {item.id} has {len(item.options)} option(s); override it instead"
+            if not item.options
+            else f"escalation item {item.id} has options 0 to {len(item.options) - 1}",
+            field=field,
+        )
+    option = item.options[data.option_index]
+    if option.get("feasible") is False:
+        raise ValidationFailed(
+            f"option {data.option_index} is infeasible: no plan meets it", field=field
+        )
+    return option
+
+
+def approve_plan(
+    session: Session,
+    *,
+    principal: Principal,
+    cycle_id: int,
+    expected_version: int | None,
+    data: ApprovalRequest,
+) -> Cycle:
+    """Publish the recommended plan once every escalation item is decided: it becomes the
+    current plan, immutable; the plan approved before it is superseded."""
+    authorize(principal, Action.approve_plan)
+    expected = require_version(expected_version, what="an approval")
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    steps = queries.steps_of(session, cycle)
+    plan = _plan_before_executive(session, cycle=cycle, steps=steps)
+    if plan.status != ConsensusStatus.recommended:
+        raise GateClosed("consensus-plan-recommended", f"consensus plan {plan.id} is {plan.status}")
+    decided = set(
+        session.exec(select(Decision.escalation_id).where(col(Decision.plan_id) == plan.id))
+    )
+    assert plan.id is not None
+    undecided = [
+        item
+        for item in consensus.escalations(session, plan_ids=[plan.id])
+        if item.id not in decided
+    ]
+    if undecided:
+        raise GateClosed(
+            "escalations-decided",
+            f"{len(undecided)} escalation item(s) of consensus plan {plan.id} are undecided",
+            errors=[
+                FieldError(field=f"escalations.{item.id}", reason=f"undecided: {item.title}")
+                for item in undecided
+            ],
+            extra={"undecided": [item.id for item in undecided]},
+        )
+    claim(session, cycle, expected, what=_what(cycle))
+    superseded = session.exec(
+        select(ConsensusPlan).where(col(ConsensusPlan.status) == ConsensusStatus.approved)
+    ).all()
+    for previous in superseded:
+        previous.status = ConsensusStatus.superseded
+        session.add(previous)
+    plan.status = ConsensusStatus.approved
+    cycle.approved_plan_id = plan.id
+    cycle.approved_plan_version = plan.version
+    executive = steps[StepName.executive_sop]
+    executive.status = StepStatus.completed
+    executive.completed_at = utc_now()
+    executive.completed_by = principal.subject
+    executive.note = data.note
+    session.add_all([plan, cycle, executive])
+    session.flush()
+    emit(
+        session,
+        tables=WEBHOOKS,
+        event=PLAN_APPROVED,
+        payload={
+            "cycle_id": cycle.id,
+            "period": cycle.period,
+            "plan_id": plan.id,
+            "plan_version": plan.version,
+            "superseded_plan_ids": [previous.id for previous in superseded],
+            "approved_by": principal.subject,
+        },
+    )
+    return cycle
+
+
+def close_cycle(
+    session: Session,
+    *,
+    principal: Principal,
+    cycle_id: int,
+    expected_version: int | None,
+    settings: CycleSettings,
+) -> tuple[Cycle, Cycle]:
+    """Close a cycle whose plan is approved; the next month's cycle opens, its horizon
+    rolled forward one month."""
+    authorize(principal, Action.close_cycle)
+    expected = require_version(expected_version, what="a cycle")
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    executive = queries.steps_of(session, cycle)[StepName.executive_sop]
+    if executive.status != StepStatus.completed:
+        raise GateClosed(
+            "executive-step-completed",
+            f"{_what(cycle)} closes once its executive S&OP has approved the plan",
+        )
+    claim(session, cycle, expected, what=_what(cycle))
+    cycle.status = CycleStatus.closed
+    cycle.open_marker = None
+    cycle.closed_at = utc_now()
+    cycle.closed_by = principal.subject
+    session.add(cycle)
+    session.flush()
+    period = add_months(cycle.period, 1)
+    following = _open(
+        session,
+        period=period,
+        horizon_start=add_months(cycle.horizon_start, 1),
+        horizon_months=cycle.horizon_months,
+        due_dates=settings.due_dates(period),
+        opened_by=principal.subject,
+        previous_cycle_id=cycle.id,
+    )
+    return cycle, following
+
+
+# --- action items -------------------------------------------------------------------------
+
+
+def update_action_item(
+    session: Session,
+    *,
+    principal: Principal,
+    item_id: int,
+    expected_version: int | None,
+    data: ActionItemUpdate,
+) -> ActionItem:
+    """Progress an action item: by its owner (role or user) or the process owner."""
+    item = queries.get_action_item(session, item_id=item_id)
+    owners = {ACTION_ITEM_STEWARD} | ({Role(item.owner_role)} if item.owner_role else set())
+    if principal.subject != item.owner_user and not principal.has_any(owners):
+        raise Forbidden(
+            f"action item {item_id} is updated by its owner ({item.owner_role or ''} "
+            f"{item.owner_user or ''}) or the process owner"
+        )
+    expected = require_version(expected_version, what="an action item")
+    check_version(item, expected, what=f"action item {item_id}")
+    if item.status == ActionItemStatus.done:
+        raise GateClosed("action-item-open", f"action item {item_id} is done; done is final")
+    claim(session, item, expected, what=f"action item {item_id}")
+    now = utc_now()
+    if data.status is not None:
+        item.status = data.status
+        if data.status is ActionItemStatus.done:
+            item.done_at = now
+    if data.note is not None:
+        item.note = data.note
+    item.updated_at = now
+    session.add(item)
+    session.flush()
+    return item

@@ -1,0 +1,50 @@
+"""Where the cycle checks the plans other services own: demand plans, supply plans.
+
+The cycle never trusts a plan id it is given: it reads the plan from its service, with
+the caller's own bearer token forwarded, so the service applies the caller's rights.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from fastapi import Request
+
+from gateway.clients import Upstreams
+from shared.contracts.demand import DemandPlanPublic
+from shared.contracts.supply import SupplyPlanPublic
+from shared.http import forwarded_authorization
+
+
+class PlanSources(Protocol):
+    async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None: ...
+
+    async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None: ...
+
+
+class UpstreamPlanSources:
+    """The plans as the demand and supply services answer them (``None`` for a 404)."""
+
+    def __init__(self, upstreams: Upstreams) -> None:
+        self.upstreams = upstreams
+
+    async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None:
+        return await self.upstreams.demand.demand_plan(plan_id=plan_id)
+
+    async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None:
+        return await self.upstreams.supply.one_of(SupplyPlanPublic, f"/supply-plans/{plan_id}")
+
+
+def plan_sources(request: Request) -> PlanSources:
+    """The sources over the gateway's upstream clients (``app.state.gateway.upstreams``)."""
+    return UpstreamPlanSources(request.app.state.gateway.upstreams)
+
+
+@contextmanager
+def forwarding_credentials(request: Request) -> Iterator[None]:
+    """Upstream calls made inside carry the caller's ``Authorization`` header."""
+    token = forwarded_authorization.set(request.headers.get("authorization"))
+    try:
+        yield
+    finally:
+        forwarded_authorization.reset(token)

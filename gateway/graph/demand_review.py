@@ -1,0 +1,763 @@
+"""The demand review in the graph: the statistical baseline, role inputs, the consensus and its
+waterfall, forecast accuracy and bias, customers and segment targets, data quality.
+
+Fields of existing types come as bases that ``gateway.graph.types`` mixes in: a demand plan
+gets ``baseline``, ``inputs``, ``consensus`` and ``waterfall``; a family its ``waterfall`` and
+``inputs``; a segment its ``customers``. They read through per-request DataLoaders that batch
+across rows: the waterfall or inputs of N families (or the customers of N segments) cost ONE
+list call per distinct plan and filter, whatever N. Root fields (``DemandReviewQuery``) are one
+upstream call each. A plan's money at prices is ``DemandPlan.valuation`` (finance service).
+
+Arguments are checked by the demand service; its 422 on a read is the caller's argument, so
+it is answered as a 422 naming the GraphQL argument (``minSameSign``), never as a 502.
+"""
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.utils.str_converters import to_camel_case
+
+from gateway.clients import DemandClient
+from gateway.graph.context import Info
+from gateway.graph.convert import from_model
+from gateway.graph.loaders import GroupKey, grouped
+from gateway.graph.scalars import Code, Period
+from shared.contracts.demand import (
+    AccuracyDimension,
+    AccuracyRowPublic,
+    BaselineSeriesPublic,
+    BiasFlagPublic,
+    ConsensusSummaryPublic,
+    CustomerPublic,
+    DataQualityIssue,
+    DemandInputPublic,
+    DemandRole,
+    ForecastSource,
+    InputKind,
+    InputStream,
+    Quadrant,
+    SegmentTargetPublic,
+    SeriesQualityPublic,
+    WaterfallRowPublic,
+)
+from shared.errors import FieldError, UpstreamFailed, ValidationFailed
+
+T = TypeVar("T")
+MAX_ID = 2**62
+
+strawberry.enum(InputStream, description="The stream a role writes into.")
+strawberry.enum(DemandRole, description="The demand-side role that wrote an input.")
+strawberry.enum(InputKind, description="Override, delta, event, launch or phase-out.")
+strawberry.enum(
+    ForecastSource, description="A waterfall layer, or the naive benchmark (last actual)."
+)
+strawberry.enum(AccuracyDimension, description="What accuracy rows are grouped by.")
+strawberry.enum(Quadrant, description="Cell of the customer prioritisation matrix.")
+strawberry.enum(DataQualityIssue, description="What can be wrong with a demand history series.")
+
+
+# --- upstream reads ---------------------------------------------------------------------
+
+
+def _argument_refusal(exc: UpstreamFailed) -> ValidationFailed | None:
+    """The demand service's 422 on a read, as the caller's bad argument (``query.lag`` ->
+    ``lag``, ``query.min_same_sign`` -> ``minSameSign``)."""
+    extra = exc.extra or {}
+    if extra.get("upstream_status") != 422:
+        return None
+    body = extra.get("upstream_body")
+    errors = [
+        FieldError(
+            field=to_camel_case(str(error.get("field", "")).removeprefix("query.")),
+            reason=str(error.get("reason", "")),
+        )
+        for error in (body.get("errors") or [] if isinstance(body, dict) else [])
+        if isinstance(error, dict)
+    ]
+    return ValidationFailed("the demand service refused the arguments", errors=errors)
+
+
+async def checked(call: Awaitable[T]) -> T:
+    """The answer of an upstream read; its 422 becomes a 422 on the GraphQL arguments."""
+    try:
+        return await call
+    except UpstreamFailed as exc:
+        refusal = _argument_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
+
+
+def _plan_id(value: int, field: str) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise ValidationFailed(f"plan ids run from 1 to {MAX_ID}", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class BaselineScope:
+    plan_id: int
+    segment_code: str | None = None
+    method: str | None = None
+    fallback: bool | None = None
+
+
+@dataclass(frozen=True)
+class InputScope:
+    plan_id: int
+    stream: InputStream | None = None
+    segment_code: str | None = None
+    author: str | None = None
+    reason_code: str | None = None
+
+
+@dataclass(frozen=True)
+class WaterfallScope:
+    plan_id: int
+    segment_code: str | None = None
+    period_from: str | None = None
+    period_to: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewLoaders:
+    """Per-request loaders of the demand review, keyed by family (or segment) and scope."""
+
+    baseline: DataLoader[GroupKey[BaselineScope], list[BaselineSeriesPublic]]
+    inputs: DataLoader[GroupKey[InputScope], list[DemandInputPublic]]
+    waterfall: DataLoader[GroupKey[WaterfallScope], list[WaterfallRowPublic]]
+    consensus: DataLoader[int, ConsensusSummaryPublic | None]
+    customers: DataLoader[GroupKey[None], list[CustomerPublic]]  # by segment
+
+    @classmethod
+    def build(cls, demand: DemandClient) -> "ReviewLoaders":
+        async def consensus(plan_ids: list[int]) -> list[ConsensusSummaryPublic | None]:
+            return await asyncio.gather(
+                *(demand.consensus_summary(plan_id=plan_id) for plan_id in plan_ids)
+            )
+
+        return cls(
+            baseline=grouped(
+                fetch=lambda family, scope: checked(
+                    demand.baseline_series(
+                        plan_id=scope.plan_id,
+                        family_code=family,
+                        segment_code=scope.segment_code,
+                        method=scope.method,
+                        fallback=scope.fallback,
+                    )
+                ),
+                code_of=lambda series: series.family_code,
+            ),
+            inputs=grouped(
+                fetch=lambda family, scope: checked(
+                    demand.demand_inputs(
+                        plan_id=scope.plan_id,
+                        family_code=family,
+                        stream=scope.stream,
+                        segment_code=scope.segment_code,
+                        author=scope.author,
+                        reason_code=scope.reason_code,
+                    )
+                ),
+                code_of=lambda row: row.family_code,
+            ),
+            waterfall=grouped(
+                fetch=lambda family, scope: checked(
+                    demand.waterfall(
+                        plan_id=scope.plan_id,
+                        family_code=family,
+                        segment_code=scope.segment_code,
+                        period_from=scope.period_from,
+                        period_to=scope.period_to,
+                    )
+                ),
+                code_of=lambda row: row.family_code,
+            ),
+            consensus=DataLoader(load_fn=consensus),
+            customers=grouped(
+                fetch=lambda segment, _: demand.customers(segment_code=segment),
+                code_of=lambda customer: customer.segment_code,
+            ),
+        )
+
+
+# Keyed by the request's context object: the loaders live and die with one request.
+_REQUEST_LOADERS: "WeakKeyDictionary[Any, ReviewLoaders]" = WeakKeyDictionary()
+
+
+def review_loaders(info: Info) -> ReviewLoaders:
+    loaders = _REQUEST_LOADERS.get(info.context)
+    if loaders is None:
+        loaders = _REQUEST_LOADERS[info.context] = ReviewLoaders.build(
+            info.context.state.upstreams.demand
+        )
+    return loaders
+
+
+async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
+    """The plan asked for, else the latest (locked, else draft); ``None``: there is no plan."""
+    if plan_id is not None:
+        return _plan_id(plan_id, "planId")
+    latest = await info.context.loaders.latest_demand_plan.load(None)
+    return latest.id if latest is not None else None
+
+
+# --- types --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Holdout mean absolute error of one forecasting method.")
+class MethodError:
+    method: str
+    holdout_mae: float
+
+
+@strawberry.type(
+    description="The statistical baseline of one family x segment: the method chosen by "
+    "holdout error, the error, and why a series fell back."
+)
+class BaselineSeries:
+    plan_id: int
+    family_code: str
+    segment_code: str
+    method: str
+    detail: str
+    history_months: int
+    intermittent: bool
+    fallback: bool = strawberry.field(description="Too short to compare methods.")
+    note: str
+    holdout_months: int
+    holdout_mae: float | None
+    holdout_wmape: float | None
+    candidates: list[MethodError] = strawberry.field(description="Every method tried.")
+
+    @classmethod
+    def of(cls, series: BaselineSeriesPublic) -> "BaselineSeries":
+        candidates = [
+            MethodError(method=method, holdout_mae=mae)
+            for method, mae in sorted(series.candidates.items(), key=lambda item: item[1])
+        ]
+        return from_model(cls, series, candidates=candidates)
+
+
+@strawberry.type(description="One role input into its stream: who, why, and what it says.")
+class DemandInput:
+    id: int
+    plan_id: int
+    stream: InputStream
+    role: DemandRole
+    kind: InputKind
+    family_code: str
+    segment_code: str | None = strawberry.field(description="None: every segment.")
+    period_from: str
+    period_to: str | None
+    quantity: float | None
+    uplift_pct: float | None
+    cannibalised_family_code: str | None
+    cannibalisation_share: float | None
+    ramp_months: int | None
+    author: str
+    reason_code: str
+    assumption: str
+    created_at: dt.datetime
+
+
+@strawberry.type(description="How much one input moved one cell of the waterfall.")
+class Contribution:
+    input_id: int
+    stream: InputStream
+    kind: InputKind
+    author: str
+    reason_code: str
+    delta: float
+
+
+@strawberry.type(
+    description="Demand of a family, segment and month after each stream, and who moved it."
+)
+class WaterfallRow:
+    plan_id: int
+    family_code: str
+    segment_code: str
+    period: str
+    statistical: float
+    sales: float
+    marketing: float
+    product: float
+    planner: float
+    consensus: float
+    contributions: list[Contribution]
+
+    @classmethod
+    def of(cls, row: WaterfallRowPublic) -> "WaterfallRow":
+        contributions = [from_model(Contribution, item) for item in row.contributions]
+        return from_model(cls, row, contributions=contributions)
+
+
+@strawberry.type(description="Units summed over a plan after one stream.")
+class StreamTotal:
+    stream: str = strawberry.field(
+        description="statistical, sales, marketing, product, planner, consensus."
+    )
+    units: float
+
+
+@strawberry.type(description="A plan's consensus: series, cells, inputs, units after each stream.")
+class ConsensusTotals:
+    plan_id: int
+    version: int
+    series: int
+    cells: int
+    inputs: int
+    totals: list[StreamTotal] = strawberry.field(description="In waterfall order.")
+
+    @classmethod
+    def of(cls, summary: ConsensusSummaryPublic) -> "ConsensusTotals":
+        totals = [StreamTotal(stream=name, units=units) for name, units in summary.totals.items()]
+        return from_model(cls, summary, totals=totals)
+
+
+@strawberry.type(
+    description="Accuracy of one stream over a group's forecast/actual pairs. Errors are "
+    "actual - forecast: a negative bias is over-forecasting. FVA is WMAPE points gained "
+    "against the statistical and the naive forecast (positive: the stream added value)."
+)
+class AccuracyRow:
+    stream: ForecastSource
+    plan_id: int | None
+    family_code: str | None
+    segment_code: str | None
+    lag: int | None
+    observations: int
+    actual_total: float
+    forecast_total: float
+    mad: float
+    mse: float
+    mape: float | None
+    wmape: float | None
+    bias: float
+    bias_pct: float | None
+    tracking_signal: float | None
+    tracking_alarm: bool = strawberry.field(description="The tracking signal is outside +/-4.")
+    fva_vs_statistical: float | None
+    fva_vs_naive: float | None
+
+    @classmethod
+    def of(cls, row: AccuracyRowPublic) -> "AccuracyRow":
+        return from_model(cls, row, stream=ForecastSource(row.stream))
+
+
+@strawberry.type(description="A stream (and author) persistently on one side of the actuals.")
+class BiasFlag:
+    stream: ForecastSource
+    author: str | None
+    family_code: str | None
+    segment_code: str | None
+    periods: int
+    first_period: str
+    last_period: str
+    direction: str = strawberry.field(description="over_forecast or under_forecast.")
+    bias_pct: float = strawberry.field(
+        description="Sum of (actual - forecast) / sum of actuals: negative is over-forecasting."
+    )
+    same_sign_share: float
+    tracking_signal: float | None
+    severity: str = strawberry.field(description="high or medium.")
+    message: str
+
+    @classmethod
+    def of(cls, flag: BiasFlagPublic) -> "BiasFlag":
+        return from_model(cls, flag, stream=ForecastSource(flag.stream))
+
+
+@strawberry.type(description="A customer with its profitability and strategic importance.")
+class Customer:
+    code: str
+    name: str
+    segment_code: str
+    annual_revenue: float
+    gross_margin_pct: float
+    strategic_importance: int
+
+
+@strawberry.type(description="A customer's place in the prioritisation matrix.")
+class CustomerPlacement:
+    code: str
+    name: str
+    segment_code: str
+    annual_revenue: float
+    gross_margin_pct: float
+    strategic_importance: int
+    quadrant: Quadrant
+
+
+@strawberry.type(description="Share of a segment's customer revenue in one matrix quadrant.")
+class QuadrantShare:
+    quadrant: str
+    share: float
+
+
+@strawberry.type(description="A segment's service targets as set, and as derived from customers.")
+class SegmentTarget:
+    segment_code: str
+    fill_rate_target: float
+    priority: int
+    strategic: bool
+    customers: int
+    annual_revenue: float
+    quadrant_revenue_share: list[QuadrantShare]
+    derived_fill_rate_target: float | None
+    derived_priority: int | None
+    derived_strategic: bool | None
+    differs: bool = strawberry.field(description="The set targets differ from the derived ones.")
+
+    @classmethod
+    def of(cls, target: SegmentTargetPublic) -> "SegmentTarget":
+        shares = [
+            QuadrantShare(quadrant=quadrant, share=share)
+            for quadrant, share in target.quadrant_revenue_share.items()
+        ]
+        return from_model(cls, target, quadrant_revenue_share=shares)
+
+
+@strawberry.type(description="The data-gathering check of the demand history, in counts.")
+class DataQuality:
+    series: int
+    series_with_issues: int
+    rows: int
+    latest_period: str | None
+    gaps: int
+    zeros: int
+    outliers: int
+    too_short: int
+    stale: int
+    negatives: int
+    families_without_history: list[str]
+    segments_without_history: list[str]
+
+
+@strawberry.type(description="A month far from its series' median (robust z-score).")
+class Outlier:
+    period: str
+    quantity: float
+    score: float
+
+
+@strawberry.type(description="The history of one family x segment and what is wrong with it.")
+class SeriesQuality:
+    family_code: str
+    segment_code: str
+    first_period: str
+    last_period: str
+    months: int
+    observed: int
+    gaps: list[str]
+    zeros: list[str]
+    outliers: list[Outlier]
+    too_short: bool
+    stale: bool
+    issues: list[DataQualityIssue]
+
+    @classmethod
+    def of(cls, series: SeriesQualityPublic) -> "SeriesQuality":
+        outliers = [from_model(Outlier, outlier) for outlier in series.outliers]
+        return from_model(cls, series, outliers=outliers)
+
+
+# --- fields of the existing types (mixed in by gateway.graph.types) ----------------------
+
+
+@strawberry.type(description="The demand-review fields of a demand plan.")
+class DemandPlanReview:
+    id: int
+
+    @strawberry.field(description="Baseline series: method, holdout error, fallback note.")
+    async def baseline(
+        self,
+        info: Info,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        method: str | None = None,
+        fallback: bool | None = None,
+    ) -> list[BaselineSeries]:
+        scope = BaselineScope(self.id, segment_code, method, fallback)
+        found = await review_loaders(info).baseline.load(GroupKey(family_code, scope))
+        return [BaselineSeries.of(series) for series in found]
+
+    @strawberry.field(description="Role inputs, by stream, family, segment, author or reason.")
+    async def inputs(
+        self,
+        info: Info,
+        stream: InputStream | None = None,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        author: str | None = None,
+        reason_code: Code | None = None,
+    ) -> list[DemandInput]:
+        scope = InputScope(self.id, stream, segment_code, author, reason_code)
+        found = await review_loaders(info).inputs.load(GroupKey(family_code, scope))
+        return [from_model(DemandInput, row) for row in found]
+
+    @strawberry.field(description="Units of the whole plan after each stream.")
+    async def consensus(self, info: Info) -> ConsensusTotals | None:
+        summary = await review_loaders(info).consensus.load(self.id)
+        return ConsensusTotals.of(summary) if summary is not None else None
+
+    @strawberry.field(description="Per family, segment and month: demand after each stream.")
+    async def waterfall(
+        self,
+        info: Info,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        period_from: Period | None = None,
+        period_to: Period | None = None,
+    ) -> list[WaterfallRow]:
+        scope = WaterfallScope(self.id, segment_code, period_from, period_to)
+        found = await review_loaders(info).waterfall.load(GroupKey(family_code, scope))
+        return [WaterfallRow.of(row) for row in found]
+
+
+@strawberry.type(description="The demand-review fields of a family, batched across families.")
+class FamilyDemandReview:
+    code: str
+
+    @strawberry.field(
+        description="The family's waterfall in a demand plan; default: the latest plan "
+        "(the latest locked, else the latest draft)."
+    )
+    async def waterfall(
+        self,
+        info: Info,
+        plan_id: int | None = None,
+        segment_code: Code | None = None,
+        period_from: Period | None = None,
+        period_to: Period | None = None,
+    ) -> list[WaterfallRow]:
+        plan = await _plan_or_latest(info, plan_id)
+        if plan is None:
+            return []
+        scope = WaterfallScope(plan, segment_code, period_from, period_to)
+        found = await review_loaders(info).waterfall.load(GroupKey(self.code, scope))
+        return [WaterfallRow.of(row) for row in found]
+
+    @strawberry.field(
+        description="Role inputs on the family in a demand plan; default: the latest plan."
+    )
+    async def inputs(
+        self,
+        info: Info,
+        plan_id: int | None = None,
+        stream: InputStream | None = None,
+        segment_code: Code | None = None,
+        author: str | None = None,
+        reason_code: Code | None = None,
+    ) -> list[DemandInput]:
+        plan = await _plan_or_latest(info, plan_id)
+        if plan is None:
+            return []
+        scope = InputScope(plan, stream, segment_code, author, reason_code)
+        found = await review_loaders(info).inputs.load(GroupKey(self.code, scope))
+        return [from_model(DemandInput, row) for row in found]
+
+
+@strawberry.type(description="The customers of a segment, batched across segments.")
+class SegmentCustomers:
+    code: str
+
+    @strawberry.field(description="The segment's customers, optionally by importance.")
+    async def customers(
+        self, info: Info, strategic_importance: int | None = None
+    ) -> list[Customer]:
+        found = await review_loaders(info).customers.load(GroupKey(self.code, None))
+        return [
+            from_model(Customer, customer)
+            for customer in found
+            if strategic_importance is None or customer.strategic_importance == strategic_importance
+        ]
+
+
+# --- root fields: one upstream call each ----------------------------------------------------
+
+
+@strawberry.type
+class DemandReviewQuery:
+    @strawberry.field(
+        description="Accuracy, bias, tracking signal and FVA per stream of the locked plans, "
+        "grouped by groupBy (default: family, segment and lag)."
+    )
+    async def accuracy(
+        self,
+        info: Info,
+        plan_id: int | None = None,
+        stream: ForecastSource | None = None,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        lag: int | None = None,
+        period_from: Period | None = None,
+        period_to: Period | None = None,
+        group_by: list[AccuracyDimension] | None = None,
+    ) -> list[AccuracyRow]:
+        if group_by is not None and not group_by:
+            raise ValidationFailed(
+                "name at least one dimension to group by (plan, family, segment or lag)",
+                field="groupBy",
+            )
+        rows = await checked(
+            info.context.state.upstreams.demand.accuracy(
+                plan_id=None if plan_id is None else _plan_id(plan_id, "planId"),
+                stream=stream,
+                family_code=family_code,
+                segment_code=segment_code,
+                lag=lag,
+                period_from=period_from,
+                period_to=period_to,
+                group_by=group_by,
+            )
+        )
+        return [AccuracyRow.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Streams and authors whose recent forecasts were persistently on one side "
+        "of the actuals (escalation inputs of the reconciliation). Unset parameters take the "
+        "demand service's defaults: 6 months, 10%, 3 periods, 80% of one sign."
+    )
+    async def bias_flags(
+        self,
+        info: Info,
+        stream: ForecastSource | None = None,
+        author: str | None = None,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        lag: int | None = None,
+        window_months: int | None = None,
+        threshold: float | None = None,
+        min_periods: int | None = None,
+        min_same_sign: float | None = None,
+        by_family: bool | None = None,
+    ) -> list[BiasFlag]:
+        flags = await checked(
+            info.context.state.upstreams.demand.bias_flags(
+                stream=stream,
+                author=author,
+                family_code=family_code,
+                segment_code=segment_code,
+                lag=lag,
+                window_months=window_months,
+                threshold=threshold,
+                min_periods=min_periods,
+                min_same_sign=min_same_sign,
+                by_family=by_family,
+            )
+        )
+        return [BiasFlag.of(flag) for flag in flags]
+
+    @strawberry.field(description="Customers, optionally of a segment or an importance.")
+    async def customers(
+        self,
+        info: Info,
+        segment_code: Code | None = None,
+        strategic_importance: int | None = None,
+    ) -> list[Customer]:
+        found = await checked(
+            info.context.state.upstreams.demand.customers(
+                segment_code=segment_code, strategic_importance=strategic_importance
+            )
+        )
+        return [from_model(Customer, customer) for customer in found]
+
+    @strawberry.field(
+        description="Customers in the prioritisation matrix (profitability x strategic "
+        "importance); the cuts default to the demand service's (20% margin, importance 4)."
+    )
+    async def customer_matrix(
+        self,
+        info: Info,
+        segment_code: Code | None = None,
+        quadrant: Quadrant | None = None,
+        margin_cut: float | None = None,
+        importance_cut: int | None = None,
+    ) -> list[CustomerPlacement]:
+        found = await checked(
+            info.context.state.upstreams.demand.customer_matrix(
+                segment_code=segment_code,
+                quadrant=quadrant,
+                margin_cut=margin_cut,
+                importance_cut=importance_cut,
+            )
+        )
+        return [from_model(CustomerPlacement, placement) for placement in found]
+
+    @strawberry.field(
+        description="Segment fill-rate targets and priorities as set, and as derived from the "
+        "segment's customers."
+    )
+    async def segment_targets(
+        self, info: Info, margin_cut: float | None = None, importance_cut: int | None = None
+    ) -> list[SegmentTarget]:
+        found = await checked(
+            info.context.state.upstreams.demand.segment_targets(
+                margin_cut=margin_cut, importance_cut=importance_cut
+            )
+        )
+        return [SegmentTarget.of(target) for target in found]
+
+    @strawberry.field(description="Data-quality report of the demand history, in counts.")
+    async def data_quality(
+        self,
+        info: Info,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        period_from: Period | None = None,
+        period_to: Period | None = None,
+        min_months: int | None = None,
+        outlier_score: float | None = None,
+    ) -> DataQuality:
+        summary = await checked(
+            info.context.state.upstreams.demand.data_quality(
+                family_code=family_code,
+                segment_code=segment_code,
+                period_from=period_from,
+                period_to=period_to,
+                min_months=min_months,
+                outlier_score=outlier_score,
+            )
+        )
+        if summary is None:
+            raise UpstreamFailed("the demand service has no /data-quality report")
+        return from_model(DataQuality, summary)
+
+    @strawberry.field(
+        description="Per family x segment: what is wrong with its history (by default only "
+        "the series with an issue)."
+    )
+    async def data_quality_series(
+        self,
+        info: Info,
+        family_code: Code | None = None,
+        segment_code: Code | None = None,
+        period_from: Period | None = None,
+        period_to: Period | None = None,
+        min_months: int | None = None,
+        outlier_score: float | None = None,
+        issue: DataQualityIssue | None = None,
+        only_issues: bool | None = None,
+    ) -> list[SeriesQuality]:
+        found = await checked(
+            info.context.state.upstreams.demand.data_quality_series(
+                family_code=family_code,
+                segment_code=segment_code,
+                period_from=period_from,
+                period_to=period_to,
+                min_months=min_months,
+                outlier_score=outlier_score,
+                issue=issue,
+                only_issues=only_issues,
+            )
+        )
+        return [SeriesQuality.of(series) for series in found]

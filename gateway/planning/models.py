@@ -1,0 +1,148 @@
+"""Answers of the planning routes (and the GraphQL fields built on them)."""
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.contracts.finance import AopGap, FlaggedGap, GapTotals, Valuation
+from shared.contracts.supply import RccpResult
+
+
+class PlanKind(StrEnum):
+    demand = "demand"  # the unconstrained demand plan (demand service)
+    supply = "supply"  # operations' supply plan (supply service)
+    consensus = "consensus"  # the reconciled plan (gateway)
+
+
+class PlanRef(BaseModel):
+    """Which plan a figure is of."""
+
+    kind: PlanKind
+    id: int
+    version: int
+    name: str
+    status: str
+
+
+class PlanValuation(Valuation):
+    """A plan in money, valued by the finance service at the prices and costs of each month."""
+
+    plan: PlanRef
+    notes: list[str] = Field(
+        default_factory=list, description="What the valuation leaves out, and why."
+    )
+
+
+class PlanAopGap(AopGap):
+    """A plan's gap to the AOP per month, with the price, volume, mix and cost lines that
+    explain it and the months beyond the tolerance."""
+
+    plan: PlanRef
+    notes: list[str] = Field(default_factory=list)
+
+
+class ResourceUtilisation(BaseModel):
+    """Load of a resource over a plan's months against its regular capacity."""
+
+    resource_code: str
+    load_hours: float
+    regular_hours: float = Field(description="Regular capacity (with expansions) summed.")
+    utilisation: float | None = Field(description="Load / regular hours over the plan.")
+    peak_utilisation: float | None
+    peak_period: str | None
+    overtime_hours: float = Field(description="Hours above regular capacity, within overtime.")
+    overload_hours: float = Field(
+        description="Hours above regular + maximum overtime (an unconstrained plan's excess)."
+    )
+    periods_above_regular: list[str]
+
+
+class SegmentFill(BaseModel):
+    segment_code: str
+    demand: float
+    sales: float
+    fill_rate: float | None = Field(description="Sales / demand over the plan, at most 1.")
+    on_time_fill_rate: float | None = Field(
+        default=None,
+        description="Consensus plans: demand delivered in its own month / demand (the "
+        "reconciliation's service measure).",
+    )
+    target: float | None
+    meets_target: bool | None
+
+
+class PlanKpis(BaseModel):
+    """Inventory turns, capacity utilisation, fill rate per segment, margin %, gap to AOP."""
+
+    plan: PlanRef
+    revenue: float
+    margin: float
+    margin_pct: float | None
+    cost_of_goods_sold: float
+    average_inventory_value: float
+    inventory_turns: float | None = Field(
+        description="Cost of goods sold / average inventory value, over the plan's months."
+    )
+    annualised_inventory_turns: float | None
+    capacity_utilisation: float | None = Field(
+        description="Load / regular hours over every resource and month of the plan."
+    )
+    resources: list[ResourceUtilisation]
+    fill_rates: list[SegmentFill]
+    gap_to_aop: GapTotals | None = Field(description="Null when no month has an AOP.")
+    flagged_gaps: list[FlaggedGap]
+    notes: list[str] = Field(default_factory=list)
+
+
+class DemandPlanRccp(RccpResult):
+    """Rough-cut capacity of a demand plan: its units (summed over segments) loaded onto the
+    resources through the bill of resources."""
+
+    demand_plan: PlanRef
+    bottlenecks: list[str] = Field(
+        description="Resources loaded beyond regular + maximum overtime in some month, the "
+        "largest overload first."
+    )
+
+
+Larger = Literal["supply_plan", "consensus", "equal"]
+
+
+class ComparedQuantity(BaseModel):
+    supply_plan: float
+    consensus: float
+    difference: float = Field(description="Supply plan - consensus plan.")
+    larger: Larger
+
+
+class ComparisonLine(BaseModel):
+    """A family in a month: operations' proposal against the reconciled plan."""
+
+    family_code: str
+    period: str
+    production: ComparedQuantity
+    outsourced: ComparedQuantity
+    ending_inventory: ComparedQuantity
+    overtime_hours: ComparedQuantity = Field(
+        description="The consensus plan's overtime of each resource-month is shared among the "
+        "families loading it in proportion to their hours."
+    )
+    only_in: Literal["supply_plan", "consensus"] | None = Field(
+        default=None, description="When only one plan has the family in the month."
+    )
+
+
+class ComparisonTotals(BaseModel):
+    production: ComparedQuantity
+    outsourced: ComparedQuantity
+    ending_inventory: ComparedQuantity
+    overtime_hours: ComparedQuantity
+
+
+class SupplyComparison(BaseModel):
+    supply_plan: PlanRef
+    consensus_plan: PlanRef
+    lines: list[ComparisonLine]
+    totals: ComparisonTotals
+    differing_lines: int = Field(description="Lines where any quantity differs.")

@@ -1,0 +1,75 @@
+"""``POST /reconcile`` (gather, check, solve, store) and the stateless ``POST /solve``."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Response, status
+from pydantic import BaseModel
+
+from gateway.consensus.models import ConsensusPlanPublic
+from gateway.reconciliation.problem import Problem
+from gateway.reconciliation.solution import Solution
+from gateway.state import GatewayStateDep
+from shared.auth import RECONCILERS, current_principal, require_roles
+from shared.entity_router import PROBLEM_RESPONSES
+from shared.errors import ValidationFailed
+
+from .examples import SOLVE_EXAMPLES
+from .models import ReconcileRequest
+from .service import reconcile
+
+router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
+
+
+def json_response(model: BaseModel, *, status_code: int = status.HTTP_200_OK) -> Response:
+    # Serialised once by pydantic's core: large plans skip FastAPI's re-validation pass.
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+@router.post(
+    "/reconcile",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_roles(RECONCILERS))],
+    response_model=ConsensusPlanPublic,
+    summary="Reconcile the services' data into a new recommended consensus plan",
+    description=(
+        "Gathers over HTTP, concurrently, the demand plan (the one named, else the latest "
+        "locked, else the latest draft), families and segments (demand), resources, capacity, "
+        "routings and inventory policies (supply), prices, unit costs and lever costs "
+        "(finance); checks them across services, answering one 422 that lists every gap "
+        "(a family without price, unit cost or routing, a capacity hole, a code one service "
+        "uses and another does not know); solves the planning model (workforce-driven "
+        "resources from their crews, safety stock as the supply service computes it); values "
+        "the plan against the AOP through the finance service, each month beyond the "
+        "tolerance becoming an aop_gap escalation item with its options; stores the plan with "
+        "its lines and escalation items as the next version; returns it whole."
+    ),
+)
+async def reconcile_plan(
+    state: GatewayStateDep, request: Annotated[ReconcileRequest | None, Body()] = None
+) -> Response:
+    plan = await reconcile(state=state, request=request or ReconcileRequest())
+    return json_response(plan, status_code=status.HTTP_201_CREATED)
+
+
+@router.post(
+    "/solve",
+    response_model=Solution,
+    dependencies=[Depends(current_principal)],
+    summary="Solve a whole planning problem (stateless)",
+    description=(
+        "For harnesses and APS tools: the body is the reconciliation model's input, the "
+        "answer its solution (plan, money, resource duals, escalation items). Nothing is "
+        "stored. An inconsistent problem (unknown codes, lists of the wrong length) is a 422 "
+        "naming the field; the time limit may not exceed the gateway's."
+    ),
+)
+async def solve_problem(
+    state: GatewayStateDep, problem: Annotated[Problem, Body(openapi_examples=SOLVE_EXAMPLES)]
+) -> Response:
+    limit = state.settings.solve_time_limit_seconds
+    if problem.options.time_limit_seconds > limit:
+        raise ValidationFailed(
+            f"the time limit may not exceed the gateway's {limit:g} s",
+            field="body.options.time_limit_seconds",
+        )
+    return json_response(await state.solver.solve(problem))

@@ -1,0 +1,83 @@
+"""The reconciliation, end to end: gather, check, build, solve, store."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from gateway.consensus import service as consensus
+from gateway.consensus.models import ConsensusPlanPublic
+from gateway.db import run_in_session
+from gateway.planning.aop_escalations import aop_gap_items
+from gateway.planning.figures import LeverRates
+from gateway.state import GatewayState
+from shared.errors import Conflict, ValidationFailed
+
+from .bias import forecast_bias_items
+from .build import build_problem
+from .checks import find_gaps
+from .gather import gather_planning_data
+from .models import ReconcileRequest
+
+
+async def reconcile(
+    *, state: GatewayState, request: ReconcileRequest, location: str = "body"
+) -> ConsensusPlanPublic:
+    """A new recommended consensus plan from the services' current data, with the model's
+    escalation items, one per month whose gap to the AOP is beyond the tolerance, and one per
+    persistent forecast bias the demand service flags (``gateway.reconcile.bias``).
+
+    ``location`` names the request in error fields (``body`` over REST, ``input`` in GraphQL).
+    Nothing is stored unless the data is complete and the model solves.
+    """
+    limit = state.settings.solve_time_limit_seconds
+    requested = request.time_limit_seconds
+    if requested is not None and requested > limit:
+        raise ValidationFailed(
+            f"the time limit may not exceed the gateway's {limit:g} s",
+            field=f"{location}.time_limit_seconds",
+        )
+    data = await gather_planning_data(
+        state.upstreams, demand_plan_id=request.demand_plan_id, location=location
+    )
+    gaps = find_gaps(data)
+    if gaps:
+        raise ValidationFailed(
+            f"the services' data cannot be reconciled: {len(gaps)} gap(s) to fix first",
+            errors=gaps,
+        )
+    problem = build_problem(
+        data,
+        objective=request.objective,
+        time_limit_seconds=requested or limit,
+        utilisation_threshold=state.settings.utilisation_threshold,
+    )
+    solution = await state.solver.solve(problem)
+    solution.escalations.extend(
+        await aop_gap_items(
+            finance=state.upstreams.finance,
+            solver=state.solver,
+            problem=problem,
+            solution=solution,
+            rates=LeverRates.of(data.lever_costs),
+            tolerance=request.aop_gap_tolerance,
+        )
+    )
+    solution.escalations.extend(
+        await forecast_bias_items(
+            read=data.bias_flags, problem=problem, solution=solution, solver=state.solver
+        )
+    )
+
+    def store(session: Session) -> ConsensusPlanPublic:
+        plan = consensus.store_plan(
+            session, demand_plan=data.plan, objective=request.objective, solution=solution
+        )
+        assert plan.id is not None
+        return consensus.whole_plan(session, plan_id=plan.id)
+
+    try:
+        return await run_in_session(state.engine, store)
+    except IntegrityError as exc:
+        # Another reconcile committed the same next version first.
+        raise Conflict(
+            "another reconcile stored a consensus plan at the same time; reconcile again"
+        ) from exc

@@ -1,0 +1,1 @@
+"""Demand service: product families, customer segments, demand history and demand plans."""

@@ -1,0 +1,27 @@
+from pydantic import BaseModel
+from sqlmodel import Field
+
+from services.demand.tables import DemandTable
+from shared.contracts.demand import FamilyBase, FamilyPublic, LifecycleStatus
+from shared.types import Code, Name
+
+__all__ = ["Family", "FamilyBase", "FamilyCreate", "FamilyFilters", "FamilyPublic", "FamilyUpdate"]
+
+
+class Family(FamilyBase, DemandTable, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=64)
+
+
+class FamilyCreate(FamilyBase):
+    pass
+
+
+class FamilyUpdate(BaseModel):
+    name: Name | None = None
+    unit: Code | None = None
+    status: LifecycleStatus | None = None
+
+
+class FamilyFilters(BaseModel):
+    status: LifecycleStatus | None = None

@@ -1,0 +1,51 @@
+"""The demand service application (port 8001)."""
+
+from fastapi import FastAPI
+
+from services.demand.accuracy.router import router as accuracy_router
+from services.demand.consensus.router import router as consensus_router
+from services.demand.customers.router import matrix_router
+from services.demand.customers.router import router as customers_router
+from services.demand.families.router import router as families_router
+from services.demand.forecasting.router import router as baseline_router
+from services.demand.governance import WEBHOOKS, AuditEntry
+from services.demand.history.router import router as history_router
+from services.demand.plans.router import router as plans_router
+from services.demand.quality.router import router as quality_router
+from services.demand.segments.router import router as segments_router
+from services.demand.streams.router import router as streams_router
+from services.demand.tables import metadata
+from shared.app import create_service_app
+from shared.auth import DEMAND_WRITERS
+from shared.settings import DemandSettings
+
+
+def create_app(settings: DemandSettings | None = None) -> FastAPI:
+    return create_service_app(
+        title="S&OP demand service",
+        description=(
+            "Product families, customer segments and customers, demand history and its quality, "
+            "the statistical baseline, role input streams, versioned consensus demand plans "
+            "with their waterfall, and forecast accuracy, bias and value added per stream."
+        ),
+        settings=settings or DemandSettings(),
+        metadata=metadata,
+        routers=[
+            families_router,
+            segments_router,
+            history_router,
+            plans_router,
+            baseline_router,
+            streams_router,
+            consensus_router,
+            accuracy_router,
+            matrix_router,
+            customers_router,
+            quality_router,
+        ],
+        # Every demand role writes here; the plans narrow it down per stream and for the lock
+        # (services/demand/rights.py).
+        writers=DEMAND_WRITERS,
+        audit_table=AuditEntry,
+        webhooks=WEBHOOKS,
+    )

@@ -1,0 +1,167 @@
+"""Demand plans over REST.
+
+Every read of a plan or of its content answers the plan's revision as ``ETag`` (read before
+the content, so the content is at least that new); every edit of a draft needs it back in
+``If-Match``: 428 without it, 409 with the current revision when someone edited first. The
+answer of an edit carries the new revision.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi_pagination.ext.sqlmodel import paginate
+from sqlmodel import Session
+
+from services.demand.rights import PlanKeeper, PlanLocker
+from shared.concurrency import IfMatch, set_etag
+from shared.crud import UpsertResult
+from shared.db import SessionDep
+from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
+from shared.errors import Problem
+from shared.pagination import Page, PageParams
+
+from . import service
+from .models import (
+    DemandPlan,
+    DemandPlanCreate,
+    DemandPlanFilters,
+    DemandPlanLineCreate,
+    DemandPlanLineFilters,
+    DemandPlanLinePublic,
+    DemandPlanPublic,
+)
+
+router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
+
+PlanId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Demand plan id.")]
+
+# What every edit of a plan documents: the revision it needs and the answers that follow.
+EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "The plan is locked, or the revision is stale"},
+    428: {"model": Problem, "description": "If-Match (the plan's revision, its ETag) is missing"},
+}
+EDIT_DOC = (
+    " Needs If-Match with the plan's revision (the ETag of any read of the plan): 428 without "
+    "it, 409 with the current revision when it is stale. Answers the new revision as ETag."
+)
+
+
+def read_plan_etag(session: SessionDep, plan_id: PlanId, response: Response) -> DemandPlan:
+    """The plan, its revision answered as ETag before its content is read."""
+    plan = service.get_plan(session, plan_id=plan_id)
+    set_etag(response, plan.revision)
+    return plan
+
+
+ReadPlan = Annotated[DemandPlan, Depends(read_plan_etag)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DemandPlanPublic,
+    summary="Create a draft demand plan (optionally with its lines): the demand planner",
+    description=(
+        "The service assigns the next version. Lines, when given, are validated as a whole "
+        "(known family and segment, period inside the horizon, quantity >= 0) before anything "
+        "is written. Answers the plan's first revision as ETag."
+    ),
+)
+def create_plan(
+    session: SessionDep, _writer: PlanKeeper, plan: DemandPlanCreate, response: Response
+) -> Any:
+    created = service.create_plan(session, data=plan)
+    set_etag(response, created.revision)
+    return created
+
+
+@router.get("", response_model=Page[DemandPlanPublic], summary="List demand plans by version")
+def list_plans(
+    session: SessionDep,
+    filters: Annotated[DemandPlanFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    return paginate(session, service.plans_query(filters), params)
+
+
+# Declared before /{id} so that "latest" is not parsed as an id.
+@router.get(
+    "/latest",
+    response_model=DemandPlanPublic,
+    summary="The plan to use downstream: the latest locked version, else the latest draft",
+)
+def latest_plan(session: SessionDep, response: Response) -> Any:
+    plan = service.latest_plan(session)
+    set_etag(response, plan.revision)
+    return plan
+
+
+@router.get("/{id}", response_model=DemandPlanPublic, summary="Read one demand plan")
+def read_plan(plan: ReadPlan) -> Any:
+    return plan
+
+
+@router.get(
+    "/{id}/lines",
+    response_model=Page[DemandPlanLinePublic],
+    summary="List a plan's lines (family, segment, period)",
+)
+def list_lines(
+    session: SessionDep,
+    plan: ReadPlan,
+    filters: Annotated[DemandPlanLineFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    assert plan.id is not None
+    return paginate(session, service.lines_query(plan_id=plan.id, filters=filters), params)
+
+
+@router.put(
+    "/{id}/lines",
+    summary="Bulk upsert a draft plan's lines by (family, segment, period)",
+    description=(
+        "Idempotent; the whole batch is validated first and written in one transaction. "
+        "409 when the plan is locked, or when its lines are built from demand streams." + EDIT_DOC
+    ),
+    responses=EDIT_RESPONSES,
+)
+def upsert_lines(
+    session: SessionDep,
+    _writer: PlanKeeper,
+    plan_id: PlanId,
+    revision: IfMatch,
+    lines: Annotated[list[DemandPlanLineCreate], Body(max_length=MAX_BULK_ITEMS)],
+    response: Response,
+) -> UpsertResult:
+    summary = service.upsert_lines(session, plan_id=plan_id, revision=revision, lines=lines)
+    answer_revision(session, plan_id=plan_id, response=response)
+    return UpsertResult(
+        created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+    )
+
+
+@router.post(
+    "/{id}/lock",
+    response_model=DemandPlanPublic,
+    summary="Lock a draft plan, closing the demand review: the demand planner",
+    description=(
+        "The plan can never change again (409 if locked, 422 if empty); a change is a new "
+        "version. Emits the webhook event `demand_plan.locked`." + EDIT_DOC
+    ),
+    responses=EDIT_RESPONSES,
+)
+def lock_plan(
+    session: SessionDep,
+    principal: PlanLocker,
+    plan_id: PlanId,
+    revision: IfMatch,
+    response: Response,
+) -> Any:
+    plan = service.lock_plan(session, plan_id=plan_id, revision=revision, principal=principal)
+    set_etag(response, plan.revision)
+    return plan
+
+
+def answer_revision(session: Session, *, plan_id: int, response: Response) -> None:
+    """The plan's revision after an edit, as the answer's ETag."""
+    set_etag(response, service.get_plan(session, plan_id=plan_id).revision)

@@ -1,0 +1,29 @@
+from pydantic import BaseModel
+from sqlmodel import Field
+
+from services.demand.tables import DemandTable
+from shared.contracts.demand import SegmentBase, SegmentPublic, UnmetDemand
+from shared.types import Fraction, Name, Priority
+
+__all__ = ["Segment", "SegmentCreate", "SegmentFilters", "SegmentPublic", "SegmentUpdate"]
+
+
+class Segment(SegmentBase, DemandTable, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=64)
+
+
+class SegmentCreate(SegmentBase):
+    pass
+
+
+class SegmentUpdate(BaseModel):
+    name: Name | None = None
+    fill_rate_target: Fraction | None = None
+    priority: Priority | None = None
+    strategic: bool | None = None
+    unmet_demand: UnmetDemand | None = None
+
+
+class SegmentFilters(BaseModel):
+    strategic: bool | None = None

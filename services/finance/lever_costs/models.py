@@ -1,0 +1,36 @@
+from pydantic import BaseModel
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field
+
+from services.finance.tables import FinanceTable
+from shared.contracts.finance import Lever, LeverCostBase, LeverCostPublic
+from shared.types import Code, Money
+
+__all__ = [
+    "LeverCost",
+    "LeverCostBase",
+    "LeverCostCreate",
+    "LeverCostFilters",
+    "LeverCostPublic",
+    "LeverCostUpdate",
+]
+
+
+class LeverCost(LeverCostBase, FinanceTable, table=True):
+    __tablename__ = "lever_cost"
+    __table_args__ = (UniqueConstraint("lever", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class LeverCostCreate(LeverCostBase):
+    pass
+
+
+class LeverCostUpdate(BaseModel):
+    cost: Money | None = None
+
+
+class LeverCostFilters(BaseModel):
+    lever: Lever | None = None
+    code: Code | None = None

@@ -1,0 +1,190 @@
+"""Supply plans over REST.
+
+Every read of a plan or of its lines answers the plan's revision as ``ETag`` (read before
+the lines); every edit of a draft (its lines, its proposal) needs it back in ``If-Match``:
+428 without it, 409 with the current revision when someone edited first. The answer of an
+edit carries the new revision.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi_pagination.ext.sqlmodel import paginate
+from sqlmodel import col, select
+
+from shared import crud
+from shared.concurrency import IfMatch, set_etag
+from shared.contracts.supply import SupplyPlanKpis, SupplyPlanValidation
+from shared.db import SessionDep
+from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
+from shared.errors import Problem
+from shared.pagination import Page, PageParams
+
+from . import service
+from .models import (
+    SupplyPlan,
+    SupplyPlanCreate,
+    SupplyPlanFilters,
+    SupplyPlanLine,
+    SupplyPlanLineFilters,
+    SupplyPlanLineIn,
+    SupplyPlanLinePublic,
+    SupplyPlanPublic,
+)
+
+router = APIRouter(prefix="/supply-plans", tags=["supply plans"], responses=PROBLEM_RESPONSES)
+
+PlanId = Annotated[int, Path(ge=1, le=2**62, description="Supply plan id.")]
+
+EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "The plan is proposed, or the revision is stale"},
+    428: {"model": Problem, "description": "If-Match (the plan's revision, its ETag) is missing"},
+}
+EDIT_DOC = (
+    " Needs If-Match with the plan's revision (the ETag of any read of the plan): 428 without "
+    "it, 409 with the current revision when it is stale. Answers the new revision as ETag."
+)
+
+
+def read_plan_etag(session: SessionDep, plan_id: PlanId, response: Response) -> SupplyPlan:
+    """The plan, its revision answered as ETag before its lines are read."""
+    plan = service.get_plan(session, plan_id=plan_id)
+    set_etag(response, plan.revision)
+    return plan
+
+
+ReadPlan = Annotated[SupplyPlan, Depends(read_plan_etag)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SupplyPlanPublic,
+    summary="Create a draft supply plan, optionally with its lines",
+    description="A plan whose name exists already becomes that name's next version.",
+)
+def create_plan(session: SessionDep, plan: SupplyPlanCreate, response: Response) -> Any:
+    created = service.create_plan(session, data=plan)
+    set_etag(response, created.revision)
+    return created
+
+
+@router.get("", response_model=Page[SupplyPlanPublic], summary="List supply plans")
+def list_plans(
+    session: SessionDep,
+    filters: Annotated[SupplyPlanFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    query = select(SupplyPlan)
+    if filters.status is not None:
+        query = query.where(col(SupplyPlan.status) == filters.status)
+    if filters.name is not None:
+        query = query.where(col(SupplyPlan.name) == filters.name)
+    return paginate(session, query.order_by(col(SupplyPlan.id)), params)
+
+
+@router.get(
+    "/latest",
+    response_model=SupplyPlanPublic,
+    summary="The newest proposed supply plan, else the newest draft",
+)
+def latest_plan(session: SessionDep, response: Response) -> Any:
+    plan = service.latest_plan(session)
+    set_etag(response, plan.revision)
+    return plan
+
+
+@router.get("/{plan_id}", response_model=SupplyPlanPublic, summary="Read one supply plan")
+def read_plan(plan: ReadPlan) -> Any:
+    return plan
+
+
+@router.get(
+    "/{plan_id}/lines",
+    response_model=Page[SupplyPlanLinePublic],
+    summary="Lines of a supply plan",
+)
+def list_lines(
+    session: SessionDep,
+    plan: ReadPlan,
+    filters: Annotated[SupplyPlanLineFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    query = crud.filtered(service.SUPPLY_PLAN_LINES, filters).where(
+        col(SupplyPlanLine.plan_id) == plan.id
+    )
+    return paginate(session, query, params)
+
+
+@router.put(
+    "/{plan_id}/lines",
+    summary="Bulk upsert lines of a draft supply plan by family and period",
+    description=(
+        "Idempotent; the whole batch is validated first (periods inside the horizon, one line "
+        "per family and period) and written at once. 409 once the plan is proposed." + EDIT_DOC
+    ),
+    responses=EDIT_RESPONSES,
+)
+def upsert_lines(
+    session: SessionDep,
+    plan_id: PlanId,
+    revision: IfMatch,
+    lines: Annotated[list[SupplyPlanLineIn], Body(max_length=MAX_BULK_ITEMS)],
+    response: Response,
+) -> crud.UpsertResult:
+    summary = service.upsert_lines(session, plan_id=plan_id, revision=revision, lines=lines)
+    set_etag(response, service.get_plan(session, plan_id=plan_id).revision)
+    return crud.UpsertResult(
+        created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+    )
+
+
+@router.post(
+    "/{plan_id}/propose",
+    response_model=SupplyPlanPublic,
+    summary="Propose the plan: it is frozen from then on",
+    description="409 once proposed; a change is then a new version (revise)." + EDIT_DOC,
+    responses=EDIT_RESPONSES,
+)
+def propose(session: SessionDep, plan_id: PlanId, revision: IfMatch, response: Response) -> Any:
+    plan = service.propose(session, plan_id=plan_id, revision=revision)
+    set_etag(response, plan.revision)
+    return plan
+
+
+@router.post(
+    "/{plan_id}/revise",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SupplyPlanPublic,
+    summary="Start the next version of a plan as a draft copy of it",
+    description="The source plan does not change, so no If-Match is needed; the answer's ETag "
+    "is the new draft's first revision.",
+)
+def revise(session: SessionDep, plan_id: PlanId, response: Response) -> Any:
+    draft = service.revise(session, plan=service.get_plan(session, plan_id=plan_id))
+    set_etag(response, draft.revision)
+    return draft
+
+
+@router.post(
+    "/{plan_id}/validate",
+    response_model=SupplyPlanValidation,
+    summary="Check a supply plan against capacity, limits and inventory balance",
+    description=(
+        "Loads the plan's production onto the resources (RCCP) and names every infeasible "
+        "line with the reasons: overload beyond regular + maximum overtime, a month without "
+        "capacity, a family without routing, overtime needed but not planned, outsourcing "
+        "beyond the subcontractor's limit, ending inventory beyond what was available."
+    ),
+)
+def validate(session: SessionDep, plan_id: PlanId) -> SupplyPlanValidation:
+    return service.validate(session, plan=service.get_plan(session, plan_id=plan_id))
+
+
+@router.get(
+    "/{plan_id}/kpis",
+    response_model=SupplyPlanKpis,
+    summary="Capacity utilisation and units-based inventory turns of a supply plan",
+)
+def kpis(session: SessionDep, plan_id: PlanId) -> SupplyPlanKpis:
+    return service.kpis(session, plan=service.get_plan(session, plan_id=plan_id))

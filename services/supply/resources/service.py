@@ -1,0 +1,5 @@
+from shared.crud import EntitySpec
+
+from .models import Resource
+
+RESOURCES = EntitySpec(table=Resource, key=("code",), label="resource")

@@ -1,0 +1,1 @@
+"""Code shared by every S&OP service: settings, database, errors, types, contracts."""

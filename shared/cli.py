@@ -1,0 +1,429 @@
+"""The ``sop`` command: run the four processes on one machine and load the demo company.
+
+``sop up`` is a small process supervisor: it starts the gateway and the three services as
+uvicorn subprocesses, waits for each ``/health``, loads the demo when the services hold no
+data yet, prints where everything is, and stops all four together: on Ctrl-C or SIGTERM,
+or as soon as one of them dies (then with a non-zero exit code).
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Annotated, TextIO
+
+import httpx
+import typer
+from sqlalchemy.engine import make_url
+
+from shared.auth import AuthSettings, Role, mint_token
+from shared.demo import (
+    BOTTLENECK_RESOURCE,
+    LoadReport,
+    ServiceUrls,
+    load_demo,
+    services_without_data,
+)
+from shared.errors import UpstreamFailed
+from shared.settings import (
+    DemandSettings,
+    FinanceSettings,
+    GatewaySettings,
+    ServiceSettings,
+    SupplySettings,
+)
+
+# Name, ASGI factory and settings class of each process; ``--base-port`` adds the offset.
+PROCESSES: tuple[tuple[str, str, type[ServiceSettings], int], ...] = (
+    ("gateway", "gateway.main:create_app", GatewaySettings, 0),
+    ("demand", "services.demand.main:create_app", DemandSettings, 1),
+    ("supply", "services.supply.main:create_app", SupplySettings, 2),
+    ("finance", "services.finance.main:create_app", FinanceSettings, 3),
+)
+UPSTREAMS = ("demand", "supply", "finance")
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One process to run: its ASGI factory, where it listens, the env it needs on top."""
+
+    name: str
+    factory: str
+    host: str
+    port: int
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        # A wildcard bind address is not a destination; reach it on loopback.
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            self.factory,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
+
+
+def local_services(
+    *,
+    host: str | None = None,
+    ports: Mapping[str, int] | None = None,
+    database_urls: Mapping[str, str] | None = None,
+) -> list[ServiceSpec]:
+    """The four processes on one machine, wired to each other.
+
+    Host, ports and database URLs default to each settings class (so ``SOP_*`` variables
+    apply); the gateway is always pointed at the three services actually started.
+    """
+    specs = []
+    for name, factory, settings_class, _offset in PROCESSES:
+        settings = settings_class()
+        prefix = settings_class.model_config.get("env_prefix", "")
+        spec_host = host or settings.host
+        port = (ports or {}).get(name, settings.port)
+        env = {f"{prefix}HOST": spec_host, f"{prefix}PORT": str(port)}
+        if database_urls and name in database_urls:
+            env[f"{prefix}DATABASE_URL"] = database_urls[name]
+        specs.append(ServiceSpec(name=name, factory=factory, host=spec_host, port=port, env=env))
+    upstreams = upstream_urls(specs)
+    wiring = {f"SOP_GATEWAY_{name.upper()}_URL": getattr(upstreams, name) for name in UPSTREAMS}
+    return [
+        replace(spec, env={**spec.env, **wiring}) if spec.name == "gateway" else spec
+        for spec in specs
+    ]
+
+
+def upstream_urls(specs: Sequence[ServiceSpec]) -> ServiceUrls:
+    urls = {spec.name: spec.url for spec in specs}
+    return ServiceUrls(demand=urls["demand"], supply=urls["supply"], finance=urls["finance"])
+
+
+class ServiceFailed(RuntimeError):
+    """A process exited or never became healthy; the message ends with its log's tail."""
+
+
+class Supervisor:
+    """Starts processes, waits for their health, and stops them all together.
+
+    Use as a context manager: leaving the block (normally, on an exception or on Ctrl-C)
+    terminates every process, waits, and kills those still running after a timeout.
+    """
+
+    def __init__(
+        self, specs: Sequence[ServiceSpec], *, log_dir: Path, stop_timeout: float = 10.0
+    ) -> None:
+        self.specs = list(specs)
+        self.log_dir = log_dir
+        self.stop_timeout = stop_timeout
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[TextIO] = []
+
+    def __enter__(self) -> "Supervisor":
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for spec in self.specs:
+            log = self.log_path(spec.name).open("w")
+            self._logs.append(log)
+            self.processes[spec.name] = subprocess.Popen(
+                spec.command(),
+                env={**os.environ, **spec.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Own process group: a terminal's Ctrl-C reaches only the supervisor, which
+                # then stops every child in order.
+                start_new_session=True,
+            )
+
+    def wait_healthy(self, *, timeout: float = 90.0) -> None:
+        """Block until every process answers 200 on ``/health``; raise if one dies or hangs."""
+        deadline = time.monotonic() + timeout
+        waiting = {spec.name: f"{spec.url}/health" for spec in self.specs}
+        with httpx.Client(timeout=2.0) as client:
+            while waiting:
+                self.raise_if_exited()
+                for name, url in list(waiting.items()):
+                    try:
+                        if client.get(url).status_code == 200:
+                            del waiting[name]
+                    except httpx.HTTPError:
+                        pass
+                if waiting and time.monotonic() > deadline:
+                    name = sorted(waiting)[0]
+                    raise ServiceFailed(
+                        f"{name} did not become healthy in {timeout:.0f} s{self._tail(name)}"
+                    )
+                if waiting:
+                    time.sleep(0.2)
+
+    def raise_if_exited(self) -> None:
+        for name, process in self.processes.items():
+            code = process.poll()
+            if code is not None:
+                raise ServiceFailed(f"{name} exited with code {code}{self._tail(name)}")
+
+    def watch(self, *, poll_seconds: float = 0.5) -> None:
+        """Block while every process runs; raise ``ServiceFailed`` when one exits."""
+        while True:
+            self.raise_if_exited()
+            time.sleep(poll_seconds)
+
+    def stop(self) -> None:
+        running = [p for p in self.processes.values() if p.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + self.stop_timeout
+        try:
+            for process in running:
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        finally:
+            # Past the timeout, or on a second Ctrl-C, nothing is left running.
+            for process in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            for log in self._logs:
+                log.close()
+            self._logs.clear()
+
+    def _tail(self, name: str, lines: int = 30) -> str:
+        path = self.log_path(name)
+        text = path.read_text(errors="replace") if path.exists() else ""
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"; last lines of {path}:\n{tail}" if tail else ""
+
+
+# ----------------------------------------------------------------------------- commands
+
+app = typer.Typer(
+    help="S&OP platform: run the services locally and load the demo company.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+demo_app = typer.Typer(help="The deterministic demo company.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@app.command()
+def up(
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo company when the services hold no data yet.")
+    ] = True,
+    reset: Annotated[
+        bool, typer.Option(help="Delete the SQLite databases first (a fresh start).")
+    ] = False,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: from settings).")
+    ] = None,
+    base_port: Annotated[
+        int | None,
+        typer.Option(help="Gateway port; the services take the next three (default: settings)."),
+    ] = None,
+    log_dir: Annotated[Path, typer.Option(help="Where each process writes its log.")] = Path(
+        "var/log"
+    ),
+) -> None:
+    """Start the gateway and the three services; Ctrl-C stops all four."""
+    ports = (
+        {name: base_port + offset for name, _f, _s, offset in PROCESSES}
+        if base_port is not None
+        else None
+    )
+    specs = local_services(host=host, ports=ports)
+    if reset:
+        for path in _sqlite_files():
+            if path.exists():
+                path.unlink()
+                typer.echo(f"deleted {path}")
+    with _stop_on_sigterm(), Supervisor(specs, log_dir=log_dir) as supervisor:
+        try:
+            typer.echo(f"starting {', '.join(s.name for s in specs)} (logs in {log_dir}/)")
+            supervisor.wait_healthy()
+            if demo:
+                _load_demo_if_empty(upstream_urls(specs))
+            typer.echo(_banner(specs, log_dir))
+            supervisor.watch()
+        except KeyboardInterrupt:
+            typer.echo("\nstopping all four...")
+            return
+        except ServiceFailed as exc:
+            typer.echo(f"error: {exc}\nstopping the others...", err=True)
+            raise typer.Exit(1) from None
+        except UpstreamFailed as exc:
+            typer.echo(f"error: loading the demo failed: {_describe(exc)}", err=True)
+            raise typer.Exit(1) from None
+
+
+@demo_app.command("load")
+def demo_load(
+    demand_url: Annotated[
+        str | None, typer.Option(help="Demand service (default: the gateway's setting).")
+    ] = None,
+    supply_url: Annotated[
+        str | None, typer.Option(help="Supply service (default: the gateway's setting).")
+    ] = None,
+    finance_url: Annotated[
+        str | None, typer.Option(help="Finance service (default: the gateway's setting).")
+    ] = None,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Load only into services that hold no data.")
+    ] = False,
+) -> None:
+    """Load the demo company into running services through their HTTP APIs."""
+    gateway = GatewaySettings()
+    urls = ServiceUrls(
+        demand=demand_url or gateway.demand_url,
+        supply=supply_url or gateway.supply_url,
+        finance=finance_url or gateway.finance_url,
+    )
+    try:
+        if if_empty:
+            _load_demo_if_empty(urls)
+        else:
+            _print_report(asyncio.run(load_demo(urls, token=_demo_token())))
+    except UpstreamFailed as exc:
+        typer.echo(f"error: {_describe(exc)}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def token(
+    role: Annotated[
+        list[Role] | None, typer.Option("--role", help="A role of the token (repeatable).")
+    ] = None,
+    subject: Annotated[str, typer.Option(help="Who the token names.")] = "local-user",
+) -> None:
+    """Print a dev-mode bearer token for local calls (roles default to viewer)."""
+    minted = dev_token(*(role or [Role.viewer]), subject=subject)
+    if minted is None:
+        typer.echo("error: in oidc mode tokens come from the identity provider", err=True)
+        raise typer.Exit(1)
+    typer.echo(minted)
+
+
+def _load_demo_if_empty(urls: ServiceUrls) -> None:
+    token = _demo_token()
+    empty = asyncio.run(services_without_data(urls, token=token))
+    if not empty:
+        typer.echo("the services already hold data: demo not loaded (sop up --reset starts over)")
+        return
+    typer.echo(f"loading the demo company ({', '.join(empty)} empty)...")
+    _print_report(asyncio.run(load_demo(urls, token=token)))
+
+
+def dev_token(*roles: Role, subject: str) -> str | None:
+    """A bearer token signed with the dev-mode secret; None outside dev mode."""
+    settings = AuthSettings()
+    if settings.mode != "dev":
+        return None
+    return mint_token(settings, subject=subject, roles=roles)
+
+
+def _demo_token() -> str | None:
+    """The loader's credentials: ``SOP_TOKEN`` if set, else a dev-mode integration token."""
+    return os.environ.get("SOP_TOKEN") or dev_token(Role.integration, subject="sop-demo-loader")
+
+
+def _print_report(report: LoadReport) -> None:
+    for url, result in sorted(report.upserts.items()):
+        typer.echo(
+            f"  PUT {url}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
+        )
+    if report.plan is not None:
+        plan = report.plan
+        typer.echo(
+            f"  demand plan {plan.id} (version {plan.version}, {plan.horizon_start} + "
+            f"{plan.horizon_months} months): {plan.status}"
+        )
+
+
+def _banner(specs: Sequence[ServiceSpec], log_dir: Path) -> str:
+    urls = {spec.name: spec.url for spec in specs}
+    gateway = urls["gateway"]
+    docs = "\n".join(f"  {name:<8} API docs   {url}/docs" for name, url in urls.items())
+    token = dev_token(Role.process_owner, subject="local-process-owner")
+    credentials = (
+        f"""
+A process owner's bearer token (dev mode, 12 h; `sop token --role <role>` mints others):
+  export TOKEN={token}
+"""
+        if token
+        else "\nBearer tokens come from your identity provider (SOP_AUTH_MODE=oidc):\n"
+        "  export TOKEN=<your token>\n"
+    )
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    return f"""
+S&OP platform is up. Ctrl-C stops all four.
+  GraphQL (GraphiQL)  {gateway}/graphql
+{docs}
+  logs                {log_dir}/{{{",".join(urls)}}}.log
+{credentials}
+Try:
+  curl -X POST {gateway}/reconcile {auth}
+  curl {gateway}/consensus-plans {auth}
+  curl {urls["demand"]}/demand-plans/latest {auth}
+  curl '{urls["supply"]}/capacity?resource_code={BOTTLENECK_RESOURCE}&limit=3' {auth}
+  curl {gateway}/graphql {auth} -H 'Content-Type: application/json' \\
+       -d '{{"query": "{{ latestConsensusPlan {{ version escalations {{ kind title }} }} }}"}}'
+"""
+
+
+def _sqlite_files() -> Iterator[Path]:
+    """The SQLite files of the four processes' databases, with their WAL companions."""
+    for _name, _factory, settings_class, _offset in PROCESSES:
+        url = make_url(settings_class().database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            database = Path(str(url.database))
+            yield from (database, Path(f"{database}-wal"), Path(f"{database}-shm"))
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so that ``docker stop`` or ``kill`` stops cleanly too."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _describe(exc: UpstreamFailed) -> str:
+    extra = f" {exc.extra}" if getattr(exc, "extra", None) else ""
+    return f"{exc}{extra}"

@@ -1,0 +1,534 @@
+"""Contracts of the demand service: families, segments, history, demand plans."""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field as Constraint
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from shared.types import (
+    MAX_QUANTITY,
+    TEXT_PATTERN,
+    Code,
+    Fraction,
+    Money,
+    Months,
+    Name,
+    Period,
+    Priority,
+    Quantity,
+    Text,
+)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; every timestamp the demand service writes is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+class LifecycleStatus(StrEnum):
+    npi = "npi"
+    active = "active"
+    phase_out = "phase_out"
+
+
+class UnmetDemand(StrEnum):
+    """What happens to demand a segment does not receive: carried forward, or gone."""
+
+    backlog = "backlog"
+    lost = "lost"
+
+
+class PlanStatus(StrEnum):
+    draft = "draft"
+    locked = "locked"
+
+
+class FamilyBase(SQLModel):
+    code: Code
+    name: Name
+    unit: Code = Field(default="units", description="Unit of measure of the family's quantities.")
+    status: LifecycleStatus = LifecycleStatus.active
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"code": "FAM-01", "name": "Espresso machines", "unit": "units", "status": "active"}
+            ]
+        }
+    }
+
+
+class FamilyPublic(FamilyBase):
+    id: int
+
+
+class SegmentBase(SQLModel):
+    code: Code
+    name: Name
+    fill_rate_target: Fraction = Field(default=0.95, description="Share of demand to be served.")
+    priority: Priority = 5
+    strategic: bool = False
+    unmet_demand: UnmetDemand = UnmetDemand.backlog
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "code": "KEY",
+                    "name": "Key accounts",
+                    "fill_rate_target": 0.98,
+                    "priority": 1,
+                    "strategic": True,
+                    "unmet_demand": "backlog",
+                }
+            ]
+        }
+    }
+
+
+class SegmentPublic(SegmentBase):
+    id: int
+
+
+class DemandHistoryBase(SQLModel):
+    """Actual demand (units) of a family in a segment and month."""
+
+    family_code: Code
+    segment_code: Code
+    period: Period
+    quantity: Quantity
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "family_code": "FAM-01",
+                    "segment_code": "KEY",
+                    "period": "2026-01",
+                    "quantity": 120,
+                }
+            ]
+        }
+    }
+
+
+class DemandHistoryPublic(DemandHistoryBase):
+    id: int
+
+
+class DemandPlanBase(SQLModel):
+    """A versioned, unconstrained demand plan over a horizon of months."""
+
+    name: Name
+    horizon_start: Period
+    horizon_months: Months = 24
+    note: Text = ""
+
+
+class DemandPlanPublic(DemandPlanBase):
+    id: int
+    version: int
+    status: PlanStatus
+    created_at: dt.datetime
+    locked_at: dt.datetime | None = None
+    built_from_streams: bool = Field(
+        default=False,
+        description=(
+            "True when the lines are the consensus of the plan's demand streams (statistical "
+            "baseline and role inputs) rather than loaded directly."
+        ),
+    )
+
+    _utc = field_validator("created_at", "locked_at")(as_utc)
+
+
+class DemandPlanLineBase(SQLModel):
+    family_code: Code
+    segment_code: Code
+    period: Period
+    quantity: Quantity
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "family_code": "FAM-01",
+                    "segment_code": "KEY",
+                    "period": "2026-12",
+                    "quantity": 140,
+                }
+            ]
+        }
+    }
+
+
+class DemandPlanLinePublic(DemandPlanLineBase):
+    id: int
+    plan_id: int
+
+
+# --- Demand review: statistical baseline, role input streams, waterfall, accuracy ----------
+
+SignedQuantity = Annotated[
+    float,
+    Constraint(
+        ge=-MAX_QUANTITY,
+        le=MAX_QUANTITY,
+        allow_inf_nan=False,
+        description="Units added (positive) or removed (negative).",
+    ),
+]
+Uplift = Annotated[
+    float,
+    Constraint(
+        ge=-1,
+        le=10,
+        allow_inf_nan=False,
+        description="Relative change of demand: 0.2 is +20%, -0.1 is -10% (e.g. a price rise).",
+    ),
+]
+Assumption = Annotated[
+    str,
+    Constraint(
+        min_length=1,
+        max_length=2000,
+        pattern=TEXT_PATTERN,
+        description="The written assumption behind the number: what must be true for it to hold.",
+    ),
+]
+
+
+class DemandStream(StrEnum):
+    """The layers of the consensus waterfall, in the order they are applied."""
+
+    statistical = "statistical"
+    sales = "sales"
+    marketing = "marketing"
+    product = "product"
+    planner = "planner"
+    consensus = "consensus"
+
+
+class InputStream(StrEnum):
+    """The streams a role writes into (the statistical baseline is computed, not written)."""
+
+    sales = "sales"
+    marketing = "marketing"
+    product = "product"
+    planner = "planner"
+
+
+class DemandRole(StrEnum):
+    sales = "sales"
+    marketing = "marketing"
+    product_manager = "product_manager"
+    demand_planner = "demand_planner"
+
+
+class InputKind(StrEnum):
+    override = "override"
+    delta = "delta"
+    event = "event"
+    launch = "launch"
+    phase_out = "phase_out"
+
+
+class BaselineSeriesPublic(SQLModel):
+    """The statistical baseline of one family x segment: the method chosen and why."""
+
+    plan_id: int
+    family_code: Code
+    segment_code: Code
+    method: str = Field(
+        description="seasonal_naive, moving_average, exponential_smoothing, croston, tsb or zero."
+    )
+    detail: str = Field(description="The fitted form, e.g. 'ETS(A,Ad,A) chosen by AICc'.")
+    history_months: int
+    intermittent: bool
+    fallback: bool = Field(description="True when the series was too short to compare methods.")
+    note: str = Field(description="Why a fallback or why methods were left out.")
+    holdout_months: int
+    holdout_mae: float | None = Field(description="Mean absolute error of the chosen method.")
+    holdout_wmape: float | None = Field(description="Its sum |error| / sum actual, if actual > 0.")
+    candidates: dict[str, float] = Field(
+        default_factory=dict, description="Holdout mean absolute error of every method tried."
+    )
+
+
+class DemandInputPublic(SQLModel):
+    """One input of a role into its stream, with who wrote it and why."""
+
+    id: int
+    plan_id: int
+    stream: InputStream
+    role: DemandRole
+    kind: InputKind
+    family_code: Code
+    segment_code: Code | None = Field(description="None: every segment of the family.")
+    period_from: Period
+    period_to: Period | None
+    quantity: float | None = Field(
+        description="Override: units per period; delta: units added; event: uplift units; "
+        "launch: monthly volume at the end of the ramp."
+    )
+    uplift_pct: float | None
+    cannibalised_family_code: Code | None
+    cannibalisation_share: float | None
+    ramp_months: int | None
+    author: Name
+    reason_code: Code
+    assumption: str
+    created_at: dt.datetime
+
+    _utc = field_validator("created_at")(as_utc)
+
+
+class Contribution(SQLModel):
+    """How much one input moved one cell of the waterfall."""
+
+    input_id: int
+    stream: InputStream
+    kind: InputKind
+    author: str
+    reason_code: str
+    delta: float
+
+
+class WaterfallRowPublic(SQLModel):
+    """Demand of one family, segment and period after each stream, and who moved it."""
+
+    plan_id: int
+    family_code: Code
+    segment_code: Code
+    period: Period
+    statistical: float
+    sales: float
+    marketing: float
+    product: float
+    planner: float
+    consensus: float
+    contributions: list[Contribution] = Field(default_factory=list)
+
+
+class AccuracyRowPublic(SQLModel):
+    """Accuracy of one stream over the forecast/actual pairs of a group.
+
+    Errors are actual - forecast (the textbook sign): a negative ``bias`` and a negative
+    tracking signal mean over-forecasting. ``fva_*`` are WMAPE points gained against the
+    statistical baseline and the naive forecast: positive means the stream added value.
+    """
+
+    stream: str
+    plan_id: int | None = None
+    family_code: str | None = None
+    segment_code: str | None = None
+    lag: int | None = None
+    observations: int
+    actual_total: float
+    forecast_total: float
+    mad: float
+    mse: float
+    mape: float | None = Field(description="Mean of |error| / actual over non-zero actuals.")
+    wmape: float | None
+    bias: float = Field(description="Mean error, actual - forecast (units).")
+    bias_pct: float | None = Field(description="Sum of errors / sum of actuals.")
+    tracking_signal: float | None = Field(description="Running sum of errors / MAD.")
+    tracking_alarm: bool = Field(description="The tracking signal is outside +/-4.")
+    fva_vs_statistical: float | None
+    fva_vs_naive: float | None
+
+
+class BiasFlagPublic(SQLModel):
+    """A stream (and author) whose forecasts were persistently on one side of the actuals."""
+
+    stream: str
+    author: str | None
+    family_code: str | None
+    segment_code: str | None
+    periods: int
+    first_period: Period
+    last_period: Period
+    direction: str = Field(description="over_forecast or under_forecast.")
+    bias_pct: float = Field(
+        description="Sum of (actual - forecast) / sum of actuals: negative is over-forecasting."
+    )
+    same_sign_share: float
+    tracking_signal: float | None
+    severity: str = Field(description="high when |bias| >= twice the threshold, else medium.")
+    message: str
+
+
+# --- Customers and the prioritisation matrix ----------------------------------------------
+
+Margin = Annotated[
+    float,
+    Constraint(
+        ge=-1,
+        le=1,
+        allow_inf_nan=False,
+        description="Gross margin as a share of revenue (0.3 is 30%; negative: loss-making).",
+    ),
+]
+Importance = Annotated[
+    int, Constraint(ge=1, le=5, description="Strategic importance: 1 (low) to 5 (critical).")
+]
+
+
+class Quadrant(StrEnum):
+    """Cells of the customer prioritisation matrix (profitability x strategic importance)."""
+
+    core = "core"  # profitable and strategic: protect, serve first
+    develop = "develop"  # strategic, not (yet) profitable: invest, improve the margin
+    harvest = "harvest"  # profitable, not strategic: serve efficiently
+    review = "review"  # neither: rethink the terms of service
+
+
+class CustomerBase(SQLModel):
+    code: Code
+    name: Name
+    segment_code: Code
+    annual_revenue: Money = 0.0
+    gross_margin_pct: Margin = 0.0
+    strategic_importance: Importance = 3
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "code": "CUST-001",
+                    "name": "Hotel chain North",
+                    "segment_code": "KEY",
+                    "annual_revenue": 1200000,
+                    "gross_margin_pct": 0.32,
+                    "strategic_importance": 5,
+                }
+            ]
+        }
+    }
+
+
+class CustomerPublic(CustomerBase):
+    id: int
+
+
+class CustomerPlacement(SQLModel):
+    """A customer's place in the prioritisation matrix."""
+
+    code: Code
+    name: Name
+    segment_code: Code
+    annual_revenue: float
+    gross_margin_pct: float
+    strategic_importance: int
+    quadrant: Quadrant
+
+
+class SegmentTargetPublic(SQLModel):
+    """A segment's service targets as set, and as derived from its customers."""
+
+    segment_code: Code
+    fill_rate_target: float
+    priority: int
+    strategic: bool
+    customers: int
+    annual_revenue: float
+    quadrant_revenue_share: dict[str, float]
+    derived_fill_rate_target: float | None
+    derived_priority: int | None
+    derived_strategic: bool | None
+    differs: bool = Field(description="The set targets differ from the derived ones.")
+
+
+# --- Demand review answers (the demand service returns them, the gateway reads them) ------
+
+
+class ForecastSource(StrEnum):
+    """Every forecast accuracy is measured for: the naive benchmark and the waterfall layers."""
+
+    naive = "naive"
+    statistical = "statistical"
+    sales = "sales"
+    marketing = "marketing"
+    product = "product"
+    planner = "planner"
+    consensus = "consensus"
+
+
+class AccuracyDimension(StrEnum):
+    """What an accuracy row is grouped by, besides its stream."""
+
+    plan = "plan"
+    family = "family"
+    segment = "segment"
+    lag = "lag"
+
+
+class ConsensusSummaryPublic(SQLModel):
+    """Total units of a plan after each stream of its waterfall."""
+
+    plan_id: int
+    version: int
+    series: int
+    cells: int
+    inputs: int
+    totals: dict[str, float] = Field(
+        description="Units summed over the plan after each stream, in waterfall order."
+    )
+
+
+class DataQualityIssue(StrEnum):
+    gaps = "gaps"
+    zeros = "zeros"
+    outliers = "outliers"
+    too_short = "too_short"
+    stale = "stale"
+
+
+class OutlierPublic(SQLModel):
+    period: Period
+    quantity: Quantity
+    score: float = Field(description="Robust z-score of the month within its series.")
+
+
+class SeriesQualityPublic(SQLModel):
+    """The history of one family x segment and what is wrong with it."""
+
+    family_code: Code
+    segment_code: Code
+    first_period: Period
+    last_period: Period
+    months: int = Field(description="Months from the first to the last period, both included.")
+    observed: int = Field(description="Months with a history row.")
+    gaps: list[Period] = Field(description="Months without a row between first and last.")
+    zeros: list[Period]
+    outliers: list[OutlierPublic]
+    too_short: bool
+    stale: bool = Field(description="Ends before the latest month any series has.")
+    issues: list[DataQualityIssue]
+
+
+class DataQualitySummaryPublic(SQLModel):
+    """The data-gathering check of the demand history, in counts."""
+
+    series: int
+    series_with_issues: int
+    rows: int
+    latest_period: Period | None
+    gaps: int = Field(description="Missing months, over all series.")
+    zeros: int = Field(description="Zero months, in series that are not intermittent.")
+    outliers: int
+    too_short: int
+    stale: int
+    negatives: int = Field(
+        description="Always 0: the history refuses negative quantities on input; listed so a "
+        "report reader sees it was checked."
+    )
+    families_without_history: list[Code] = Field(
+        description="Families (not phased out) with no history at all: cold starts."
+    )
+    segments_without_history: list[Code]

@@ -1,0 +1,125 @@
+"""HTTP routes of an entity family: list, create, bulk upsert, read, patch, delete.
+
+Thin by design: each route parses, calls ``shared.crud`` and returns. Entities keyed by
+one ``code`` are addressed by it (``/families/FAM-01``); composite-key entities by id.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, status
+from fastapi_pagination.ext.sqlmodel import paginate
+from pydantic import BaseModel
+from sqlmodel import Session, SQLModel
+
+from shared import crud
+from shared.db import SessionDep
+from shared.errors import NotFound, Problem
+from shared.pagination import Page, PageParams
+from shared.types import CODE_PATTERN
+
+MAX_BULK_ITEMS = 20000
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Not found"},
+    409: {"model": Problem, "description": "Conflict"},
+    422: {"model": Problem, "description": "Invalid input, every bad field listed"},
+}
+
+BeforeWrite = Callable[[Session, Sequence[tuple[str, Any]]], None]
+"""A check run before a create, bulk upsert, patch or delete, which it refuses by raising.
+
+It receives (location, item) pairs: a body item at ``body`` or ``body.<i>``, or the stored
+row a patch or delete addresses at ``path.id`` (``path.code``).
+"""
+
+
+def entity_router(
+    *,
+    spec: crud.EntitySpec[Any],
+    create_model: type[BaseModel],
+    update_model: type[BaseModel],
+    public_model: type[SQLModel],
+    filters_model: type[BaseModel],
+    path: str,
+    tag: str,
+    before_write: BeforeWrite | None = None,
+) -> APIRouter:
+    router = APIRouter(prefix=path, tags=[tag], responses=PROBLEM_RESPONSES)
+    label = spec.label
+    by_code = spec.key == ("code",)
+    path_location = "path.code" if by_code else "path.id"
+
+    def check(session: Session, writes: Sequence[tuple[str, Any]]) -> None:
+        if before_write is not None:
+            before_write(session, writes)
+
+    def load(session: Session, ident: Any) -> Any:
+        if by_code:
+            return crud.get(session, spec=spec, key=(ident,))
+        row = session.get(spec.table, ident)
+        if row is None:
+            raise NotFound(f"no {label} with id {ident}")
+        return row
+
+    @router.get("", summary=f"List {label} items", response_model=Page[public_model])  # type: ignore[valid-type]
+    def list_items(
+        session: SessionDep,
+        filters: Annotated[filters_model, Query()],  # type: ignore[valid-type]
+        params: Annotated[PageParams, Depends()],
+    ) -> Any:
+        return paginate(session, crud.filtered(spec, filters), params)
+
+    @router.post(
+        "",
+        status_code=status.HTTP_201_CREATED,
+        summary=f"Create one {label}",
+        response_model=public_model,
+    )
+    def create_item(session: SessionDep, item: create_model) -> Any:  # type: ignore[valid-type]
+        check(session, [("body", item)])
+        return crud.create(session, spec=spec, data=item)
+
+    @router.put(
+        "",
+        summary=f"Bulk upsert {label} items by natural key ({', '.join(spec.key)})",
+        description=(
+            "Idempotent load for ERP integrations: items are matched on their natural key, "
+            "created or updated; sending the same batch twice changes nothing. The whole batch "
+            "is validated first and written in one transaction, or not at all."
+        ),
+    )
+    def upsert_items(
+        session: SessionDep,
+        items: Annotated[list[create_model], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
+    ) -> crud.UpsertResult:
+        check(session, [(f"body.{index}", item) for index, item in enumerate(items)])
+        summary = crud.upsert_many(session, spec=spec, items=items)
+        return crud.UpsertResult(
+            created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+        )
+
+    item_key: Any = (
+        Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, alias="code")]
+        if by_code
+        else Annotated[int, Path(ge=1, le=2**62, alias="id")]
+    )
+    item_path = "/{code}" if by_code else "/{id}"
+
+    @router.get(item_path, summary=f"Read one {label}", response_model=public_model)
+    def read_item(session: SessionDep, ident: item_key) -> Any:
+        return load(session, ident)
+
+    @router.patch(item_path, summary=f"Change one {label}", response_model=public_model)
+    def update_item(session: SessionDep, ident: item_key, patch: update_model) -> Any:  # type: ignore[valid-type]
+        row = load(session, ident)
+        check(session, [(path_location, row)])
+        return crud.update(session, spec=spec, row=row, patch=patch)
+
+    @router.delete(item_path, status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete one {label}")
+    def delete_item(session: SessionDep, ident: item_key) -> None:
+        row = load(session, ident)
+        check(session, [(path_location, row)])
+        crud.delete(session, row=row)
+
+    return router

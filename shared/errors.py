@@ -1,0 +1,197 @@
+"""RFC 9457 problem details: domain errors raised by services, one place that renders them.
+
+Services raise the exceptions below; ``install_problem_handlers`` turns them, request
+validation errors, HTTP errors and database integrity errors into
+``application/problem+json`` bodies with a stable ``code`` and per-field ``errors``.
+"""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("sop.errors")
+
+
+class FieldError(BaseModel):
+    """One reason a request was refused, and the field it concerns."""
+
+    field: str = Field(examples=["body.lines.0.family_code"])
+    reason: str = Field(examples=["unknown family code 'FAM-99'"])
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details with a stable machine-readable ``code``."""
+
+    type: str = Field(examples=["urn:sop:problem:validation-error"])
+    title: str
+    status: int
+    detail: str = ""
+    instance: str | None = None
+    code: str = Field(examples=["validation-error"])
+    errors: list[FieldError] = Field(default_factory=list)
+    extra: dict[str, Any] | None = Field(
+        default=None, description="Problem-specific data, e.g. the current version on a conflict."
+    )
+
+
+class DomainError(Exception):
+    """Base class: an error a client can act on, rendered as problem+json."""
+
+    status: int = 400
+    code: str = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: Sequence[FieldError] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        if field is not None:
+            self.errors.insert(0, FieldError(field=field, reason=detail))
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "validation-error"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class UpstreamFailed(DomainError):
+    """A service this one depends on was unreachable or answered with an error."""
+
+    status = 502
+    code = "upstream-error"
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    instance: str | None = None,
+    errors: Sequence[FieldError] = (),
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=f"urn:sop:problem:{code}",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        code=code,
+        errors=list(errors),
+        extra=extra,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
+    """Pydantic error dicts as field errors, with the offending location joined by dots."""
+    return [
+        FieldError(field=_location(err.get("loc", ())), reason=err.get("msg", "")) for err in raw
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json; nothing escapes as a bare 500."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(
+            status=exc.status,
+            code=exc.code,
+            detail=exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            extra=exc.extra,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc.errors())
+        fields = ", ".join(sorted({e.field for e in errors})[:5])
+        return problem_response(
+            status=422,
+            code="validation-error",
+            detail=f"The request is invalid: {fields}",
+            instance=request.url.path,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        return problem_response(
+            status=exc.status_code,
+            code=code,
+            detail=str(exc.detail),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Unique keys are checked before writing; this catches a concurrent writer.
+        return problem_response(
+            status=409,
+            code="conflict",
+            detail=(
+                "The write conflicts with existing data: a duplicate key, a row that is "
+                "still referenced, or a concurrent write."
+            ),
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        log.exception("database error on %s", request.url.path)
+        return problem_response(
+            status=503,
+            code="database-unavailable",
+            detail="The database could not complete the request; retry later.",
+            instance=request.url.path,
+        )

@@ -1,0 +1,176 @@
+"""POST /reconcile over the real services: a stored plan, and one 422 listing every gap."""
+
+import pytest
+
+from tests.gateway.company import DEMAND, MONTHS, PERIODS, PRICE, REGULAR_HOUR_COST, Company
+from tests.gateway.conftest import Platform
+
+pytestmark = pytest.mark.anyio
+
+PLAN_QUERY = """
+query Plan($id: Int!) {
+  consensusPlan(id: $id) {
+    id version status demandPlanId objective periods escalationCount
+    totals { revenue variableCost margin fillRate }
+    lines(familyCode: "F01") { familyCode segmentCode period demand sales revenue }
+    families { familyCode period production }
+    resources { resourceCode period load regularCapacity utilisation }
+    escalations { kind severity resourceCode families periods amount unit
+                  options { lever costDelta resolves } recommendedOption }
+    bottlenecks { resource periods shadowPriceMax valueOfMoreCapacity }
+    shortages { family segment cause }
+    stats { termination solver variables solves }
+  }
+}
+"""
+
+
+async def test_reconcile_stores_a_plan_readable_over_rest_and_graphql(platform: Platform) -> None:
+    plan_id = await Company(families=2).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+
+    response = await platform.gateway.post("/reconcile")
+
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["version"] == 1
+    assert plan["status"] == "recommended"
+    assert (plan["demand_plan_id"], plan["demand_plan_status"]) == (plan_id, "locked")
+    assert plan["periods"] == PERIODS
+    assert len(plan["lines"]) == 2 * len(DEMAND) * MONTHS
+    assert len(plan["family_lines"]) == 2 * MONTHS
+    assert [line["period"] for line in plan["resource_lines"]] == PERIODS
+    # Capacity is exactly the demand's hours: all demand is served, at price 100, with unit
+    # costs 40, 40, 45 and 10 per regular hour (1 hour a unit).
+    units_per_month = sum(DEMAND.values()) * 2
+    totals = plan["totals"]
+    assert totals["revenue"] == pytest.approx(units_per_month * MONTHS * PRICE)
+    assert totals["variable_cost"] == pytest.approx(units_per_month * (40 + 40 + 45))
+    assert totals["regular_labour_cost"] == pytest.approx(
+        units_per_month * MONTHS * REGULAR_HOUR_COST
+    )
+    assert totals["fill_rate"] == pytest.approx(1.0)
+    # 100% utilisation is above the 95% threshold.
+    overloads = [item for item in plan["escalations"] if item["kind"] == "resource_overload"]
+    assert overloads and overloads[0]["resource_code"] == "ASSY-1"
+    assert plan["escalation_count"] == len(plan["escalations"])
+
+    data = await platform.graphql(PLAN_QUERY, id=plan["id"])
+    read = data["consensusPlan"]
+    assert isinstance(read, dict)
+    assert (read["version"], read["status"], read["objective"]) == (1, "recommended", "max_margin")
+    assert read["totals"]["revenue"] == pytest.approx(totals["revenue"])
+    assert read["lines"] == [
+        {key: line[key] for key in ("period", "demand", "sales", "revenue")}
+        | {"familyCode": line["family_code"], "segmentCode": line["segment_code"]}
+        for line in plan["lines"]
+        if line["family_code"] == "F01"
+    ]
+    assert len(read["families"]) == len(plan["family_lines"])
+    assert [line["load"] for line in read["resources"]] == [
+        line["load"] for line in plan["resource_lines"]
+    ]
+    assert [item["kind"] for item in read["escalations"]] == [
+        item["kind"] for item in plan["escalations"]
+    ]
+    assert [option["lever"] for option in read["escalations"][0]["options"]] == [
+        option["lever"] for option in plan["escalations"][0]["options"]
+    ]
+    explanation = plan["explanation"] or {"bottlenecks": [], "shortages": []}
+    assert [b["resource"] for b in read["bottlenecks"]] == [
+        b["resource"] for b in explanation["bottlenecks"]
+    ]
+    assert len(read["shortages"]) == len(explanation["shortages"])
+    assert read["stats"]["termination"] == plan["stats"]["termination"]
+
+    rest = await platform.gateway.get(f"/consensus-plans/{plan['id']}")
+    assert rest.status_code == 200
+    assert rest.json() == plan
+
+
+async def test_reconcile_again_makes_the_next_version(platform: Platform) -> None:
+    await Company(families=2, lock=False).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    first = await platform.gateway.post("/reconcile", json={"objective": "max_margin"})
+    second = await platform.gateway.post("/reconcile", json={"time_limit_seconds": 20})
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert (first.json()["version"], second.json()["version"]) == (1, 2)
+    # No locked plan: the latest draft is used, and the plan says so.
+    assert second.json()["demand_plan_status"] == "draft"
+
+    listed = (await platform.gateway.get("/consensus-plans")).json()
+    assert listed["total"] == 2
+    assert [plan["version"] for plan in listed["items"]] == [2, 1]
+    assert "lines" not in listed["items"][0]
+
+
+async def test_every_cross_service_gap_in_one_problem(platform: Platform) -> None:
+    await Company(
+        families=3,
+        no_price={("F02", "RETAIL")},
+        no_unit_cost={"F03"},
+        no_capacity={"2026-02", "2026-03"},
+    ).load(demand=platform.demand, supply=platform.supply, finance=platform.finance)
+    # Codes the demand service does not know, used by supply and finance.
+    await platform.supply.post("/resources", json={"code": "PACK", "name": "Packing"})
+    ghost_routing = {"family_code": "GHOST", "resource_code": "PACK", "hours_per_unit": 1}
+    assert (await platform.supply.post("/routings", json=ghost_routing)).status_code == 201
+    ghost_lever = {"lever": "lost_sale_unit", "code": "NOWHERE", "cost": 3}
+    assert (await platform.finance.post("/lever-costs", json=ghost_lever)).status_code == 201
+
+    response = await platform.gateway.post("/reconcile")
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    reasons = {error["field"]: error["reason"] for error in problem["errors"]}
+    assert "no price in 2026-01..2026-03" in reasons["finance.prices.F02.RETAIL"]
+    assert reasons["finance.unit_costs.F03"] == "no unit cost"
+    assert reasons["supply.capacity.ASSY-1"] == "no capacity in 2026-02..2026-03"
+    assert "unknown family code 'GHOST'" in reasons["supply.routings.GHOST.PACK"]
+    assert "unknown segment code 'NOWHERE'" in reasons["finance.lever_costs.lost_sale_unit.NOWHERE"]
+    assert len(problem["errors"]) == 5
+    assert (await platform.gateway.get("/consensus-plans")).json()["total"] == 0
+
+
+async def test_missing_demand_plan_and_bad_request_bodies(platform: Platform) -> None:
+    nothing = await platform.gateway.post("/reconcile")
+    assert nothing.status_code == 422
+    assert nothing.json()["errors"][0]["field"] == "demand.demand_plans"
+
+    await Company(families=1).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    unknown = await platform.gateway.post("/reconcile", json={"demand_plan_id": 999})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.demand_plan_id"
+
+    for body, field in [
+        ({"objective": "max_fun"}, "body.objective"),
+        ({"time_limit_seconds": -1}, "body.time_limit_seconds"),
+        ({"time_limit_seconds": 31}, "body.time_limit_seconds"),  # above the gateway's 30 s
+        ({"demand_plan_id": "one"}, "body.demand_plan_id"),
+        ({"surprise": 1}, "body.surprise"),
+    ]:
+        refused = await platform.gateway.post("/reconcile", json=body)
+        assert refused.status_code == 422, body
+        assert any(error["field"] == field for error in refused.json()["errors"]), refused.json()
+    assert (await platform.gateway.get("/consensus-plans")).json()["total"] == 0
+
+
+async def test_a_caller_the_services_refuse_gets_401_not_502(platform: Platform) -> None:
+    await Company(families=1).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    anonymous = await platform.gateway.post("/reconcile", headers={"Authorization": ""})
+    assert anonymous.status_code == 401, anonymous.text
+    assert anonymous.json()["code"] == "unauthorized"
+    graph = await platform.gateway.post(
+        "/graphql",
+        json={"query": "{ resources { code } }"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert graph.status_code == 401
+    assert graph.json()["code"] == "unauthorized"
