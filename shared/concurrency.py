@@ -103,6 +103,13 @@ def check_version(row: Any, expected: int, *, what: str, column: str = "version"
         raise VersionConflict(what, current_version=current, column=column)
 
 
+def refuse_stale(row: Any, expected: int | None, *, what: str, column: str = "version") -> None:
+    """409 now when the caller named a version that is no longer current; no version passes
+    (``require_version`` judges its absence, after the caller's other checks)."""
+    if expected is not None:
+        check_version(row, expected, what=what, column=column)
+
+
 def claim(session: Session, row: Any, expected: int, *, what: str, column: str = "version") -> None:
     """Move ``row`` from version ``expected`` to the next, or 409 if someone else did."""
     table = type(row)

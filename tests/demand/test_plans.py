@@ -71,6 +71,11 @@ def test_write_after_lock_is_a_conflict_and_changes_nothing(master: TestClient) 
     before = lines_of(master, plan["id"])
     response = put_lines(master, plan["id"], [line("2026-01", 70), line("2026-02", 5)])
     assert assert_problem(response, 409, "path.id")["code"] == "conflict"
+    # A write based on a revision older than the lock hears that first, as a race's losers do.
+    stale = master.put(
+        f"/demand-plans/{plan['id']}/lines", json=[line("2026-01", 70)], headers={"If-Match": '"1"'}
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "version-conflict"
     assert lines_of(master, plan["id"]) == before
 
 

@@ -164,6 +164,14 @@ def test_edits_need_the_revision_they_read(client: TestClient) -> None:
 
     proposed = client.post(f"{path}/propose", headers={"If-Match": '"2"'})
     assert proposed.status_code == 200 and proposed.headers["ETag"] == '"3"'
+    # A stale revision is told so before the plan's state, as the losers of a race are.
+    late = client.put(
+        f"{path}/lines", json=[line("FAM-01", "2026-02")], headers={"If-Match": first}
+    )
+    assert late.json()["code"] == "version-conflict"
+    assert late.json()["extra"]["current_version"] == 3
+    frozen = client.post(f"{path}/propose", headers={"If-Match": '"3"'})
+    assert assert_problem(frozen, 409, "path.plan_id")["code"] == "conflict"
     # The plan's version numbers plan versions; its revision counts the edits of this one.
     assert proposed.json()["version"] == 1
     revised = client.post(f"{path}/revise")
