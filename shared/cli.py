@@ -368,6 +368,12 @@ def _print_report(report: LoadReport) -> None:
             f"  demand plan {plan.id} (version {plan.version}, {plan.horizon_start} + "
             f"{plan.horizon_months} months): {plan.status}"
         )
+    if report.supply_plan is not None:
+        supply = report.supply_plan
+        typer.echo(
+            f"  supply plan {supply.id} (version {supply.version}, for demand plan "
+            f"{supply.demand_plan_id}): {supply.status}"
+        )
 
 
 def _banner(specs: Sequence[ServiceSpec], log_dir: Path) -> str:

@@ -10,7 +10,8 @@ bean-to-cup boom load it far beyond its regular hours plus overtime, while every
 resource keeps spare capacity in every month.
 
 The people of the demand review (``PEOPLE``) each write their own stream with their own
-token; the loader (an ERP integration) only loads master data and history.
+token, and the supply planner proposes operations' plan; the loader (an ERP integration)
+only loads master data and history.
 """
 
 from dataclasses import dataclass
@@ -178,4 +179,5 @@ PEOPLE: dict[Role, Person] = {
     Role.marketing: Person("m.rossi", "Marco Rossi, trade marketing"),
     Role.product_manager: Person("a.chen", "Amy Chen, product management"),
     Role.demand_planner: Person("d.novak", "Dana Novak, demand planner"),
+    Role.supply_planner: Person("l.garcia", "Luis Garcia, supply planner"),
 }

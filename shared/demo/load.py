@@ -5,8 +5,9 @@ order; the three services load concurrently. Then it runs the two demand reviews
 people of the demo would (``shared.demo.catalogue.PEOPLE``), each with their own token:
 the demand planner drafts the plan and computes its statistical baseline, sales, marketing
 and product management post their inputs, the demand planner adjusts and locks. The review
-of six months ago goes first, so today's is the latest locked plan. Every edit of a plan
-sends back the revision (ETag) the previous answer gave, as If-Match.
+of six months ago goes first, so today's is the latest locked plan. Then the supply planner
+reads the locked plan and proposes operations' supply plan for it (``shared.demo.supply``).
+Every edit of a plan sends back the revision (ETag) the previous answer gave, as If-Match.
 """
 
 import asyncio
@@ -19,11 +20,13 @@ import httpx
 from pydantic import BaseModel
 
 from shared.auth import AuthSettings, Role, mint_token
-from shared.contracts.demand import DemandPlanPublic
+from shared.contracts.demand import DemandPlanLinePublic, DemandPlanPublic
+from shared.contracts.supply import SupplyPlanBase, SupplyPlanPublic
 from shared.crud import UpsertResult
 from shared.demo.build import DemandReview, DemoData, build_demo
 from shared.demo.catalogue import PEOPLE
-from shared.http import make_client, request_json, send
+from shared.demo.supply import Demand, supply_proposal
+from shared.http import fetch_all, make_client, request_json, send
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,13 @@ class ServiceClients:
 
 @dataclass
 class LoadReport:
-    """What each bulk upsert did, and the locked demand plans (the current one in ``plan``)."""
+    """What each bulk upsert did, the locked demand plans (the current one in ``plan``) and
+    operations' proposed supply plan for it."""
 
     upserts: dict[str, UpsertResult] = field(default_factory=dict)
     plan: DemandPlanPublic | None = None
     past_plan: DemandPlanPublic | None = None
+    supply_plan: SupplyPlanPublic | None = None
 
 
 # Probed to tell whether a service already holds data: one list per service.
@@ -104,6 +109,10 @@ async def load_into(
                 ("/aop", data.aop),
             ],
         ),
+    )
+    assert report.plan is not None  # _load_demand locked it
+    report.supply_plan = await run_supply_review(
+        clients, data, demand_plan=report.plan, people=people
     )
     return report
 
@@ -163,6 +172,48 @@ async def run_review(
         )
     locked = await _edit(client, f"{base}/lock", answer, people, planner, json=None)
     return DemandPlanPublic.model_validate(locked.json())
+
+
+async def run_supply_review(
+    clients: ServiceClients,
+    data: DemoData,
+    *,
+    demand_plan: DemandPlanPublic,
+    people: Mapping[Role, str],
+) -> SupplyPlanPublic:
+    """The supply planner reads the locked demand plan, drafts operations' proposal for it
+    and proposes it; the proposed plan."""
+    lines = [
+        DemandPlanLinePublic.model_validate(item)
+        for item in await fetch_all(clients.demand, f"/demand-plans/{demand_plan.id}/lines")
+    ]
+    plan = SupplyPlanBase(
+        name=f"Supply review {demand_plan.horizon_start}",
+        horizon_start=demand_plan.horizon_start,
+        horizon_months=demand_plan.horizon_months,
+        demand_plan_id=demand_plan.id,
+        note="Operations' chase plan for the locked consensus demand: overtime, then "
+        "pre-build, then the subcontractor; what is still short is named per line.",
+    )
+    proposal = supply_proposal(
+        plan=plan,
+        demand=[Demand(line.family_code, line.period, line.quantity) for line in lines],
+        capacity=data.capacity,
+        routings=data.routings,
+        policies=data.inventory_policies,
+    )
+    body = {**_json(plan), "lines": [_json(line) for line in proposal]}
+    planner = _as(people, Role.supply_planner)
+    created = await send(clients.supply, "POST", "/supply-plans", json=body, headers=planner)
+    proposed = await _edit(
+        clients.supply,
+        f"/supply-plans/{created.json()['id']}/propose",
+        created,
+        people,
+        Role.supply_planner,
+        json=None,
+    )
+    return SupplyPlanPublic.model_validate(proposed.json())
 
 
 async def _edit(

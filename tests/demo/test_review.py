@@ -16,7 +16,15 @@ from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply
 from shared.auth import Role
 from shared.contracts.demand import DemandPlanLinePublic, InputStream
-from shared.demo import PEOPLE, LoadReport, ServiceClients, build_demo, load_into, people_tokens
+from shared.demo import (
+    BOTTLENECK_RESOURCE,
+    PEOPLE,
+    LoadReport,
+    ServiceClients,
+    build_demo,
+    load_into,
+    people_tokens,
+)
 from shared.demo.load import run_review
 from shared.settings import DemandSettings, FinanceSettings, SupplySettings
 from tests.conftest import sibling_database
@@ -68,6 +76,7 @@ def loaded() -> dict[str, Any]:
         async with services(sibling_database("demand")) as clients:
             report = await load_into(clients, data, people=people_tokens())
             assert report.plan is not None and report.past_plan is not None
+            assert report.supply_plan is not None
             demand = clients.demand
             plan, past = report.plan.id, report.past_plan.id
             return {
@@ -82,6 +91,13 @@ def loaded() -> dict[str, Any]:
                 "accuracy": await items(demand, "/accuracy", group_by=["plan"]),
                 "flags": await items(demand, "/accuracy/bias-flags"),
                 "audit": await items(demand, "/audit", entity="demand_plan"),
+                "supply_validation": await clients.supply.post(
+                    f"/supply-plans/{report.supply_plan.id}/validate"
+                ),
+                "supply_lines": await items(
+                    clients.supply, f"/supply-plans/{report.supply_plan.id}/lines"
+                ),
+                "supply_audit": await items(clients.supply, "/audit", entity="supply_plan"),
             }
 
     return asyncio.run(load())
@@ -191,3 +207,26 @@ def test_even_in_the_weakest_month_the_consensus_overloads_the_bottleneck(
     assert_the_bottleneck_cannot_supply(
         data, [DemandPlanLinePublic.model_validate(line) for line in lines]
     )
+
+
+def test_operations_proposes_a_supply_plan_that_fits_capacity(loaded: dict[str, Any]) -> None:
+    """The supply planner's chase plan answers the locked plan, fits every resource with the
+    overtime it plans, and names the bottleneck wherever it falls short."""
+    report: LoadReport = loaded["report"]
+    assert report.plan is not None and report.supply_plan is not None
+    supply = report.supply_plan
+    assert (supply.status, supply.demand_plan_id) == ("proposed", report.plan.id)
+    assert supply.horizon_start == report.plan.horizon_start
+    proposals = [e for e in loaded["supply_audit"] if e["action"] == "create"]
+    assert {(e["user"], e["roles"]) for e in proposals} == {("l.garcia", "supply_planner")}
+
+    validation = loaded["supply_validation"]
+    assert validation.status_code == 200, validation.text
+    assert validation.json()["feasible"], validation.json()["issues"][:5]
+    lines = loaded["supply_lines"]
+    families = {f.code for f in loaded["data"].families}
+    assert len(lines) == len(families) * supply.horizon_months
+    short = [line for line in lines if "short" in line["reason"]]
+    assert short and all(BOTTLENECK_RESOURCE in line["reason"] for line in short)
+    assert any(line["outsourced"] > 0 for line in lines)
+    assert sum(line["overtime_hours"] for line in lines) > 0

@@ -15,6 +15,7 @@ import pytest
 from shared.auth import Role
 from shared.cli import Supervisor, dev_token, upstream_urls
 from shared.demo import BOTTLENECK_RESOURCE, PEOPLE, DemoData, build_demo, load_demo
+from shared.demo.build import STREAM_ROLE
 from tests.e2e.platform import nothing_listens, running_platform
 
 pytestmark = pytest.mark.slow
@@ -41,6 +42,19 @@ query Consensus($id: Int!, $resource: Code!) {
     segments { segment fillRate target }
     escalations { kind severity familyCode segmentCode resourceCode periods amount unit }
     resources(resourceCode: $resource) { period load regularCapacity utilisation }
+  }
+}
+"""
+
+SUPPLY_REVIEW_QUERY = """
+query SupplyReview {
+  supplyPlans(status: proposed) {
+    demandPlanId
+    comparison {
+      consensusPlan { id }
+      differingLines
+      totals { production { supplyPlan consensus difference } }
+    }
   }
 }
 """
@@ -119,7 +133,7 @@ def test_the_demand_review_has_its_waterfall_and_the_past_one_its_accuracy(
     cells = waterfall.json()["items"]
     assert len(cells) == len(demo.expected_demand)
     authors = {c["author"] for cell in cells for c in cell["contributions"]}
-    assert authors == {person.subject for person in PEOPLE.values()}
+    assert authors == {PEOPLE[role].subject for role in STREAM_ROLE.values()}
 
     accuracy = http.get(f"{demand}/accuracy", params={"group_by": ["plan"]}).json()["items"]
     assert {row["stream"] for row in accuracy} == {
@@ -198,6 +212,19 @@ def test_the_consensus_plan_reads_the_same_through_graphql_and_rest(
 
     stored = http.get(f"{urls['gateway']}/consensus-plans/{consensus['id']}").json()
     assert stored["escalations"] == consensus["escalations"]
+
+
+def test_operations_supply_plan_is_compared_with_the_consensus_through_graphql(
+    http: httpx.Client, urls: dict[str, str], consensus: dict[str, Any]
+) -> None:
+    (plan,) = graphql(http, urls["gateway"], SUPPLY_REVIEW_QUERY)["supplyPlans"]
+    assert plan["demandPlanId"] == consensus["demand_plan_id"]
+    comparison = plan["comparison"]
+    assert comparison["consensusPlan"]["id"] == consensus["id"]
+    # The chase plan differs from the optimised one, and both produce.
+    assert comparison["differingLines"] > 0
+    production = comparison["totals"]["production"]
+    assert production["supplyPlan"] > 0 and production["consensus"] > 0
 
 
 def test_the_four_processes_stop_cleanly(platform: Supervisor, consensus: dict[str, Any]) -> None:
