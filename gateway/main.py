@@ -20,12 +20,13 @@ from gateway.planning.router import router as planning_router
 from gateway.reconcile.router import router as reconcile_router
 from gateway.reconcile.solving import SolverRunner
 from gateway.state import GatewayState
-from gateway.tables import metadata
+from gateway.tables import migrations
 from shared.audit import audit_router
 from shared.auth import WEBHOOK_SUBSCRIBERS, current_principal, require_roles
 from shared.db import create_db_engine
 from shared.errors import install_problem_handlers
 from shared.http import make_client
+from shared.schema import migrate
 from shared.settings import GatewaySettings
 from shared.webhooks import Dispatcher, webhook_router
 
@@ -54,7 +55,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        metadata.create_all(engine)
+        migrate(engine, migrations)
         async with AsyncExitStack() as stack:
             http_clients = {
                 name: await stack.enter_async_context(

@@ -1,7 +1,11 @@
 """The gateway's own table registry: consensus plans, escalations, the S&OP cycle."""
 
+from pathlib import Path
+
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
+
+from shared.schema import Migrations
 
 
 class GatewayTable(SQLModel, registry=registry()):
@@ -9,3 +13,7 @@ class GatewayTable(SQLModel, registry=registry()):
 
 
 metadata = GatewayTable.metadata
+# Complete once the app's modules are imported (``main``): every table registers on import.
+migrations = Migrations(
+    name="gateway", metadata=metadata, versions=Path(__file__).parent / "migrations"
+)

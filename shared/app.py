@@ -8,13 +8,14 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_pagination import add_pagination
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
 from shared.db import create_db_engine
 from shared.errors import Forbidden, install_problem_handlers
+from shared.schema import Migrations, migrate
 from shared.settings import ServiceSettings
 from shared.webhooks import Dispatcher, WebhookTables, webhook_router
 
@@ -24,14 +25,14 @@ def create_service_app(
     title: str,
     description: str,
     settings: ServiceSettings,
-    metadata: MetaData,
+    migrations: Migrations,
     routers: Sequence[APIRouter],
     writers: Iterable[Role] | None = None,
     open_routers: Sequence[APIRouter] = (),
     audit_table: type[SQLModel] | None = None,
     webhooks: WebhookTables | None = None,
 ) -> FastAPI:
-    """A service app: its engine and tables, problem+json errors, ``/health``, pages.
+    """A service app: its engine and migrated tables, problem+json errors, ``/health``, pages.
 
     Given ``writers``, every route needs a bearer token: reads any role, writes (POST, PUT,
     PATCH, DELETE) one of ``writers``; ``open_routers`` hold computations (a valuation, a
@@ -44,7 +45,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        metadata.create_all(engine)
+        migrate(engine, migrations)
         async with AsyncExitStack() as stack:
             if webhooks is not None:
                 client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))

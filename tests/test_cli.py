@@ -194,3 +194,22 @@ def test_sop_up_stops_the_others_and_fails_when_one_cannot_start(tmp_path: Path)
     assert "supply exited with code" in output
     assert f"deleted {tmp_path / 'demand.db'}" in output
     assert all(nothing_listens(port) for port in (base, base + 1, base + 3))
+
+
+def test_db_upgrade_migrates_each_process_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, url in sqlite_urls(tmp_path).items():
+        monkeypatch.setenv(f"SOP_{name.upper()}_DATABASE_URL", url)
+    result = CliRunner().invoke(app, ["db", "upgrade", "supply", "gateway"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["supply: at revision 0001", "gateway: at revision 0001"]
+    assert {path.name for path in tmp_path.glob("*.db")} == {"supply.db", "gateway.db"}
+
+
+def test_db_revision_writes_nothing_while_the_models_match_their_revisions() -> None:
+    result = CliRunner().invoke(app, ["db", "revision", "finance", "-m", "nothing"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "finance: the models match the newest revision"
+    unknown = CliRunner().invoke(app, ["db", "revision", "billing", "-m", "x"])
+    assert unknown.exit_code == 2 and "unknown ['billing']" in unknown.output

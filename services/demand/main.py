@@ -14,7 +14,7 @@ from services.demand.plans.router import router as plans_router
 from services.demand.quality.router import router as quality_router
 from services.demand.segments.router import router as segments_router
 from services.demand.streams.router import router as streams_router
-from services.demand.tables import metadata
+from services.demand.tables import migrations
 from shared.app import create_service_app
 from shared.auth import DEMAND_WRITERS
 from shared.settings import DemandSettings
@@ -29,7 +29,7 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
             "with their waterfall, and forecast accuracy, bias and value added per stream."
         ),
         settings=settings or DemandSettings(),
-        metadata=metadata,
+        migrations=migrations,
         routers=[
             families_router,
             segments_router,

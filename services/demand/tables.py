@@ -1,7 +1,11 @@
 """The demand service's own table registry: its metadata holds only its tables."""
 
+from pathlib import Path
+
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
+
+from shared.schema import Migrations
 
 
 class DemandTable(SQLModel, registry=registry()):
@@ -9,3 +13,7 @@ class DemandTable(SQLModel, registry=registry()):
 
 
 metadata = DemandTable.metadata
+# Complete once the app's modules are imported (``main``): every table registers on import.
+migrations = Migrations(
+    name="demand", metadata=metadata, versions=Path(__file__).parent / "migrations"
+)

@@ -9,7 +9,7 @@ from services.finance.kpis.router import router as kpis_router
 from services.finance.lever_costs.router import router as lever_costs_router
 from services.finance.price_locks.router import locks_router, revisions_router
 from services.finance.prices.router import router as prices_router
-from services.finance.tables import FinanceTable, metadata
+from services.finance.tables import FinanceTable, migrations
 from services.finance.unit_costs.router import router as unit_costs_router
 from services.finance.valuations.router import router as valuations_router
 from shared.app import create_service_app
@@ -29,7 +29,7 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
             "to the AOP with the variance lines that explain it, and its KPIs."
         ),
         settings=settings or FinanceSettings(),
-        metadata=metadata,
+        migrations=migrations,
         routers=[
             prices_router,
             unit_costs_router,

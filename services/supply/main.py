@@ -9,7 +9,7 @@ from services.supply.plans.router import router as plans_router
 from services.supply.rccp.router import router as rccp_router
 from services.supply.resources.router import router as resources_router
 from services.supply.routings.router import router as routings_router
-from services.supply.tables import SupplyTable, metadata
+from services.supply.tables import SupplyTable, migrations
 from services.supply.workforce.router import router as workforce_router
 from shared.app import create_service_app
 from shared.audit import audit_table_for
@@ -27,7 +27,7 @@ def create_app(settings: SupplySettings | None = None) -> FastAPI:
             "safety stock, rough-cut capacity planning and operations' supply plans."
         ),
         settings=settings or SupplySettings(),
-        metadata=metadata,
+        migrations=migrations,
         routers=[
             resources_router,
             capacity_router,

@@ -1,0 +1,1 @@
+"""Alembic revisions of the finance schema (see ``shared.schema``)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the supply schema (see ``shared.schema``)."""
