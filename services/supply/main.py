@@ -6,6 +6,7 @@ from services.supply.capacity.router import router as capacity_router
 from services.supply.inventory.router import router as inventory_router
 from services.supply.inventory.router import safety_stock_router
 from services.supply.plans.router import router as plans_router
+from services.supply.plans.router import validation_router as plan_validation_router
 from services.supply.rccp.router import router as rccp_router
 from services.supply.resources.router import router as resources_router
 from services.supply.routings.router import router as routings_router
@@ -37,8 +38,8 @@ def create_app(settings: SupplySettings | None = None) -> FastAPI:
             plans_router,
         ],
         writers=SUPPLY_WRITERS,
-        # A capacity check and a safety-stock calculation compute, they write nothing: any
-        # authenticated caller may ask.
-        open_routers=[rccp_router, safety_stock_router],
+        # A capacity check, a plan's validation and a safety-stock calculation compute, they
+        # write nothing: any authenticated caller may ask.
+        open_routers=[rccp_router, plan_validation_router, safety_stock_router],
         audit_table=AuditEntry,
     )

@@ -17,8 +17,10 @@ FAM-C's 5 units in 2026-01 cannot be checked: no routing.
 import pytest
 from fastapi.testclient import TestClient
 
+from shared.auth import Role
 from tests.demand.factories import current
 from tests.demand.test_families import assert_problem
+from tests.tokens import bearer
 
 PLAN = {"name": "Operations proposal", "horizon_start": "2026-01", "horizon_months": 3}
 
@@ -145,3 +147,23 @@ def test_validate_and_kpis_of_unknown_plans(supply: TestClient) -> None:
     assert supply.post("/supply-plans/404/validate").status_code == 404
     assert supply.get("/supply-plans/404/kpis").status_code == 404
     assert_problem(supply.get("/supply-plans/abc/kpis"), 422, "plan_id")
+
+
+def test_any_role_may_validate_operations_plan_but_not_change_it(supply: TestClient) -> None:
+    """Validation computes and writes nothing: the process owner checks operations' plan
+    before pre-S&OP; proposing it stays the supply planner's."""
+    created = supply.post("/supply-plans", json={**PLAN, "lines": LINES})
+    plan_id = created.json()["id"]
+    for role in (Role.process_owner, Role.executive_sponsor, Role.viewer):
+        checked = supply.post(f"/supply-plans/{plan_id}/validate", headers=bearer(role))
+        assert checked.status_code == 200, (role, checked.text)
+    refused = supply.post(
+        f"/supply-plans/{plan_id}/propose",
+        headers={**bearer(Role.process_owner), "If-Match": created.headers["ETag"]},
+    )
+    assert refused.status_code == 403
+    assert supply.post(f"/supply-plans/{plan_id}/validate").status_code == 200
+    assert (
+        supply.post(f"/supply-plans/{plan_id}/validate", headers={"Authorization": ""}).status_code
+        == 401
+    )

@@ -33,6 +33,11 @@ from .models import (
 )
 
 router = APIRouter(prefix="/supply-plans", tags=["supply plans"], responses=PROBLEM_RESPONSES)
+# Checks that compute and write nothing: open to every authenticated role (the process owner
+# and the executives check operations' plan too).
+validation_router = APIRouter(
+    prefix="/supply-plans", tags=["supply plans"], responses=PROBLEM_RESPONSES
+)
 
 PlanId = Annotated[int, Path(ge=1, le=2**62, description="Supply plan id.")]
 
@@ -166,7 +171,7 @@ def revise(session: SessionDep, plan_id: PlanId, response: Response) -> Any:
     return draft
 
 
-@router.post(
+@validation_router.post(
     "/{plan_id}/validate",
     response_model=SupplyPlanValidation,
     summary="Check a supply plan against capacity, limits and inventory balance",
