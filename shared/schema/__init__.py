@@ -14,6 +14,7 @@ migrated database with the models: a model changed without its revision is a tes
 
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect, text
 
 ENVIRONMENT = Path(__file__).parent
 BASELINE = "0001"
@@ -68,8 +69,13 @@ class Migrations:
 
 
 def migrate(engine: Engine, migrations: Migrations) -> None:
-    """Bring the database to the newest revision, in one transaction."""
+    """Bring the database to the newest revision, in one transaction. On PostgreSQL the
+    replicas of a process starting together take turns (a transaction-scoped advisory lock):
+    the first migrates, the others find the head already there."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            key = zlib.crc32(migrations.version_table.encode())
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         config = migrations.config(connection)
         tables = set(inspect(connection).get_table_names())
         ours = set(migrations.metadata.tables) & tables

@@ -2,6 +2,7 @@
 on SQLite and PostgreSQL, and carry a database created before migrations existed."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic import command
@@ -78,3 +79,16 @@ def test_the_expression_key_autogenerate_skips_is_built_by_the_revision(engine: 
         connection.execute(insert)
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(insert)
+
+
+def test_replicas_starting_together_migrate_once(
+    migrations: Migrations, engine: Engine, database_url: str
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serves one process's file; replicas share PostgreSQL")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        started = [pool.submit(migrate, engine, migrations) for _ in range(4)]
+        for replica in started:
+            replica.result()
+    assert current_revision(engine, migrations) == migrations.head()
+    assert drift(engine, migrations) == []
