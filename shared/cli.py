@@ -274,7 +274,7 @@ def up(
             if path.exists():
                 path.unlink()
                 typer.echo(f"deleted {path}")
-    with _stop_on_sigterm(), Supervisor(specs, log_dir=log_dir) as supervisor:
+    with _stop_on_signals(), Supervisor(specs, log_dir=log_dir) as supervisor:
         try:
             typer.echo(f"starting {', '.join(s.name for s in specs)} (logs in {log_dir}/)")
             supervisor.wait_healthy()
@@ -475,17 +475,19 @@ def _sqlite_files() -> Iterator[Path]:
 
 
 @contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so that ``docker stop`` or ``kill`` stops cleanly too."""
+def _stop_on_signals() -> Iterator[None]:
+    """Stop cleanly on SIGTERM (``docker stop``, ``kill``) as on Ctrl-C, and on SIGINT even
+    when it was ignored from the start (a background job of a script inherits that)."""
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _describe(exc: UpstreamFailed) -> str:

@@ -147,7 +147,14 @@ def test_demo_load_reports_an_unreachable_service_without_a_traceback() -> None:
     assert "Traceback" not in result.output
 
 
-def start_sop_up(tmp_path: Path, base: int, *extra: str) -> subprocess.Popen[str]:
+def ignore_sigint() -> None:
+    """As a shell does for the background jobs of a script."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_sop_up(
+    tmp_path: Path, base: int, *extra: str, sigint_ignored: bool = False
+) -> subprocess.Popen[str]:
     env = {**os.environ}
     for name, url in sqlite_urls(tmp_path).items():
         env[f"SOP_{name.upper()}_DATABASE_URL"] = url
@@ -157,13 +164,21 @@ def start_sop_up(tmp_path: Path, base: int, *extra: str) -> subprocess.Popen[str
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
 
 
 @pytest.mark.slow
-def test_sop_up_serves_all_four_and_stops_them_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop", "sigint_ignored"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["sigterm", "sigint-in-a-background-job"],
+)
+def test_sop_up_serves_all_four_and_stops_them_on_a_signal(
+    tmp_path: Path, stop: signal.Signals, sigint_ignored: bool
+) -> None:
     base = free_port_block(4)
-    process = start_sop_up(tmp_path, base, "--no-demo")
+    process = start_sop_up(tmp_path, base, "--no-demo", sigint_ignored=sigint_ignored)
     output = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -173,7 +188,7 @@ def test_sop_up_serves_all_four_and_stops_them_on_sigterm(tmp_path: Path) -> Non
     assert process.poll() is None, "".join(output)
     for port in range(base, base + 4):
         assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0, "".join(output) + rest
     assert "stopping all four" in rest
