@@ -106,12 +106,13 @@ class ServiceClient:
         self,
         model: type[ModelT],
         path: str,
-        body: BaseModel,
+        body: BaseModel | None = None,
         *,
         rename: Callable[[str], str] | None = None,
     ) -> ModelT:
-        """The answer of a computation (POST ``body``). A 422 of the service stays a 422, its
-        fields passed through ``rename`` (default: ``body.x`` becomes ``<service><path>.x``)."""
+        """The answer of a computation (POST ``body``, or nothing when the path names all it
+        needs). A 422 of the service stays a 422, its fields passed through ``rename``
+        (default: ``body.x`` becomes ``<service><path>.x``)."""
 
         def default_rename(field: str) -> str:
             rest = field.removeprefix("body")
@@ -119,7 +120,10 @@ class ServiceClient:
 
         try:
             answer = await request_json(
-                self.http, "POST", path, json=body.model_dump(mode="json", exclude_none=True)
+                self.http,
+                "POST",
+                path,
+                json=None if body is None else body.model_dump(mode="json", exclude_none=True),
             )
         except UpstreamFailed as exc:
             refusal = _callers_fault(exc, self.service) or _data_refusal(

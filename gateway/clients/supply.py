@@ -19,6 +19,7 @@ from shared.contracts.supply import (
     SupplyPlanLinePublic,
     SupplyPlanPublic,
     SupplyPlanStatus,
+    SupplyPlanValidation,
     WorkforcePublic,
 )
 
@@ -108,6 +109,10 @@ class SupplyClient(ServiceClient):
         return await self.list_of(
             SupplyPlanLinePublic, f"/supply-plans/{plan_id}/lines", family_code=family_code
         )
+
+    async def validate_supply_plan(self, *, plan_id: int) -> SupplyPlanValidation:
+        """The plan checked against capacity, limits and inventory balance."""
+        return await self.post_of(SupplyPlanValidation, f"/supply-plans/{plan_id}/validate")
 
     async def supply_plan_kpis(self, *, plan_id: int) -> SupplyPlanKpis | None:
         """Capacity (RCCP of the plan's production) and unit inventory turns of a plan."""

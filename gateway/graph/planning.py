@@ -21,10 +21,16 @@ from gateway.graph.money import (
 from gateway.graph.scalars import Code
 from gateway.graph.types import DemandPlan
 from gateway.planning.models import PlanKind
-from shared.contracts.supply import SupplyPlanPublic, SupplyPlanStatus
+from shared.contracts.supply import (
+    SupplyPlanIssueKind,
+    SupplyPlanPublic,
+    SupplyPlanStatus,
+    SupplyPlanValidation,
+)
 from shared.errors import NotFound, ValidationFailed
 
 strawberry.enum(SupplyPlanStatus, description="A supply plan is a draft or proposed (frozen).")
+strawberry.enum(SupplyPlanIssueKind, description="Why a supply plan line cannot be carried out.")
 
 MAX_ID = 2**62
 
@@ -48,6 +54,43 @@ class SupplyPlanLine:
     overtime_hours: float
     ending_inventory: float
     reason: str
+
+
+@strawberry.type(description="One reason a line cannot be carried out, and by how much.")
+class SupplyPlanIssue:
+    kind: SupplyPlanIssueKind
+    family_code: str | None
+    resource_code: str | None
+    period: str
+    field: str = strawberry.field(description="The line field at fault, e.g. production.")
+    amount: float = strawberry.field(description="By how much (hours or units).")
+    message: str
+
+
+@strawberry.type(description="A line that cannot be carried out, with every reason.")
+class InfeasibleLine:
+    family_code: str
+    period: str
+    kinds: list[SupplyPlanIssueKind]
+
+
+@strawberry.type(
+    name="SupplyPlanValidation",
+    description="A supply plan checked against capacity (regular + maximum overtime), the "
+    "overtime it plans, the subcontractors' limits and its inventory balance.",
+)
+class SupplyPlanValidationType:
+    feasible: bool
+    infeasible_lines: list[InfeasibleLine]
+    issues: list[SupplyPlanIssue]
+
+    @classmethod
+    def of(cls, validation: SupplyPlanValidation) -> "SupplyPlanValidationType":
+        return cls(
+            feasible=validation.feasible,
+            infeasible_lines=[from_model(InfeasibleLine, x) for x in validation.infeasible_lines],
+            issues=[from_model(SupplyPlanIssue, x) for x in validation.issues],
+        )
 
 
 @strawberry.type(description="Operations' versioned supply plan (supply service).")
@@ -94,6 +137,11 @@ class SupplyPlan:
     @strawberry.field(description="Gap of the plan to the AOP, explained.")
     async def aop_gap(self, info: Info, tolerance: Tolerance = None) -> PlanAopGapType:
         return await aop_gap_of(info, PlanKind.supply, self.id, tolerance)
+
+    @strawberry.field(description="Which lines cannot be carried out, and why.")
+    async def validation(self, info: Info) -> SupplyPlanValidationType:
+        validation = await info.context.loaders.planner.supply_validation(self.id)
+        return SupplyPlanValidationType.of(validation)
 
     @strawberry.field(description="Inventory turns, utilisation, fill rates, margin %, AOP gap.")
     async def kpis(self, info: Info, tolerance: Tolerance = None) -> PlanKpisType:

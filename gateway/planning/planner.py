@@ -49,6 +49,7 @@ from shared.contracts.supply import (
     SupplyPlanKpis,
     SupplyPlanLinePublic,
     SupplyPlanPublic,
+    SupplyPlanValidation,
 )
 from shared.errors import NotFound, ValidationFailed
 from shared.periods import horizon
@@ -185,6 +186,12 @@ class Planner:
             return kpis
 
         return await self._once(("supply_kpis", plan_id), read)
+
+    async def supply_validation(self, plan_id: int) -> SupplyPlanValidation:
+        return await self._once(
+            ("supply_validation", plan_id),
+            lambda: self.upstreams.supply.validate_supply_plan(plan_id=plan_id),
+        )
 
     async def consensus_plan(self, plan_id: int) -> ConsensusPlanPublic:
         """A whole consensus plan (404 when unknown)."""

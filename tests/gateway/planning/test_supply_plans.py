@@ -165,6 +165,40 @@ async def test_supply_plans_in_the_graph(platform: Platform) -> None:
     assert missing == {"supplyPlan": None}
 
 
+async def test_supply_plan_validation_in_the_graph(platform: Platform) -> None:
+    """The proposal fits: 130 h of ASSY-1 in February, all regular. A second one makes 150 of
+    F01 in February: 210 h against 130 + 10, so 70 h overload, and 10 h overtime needed that
+    it does not plan (F01's share 150/210 of it)."""
+    demand_plan_id, _, supply_plan_id = await prepare(platform)
+    over = [
+        {**line, "production": 150} if (line["family_code"], line["period"]) == ("F01", "2026-02")
+        else line
+        for line in PROPOSAL
+    ]  # fmt: skip
+    overloaded_id = await create_supply_plan(platform, demand_plan_id=demand_plan_id, lines=over)
+    query = """
+        query($id: Int!) { supplyPlan(id: $id) { validation {
+          feasible
+          infeasibleLines { familyCode period kinds }
+          issues { kind familyCode resourceCode period field amount }
+        } } }
+    """
+    fits = (await platform.graphql(query, id=supply_plan_id))["supplyPlan"]["validation"]
+    assert fits == {"feasible": True, "infeasibleLines": [], "issues": []}
+    overloaded = (await platform.graphql(query, id=overloaded_id))["supplyPlan"]["validation"]
+    assert overloaded["feasible"] is False
+    assert overloaded["infeasibleLines"] == [
+        {"familyCode": "F01", "period": "2026-02", "kinds": ["overload", "overtime_short"]},
+        {"familyCode": "F02", "period": "2026-02", "kinds": ["overload", "overtime_short"]},
+    ]
+    overloads = {
+        issue["familyCode"]: issue["amount"]
+        for issue in overloaded["issues"]
+        if issue["kind"] == "overload"
+    }
+    assert overloads == {"F01": 70, "F02": 70}
+
+
 async def test_comparison_refusals(platform: Platform) -> None:
     demand_plan_id = await load(platform)
     supply_plan_id = await create_supply_plan(
