@@ -376,6 +376,16 @@ def _settings_of(name: str) -> ServiceSettings:
     return settings_class()
 
 
+@app.command("graphql-schema")
+def graphql_schema() -> None:
+    """Print the gateway's GraphQL schema (SDL), as committed in gateway/graph/schema.graphql
+    for front-end code generators."""
+    # Imported here: the graph pulls in the whole gateway, which the other commands do not need.
+    from gateway.graph.schema import schema
+
+    typer.echo(schema.as_str())
+
+
 @app.command()
 def token(
     role: Annotated[
