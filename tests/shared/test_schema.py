@@ -10,13 +10,13 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import create_engine
 
-from shared.cli import PROCESS_NAMES, _migrations_of
+from shared.cli import PROCESS_NAMES, migrations_of
 from shared.schema import Migrations, current_revision, drift, migrate
 
 
 @pytest.fixture(params=PROCESS_NAMES)
 def migrations(request: pytest.FixtureRequest) -> Migrations:
-    return _migrations_of(request.param)
+    return migrations_of(request.param)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_model_change_without_its_revision_is_drift(
 def test_the_expression_key_autogenerate_skips_is_built_by_the_revision(engine: Engine) -> None:
     """The AOP has one company row (no family group) per month: a unique index on the group
     read as '' when NULL, which only the hand-written part of the revision creates."""
-    migrate(engine, _migrations_of("finance"))
+    migrate(engine, migrations_of("finance"))
     insert = text(
         "INSERT INTO aop (period, family_group, revenue, margin) VALUES ('2027-01', NULL, 1, 1)"
     )
