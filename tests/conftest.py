@@ -46,7 +46,7 @@ def postgres_database() -> Iterator[str]:
     _admin_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _reset_postgres_schema(url: str) -> None:
+def reset_postgres_schema(url: str) -> None:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -63,7 +63,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         url = f"sqlite:///{tmp_path / 'service.db'}"
     else:
         request.getfixturevalue("postgres_database")
-        _reset_postgres_schema(url)
+        reset_postgres_schema(url)
     yield url
 
 

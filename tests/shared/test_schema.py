@@ -12,6 +12,7 @@ from sqlmodel import create_engine
 
 from shared.cli import PROCESS_NAMES, migrations_of
 from shared.schema import Migrations, current_revision, drift, migrate
+from tests.conftest import POSTGRES_URL, reset_postgres_schema
 
 
 @pytest.fixture(params=PROCESS_NAMES)
@@ -81,14 +82,24 @@ def test_the_expression_key_autogenerate_skips_is_built_by_the_revision(engine: 
         connection.execute(insert)
 
 
+@pytest.fixture
+def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """Replicas share a PostgreSQL database (SQLite serves one process's file)."""
+    if not POSTGRES_URL:
+        pytest.skip("needs a PostgreSQL server: set SOP_TEST_DATABASE_URL")
+    url: str = request.getfixturevalue("postgres_database")
+    reset_postgres_schema(url)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+
+
 def test_replicas_starting_together_migrate_once(
-    migrations: Migrations, engine: Engine, database_url: str
+    migrations: Migrations, postgres_engine: Engine
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serves one process's file; replicas share PostgreSQL")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        started = [pool.submit(migrate, engine, migrations) for _ in range(4)]
+        started = [pool.submit(migrate, postgres_engine, migrations) for _ in range(4)]
         for replica in started:
             replica.result()
-    assert current_revision(engine, migrations) == migrations.head()
-    assert drift(engine, migrations) == []
+    assert current_revision(postgres_engine, migrations) == migrations.head()
+    assert drift(postgres_engine, migrations) == []
