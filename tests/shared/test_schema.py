@@ -20,11 +20,15 @@ def migrations(request: pytest.FixtureRequest) -> Migrations:
     return migrations_of(request.param)
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url)
+def disposed_engine(url: str) -> Iterator[Engine]:
+    engine = create_engine(url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    yield from disposed_engine(database_url)
 
 
 def test_the_revisions_build_the_models_tables_and_nothing_else(
@@ -89,9 +93,7 @@ def postgres_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
         pytest.skip("needs a PostgreSQL server: set SOP_TEST_DATABASE_URL")
     url: str = request.getfixturevalue("postgres_database")
     reset_postgres_schema(url)
-    engine = create_engine(url)
-    yield engine
-    engine.dispose()
+    yield from disposed_engine(url)
 
 
 def test_replicas_starting_together_migrate_once(
