@@ -365,7 +365,7 @@ def _process_names(names: Sequence[str] | None) -> list[str]:
 def migrations_of(name: str) -> Migrations:
     """The schema history of a process (``demand``, ``supply``, ``finance``, ``gateway``),
     its metadata complete."""
-    factory = next(factory for process, factory, *_ in PROCESSES if process == name)
+    _, factory, _, _ = _process(name)
     main = factory.split(":")[0]
     importlib.import_module(main)  # registers every table of the process in its metadata
     tables = importlib.import_module(main.rsplit(".", 1)[0] + ".tables")
@@ -374,8 +374,12 @@ def migrations_of(name: str) -> Migrations:
 
 
 def _settings_of(name: str) -> ServiceSettings:
-    settings_class = next(cls for process, _, cls, _ in PROCESSES if process == name)
+    _, _, settings_class, _ = _process(name)
     return settings_class()
+
+
+def _process(name: str) -> tuple[str, str, type[ServiceSettings], int]:
+    return next(process for process in PROCESSES if process[0] == name)
 
 
 @app.command("graphql-schema")

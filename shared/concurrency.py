@@ -14,6 +14,7 @@ another column (e.g. ``revision``).
 """
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Response
@@ -103,13 +104,6 @@ def check_version(row: Any, expected: int, *, what: str, column: str = "version"
         raise VersionConflict(what, current_version=current, column=column)
 
 
-def refuse_stale(row: Any, expected: int | None, *, what: str, column: str = "version") -> None:
-    """409 now when the caller named a version that is no longer current; no version passes
-    (``require_version`` judges its absence, after the caller's other checks)."""
-    if expected is not None:
-        check_version(row, expected, what=what, column=column)
-
-
 def claim(session: Session, row: Any, expected: int, *, what: str, column: str = "version") -> None:
     """Move ``row`` from version ``expected`` to the next, or 409 if someone else did."""
     table = type(row)
@@ -129,9 +123,21 @@ def claim(session: Session, row: Any, expected: int, *, what: str, column: str =
 
 
 def claim_version(
-    session: Session, row: Any, expected: int | None, *, what: str, column: str = "version"
+    session: Session,
+    row: Any,
+    expected: int | None,
+    *,
+    what: str,
+    column: str = "version",
+    writable: Callable[[], None] | None = None,
 ) -> None:
-    """The whole guard of a write: If-Match given (428), not stale (409), then claimed."""
+    """The whole guard of a write: not stale (409), then ``writable`` (the row's own state,
+    e.g. a locked plan refuses every edit), then If-Match given (428), then claimed. A stale
+    version is judged first, so the losers of a race answer alike (409 with the current
+    version) whatever the winner did, an edit or a change of state."""
+    if expected is not None:
+        check_version(row, expected, what=what, column=column)
+    if writable is not None:
+        writable()
     version = require_version(expected, what=what, column=column)
-    check_version(row, version, what=what, column=column)
     claim(session, row, version, what=what, column=column)

@@ -20,12 +20,12 @@ import httpx
 from pydantic import BaseModel
 
 from shared.auth import AuthSettings, Role, mint_token
-from shared.contracts.demand import DemandPlanLinePublic, DemandPlanPublic
-from shared.contracts.supply import SupplyPlanBase, SupplyPlanPublic
+from shared.contracts.demand import DemandPlanPublic
+from shared.contracts.supply import DemandLineIn, SupplyPlanBase, SupplyPlanPublic
 from shared.crud import UpsertResult
 from shared.demo.build import DemandReview, DemoData, build_demo
 from shared.demo.catalogue import PEOPLE
-from shared.demo.supply import Demand, supply_proposal
+from shared.demo.supply import supply_proposal
 from shared.http import fetch_all, make_client, request_json, send
 
 
@@ -184,7 +184,7 @@ async def run_supply_review(
     """The supply planner reads the locked demand plan, drafts operations' proposal for it
     and proposes it; the proposed plan."""
     lines = [
-        DemandPlanLinePublic.model_validate(item)
+        DemandLineIn.model_validate(item)
         for item in await fetch_all(clients.demand, f"/demand-plans/{demand_plan.id}/lines")
     ]
     plan = SupplyPlanBase(
@@ -197,7 +197,7 @@ async def run_supply_review(
     )
     proposal = supply_proposal(
         plan=plan,
-        demand=[Demand(line.family_code, line.period, line.quantity) for line in lines],
+        demand=lines,
         capacity=data.capacity,
         routings=data.routings,
         policies=data.inventory_policies,

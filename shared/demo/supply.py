@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from shared.contracts.supply import (
     CapacityBase,
+    DemandLineIn,
     InventoryPolicyBase,
     RoutingBase,
     SupplyPlanBase,
@@ -37,15 +38,6 @@ from shared.contracts.supply import (
 from shared.periods import horizon
 
 PREBUILD_MONTHS = 3
-
-
-@dataclass(frozen=True)
-class Demand:
-    """Units of a family wanted in a month (the segments of a demand line summed)."""
-
-    family_code: str
-    period: str
-    quantity: float
 
 
 @dataclass
@@ -80,7 +72,7 @@ class _Line:
 def supply_proposal(
     *,
     plan: SupplyPlanBase,
-    demand: Iterable[Demand],
+    demand: Iterable[DemandLineIn],
     capacity: Sequence[CapacityBase],
     routings: Sequence[RoutingBase],
     policies: Sequence[InventoryPolicyBase],

@@ -60,9 +60,23 @@ class Migrations:
         }
         for option, value in hooks.items():
             config.set_section_option("post_write_hooks", option, value)
-        config.attributes["metadata"] = self.metadata
+        config.attributes["migrations"] = self
         config.attributes["connection"] = connection
         return config
+
+    def context_options(self) -> dict[str, Any]:
+        """How Alembic compares and records this schema: the same when it migrates
+        (``env.py``) and when a test looks for drift."""
+        return {
+            "version_table": self.version_table,
+            # Only these tables: a shared database may hold another service's.
+            "include_name": lambda name, type_, _parent: (
+                type_ != "table" or name in self.metadata.tables
+            ),
+            "compare_type": True,
+            # SQLite alters a table by copying it: batch operations work on every backend.
+            "render_as_batch": True,
+        }
 
     def head(self) -> str | None:
         return ScriptDirectory.from_config(self.config()).get_current_head()
@@ -86,9 +100,7 @@ def migrate(engine: Engine, migrations: Migrations) -> None:
 
 def current_revision(engine: Engine, migrations: Migrations) -> str | None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"version_table": migrations.version_table}
-        )
+        context = MigrationContext.configure(connection, opts=migrations.context_options())
         return context.get_current_revision()
 
 
@@ -98,14 +110,7 @@ def drift(engine: Engine, migrations: Migrations) -> list[Any]:
     cannot reflect them): their revisions are written by hand and tested by behaviour."""
     with warnings.catch_warnings(), engine.connect() as connection:
         warnings.filterwarnings("ignore", message=".*expression-based index")
-        context = MigrationContext.configure(
-            connection,
-            opts={
-                "compare_type": True,
-                "version_table": migrations.version_table,
-                "include_name": only_tables_of(migrations.metadata),
-            },
-        )
+        context = MigrationContext.configure(connection, opts=migrations.context_options())
         return list(compare_metadata(context, migrations.metadata))
 
 
@@ -142,13 +147,3 @@ def drop_enum_types(*names: str) -> None:
     bind = op.get_bind()
     for name in names:
         sa.Enum(name=name).drop(bind, checkfirst=True)
-
-
-def only_tables_of(metadata: MetaData) -> Any:
-    """An ``include_name`` hook: compare only these tables (a shared database may hold
-    another service's)."""
-
-    def include(name: str | None, type_: str, _parent: Any) -> bool:
-        return type_ != "table" or name in metadata.tables
-
-    return include

@@ -2,12 +2,13 @@
 
 from shared.contracts.supply import (
     CapacityBase,
+    DemandLineIn,
     InventoryPolicyBase,
     RoutingBase,
     SupplyPlanBase,
     SupplyPlanLineBase,
 )
-from shared.demo.supply import Demand, supply_proposal
+from shared.demo.supply import supply_proposal
 from shared.periods import horizon
 
 START = "2027-01"
@@ -27,7 +28,7 @@ def propose(
     lines = supply_proposal(
         plan=SupplyPlanBase(name="hand", horizon_start=START, horizon_months=months),
         demand=[
-            Demand(family, period, quantity)
+            DemandLineIn(family_code=family, period=period, quantity=quantity)
             for family, quantities in demand.items()
             for period, quantity in zip(periods, quantities, strict=True)
         ],

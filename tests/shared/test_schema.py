@@ -102,6 +102,6 @@ def test_replicas_starting_together_migrate_once(
     with ThreadPoolExecutor(max_workers=4) as pool:
         started = [pool.submit(migrate, postgres_engine, migrations) for _ in range(4)]
         for replica in started:
-            replica.result()
+            replica.result(timeout=120)  # without turns they block each other: fail, not hang
     assert current_revision(postgres_engine, migrations) == migrations.head()
     assert drift(postgres_engine, migrations) == []

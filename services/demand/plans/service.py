@@ -19,7 +19,7 @@ from services.demand.governance import WEBHOOKS
 from services.demand.segments.models import Segment
 from shared import crud
 from shared.auth import Principal
-from shared.concurrency import claim_version, refuse_stale
+from shared.concurrency import claim_version
 from shared.contracts.demand import PlanStatus
 from shared.crud import EntitySpec, Reference, UpsertSummary
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -103,9 +103,18 @@ def writable_plan(session: Session, *, plan_id: int, revision: int | None) -> De
 
 def edit(session: Session, *, plan: DemandPlan, revision: int | None) -> None:
     """Claim a draft for an edit based on ``revision``: 409 with the current revision when it
-    is stale, 409 when the plan is locked, 428 without a revision. A stale revision is judged
-    first, so the losers of a race answer alike whatever the winner did (edit or lock)."""
-    refuse_stale(plan, revision, what=f"demand plan {plan.id}", column="revision")
+    is stale, 409 when the plan is locked, 428 without a revision."""
+    claim_version(
+        session,
+        plan,
+        revision,
+        what=f"demand plan {plan.id}",
+        column="revision",
+        writable=lambda: _ensure_unlocked(plan),
+    )
+
+
+def _ensure_unlocked(plan: DemandPlan) -> None:
     if plan.status == PlanStatus.locked:
         raise Conflict(
             f"demand plan {plan.id} (version {plan.version}) is locked and cannot change; "
@@ -113,7 +122,6 @@ def edit(session: Session, *, plan: DemandPlan, revision: int | None) -> None:
             field="path.id",
             extra={"plan_id": plan.id, "version": plan.version, "status": plan.status},
         )
-    claim_version(session, plan, revision, what=f"demand plan {plan.id}", column="revision")
 
 
 def horizon_errors(

@@ -14,7 +14,7 @@ from services.supply.inventory.models import InventoryPolicy
 from services.supply.inventory.service import load_policies
 from services.supply.rccp.service import SupplyData, load_supply_data
 from shared import crud
-from shared.concurrency import claim_version, refuse_stale
+from shared.concurrency import claim_version
 from shared.contracts.supply import SupplyPlanKpis, SupplyPlanStatus, SupplyPlanValidation
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from shared.periods import add_months
@@ -42,12 +42,16 @@ def get_plan(session: Session, *, plan_id: int, for_update: bool = False) -> Sup
 
 def editable_plan(session: Session, *, plan_id: int, revision: int | None) -> SupplyPlan:
     """The draft, claimed for an edit based on ``revision``: 409 with the current revision
-    when it is stale, 409 once proposed, 428 without a revision. A stale revision is judged
-    first, so the losers of a race answer alike whatever the winner did (edit or proposal)."""
+    when it is stale, 409 once proposed, 428 without a revision."""
     plan = get_plan(session, plan_id=plan_id, for_update=True)
-    refuse_stale(plan, revision, what=f"supply plan {plan_id}", column="revision")
-    _ensure_draft(plan)
-    claim_version(session, plan, revision, what=f"supply plan {plan_id}", column="revision")
+    claim_version(
+        session,
+        plan,
+        revision,
+        what=f"supply plan {plan_id}",
+        column="revision",
+        writable=lambda: _ensure_draft(plan),
+    )
     return plan
 
 
