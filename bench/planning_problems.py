@@ -10,7 +10,7 @@ the others have 20-60% headroom on average, less at the peak. Deterministic for 
 
 import numpy as np
 
-from gateway.reconciliation.problem import (
+from gateway.solver.problem import (
     DemandInput,
     ExpansionInput,
     FamilyInput,

@@ -34,11 +34,11 @@ DEFAULT_SIZES = (100, 1000)
 def _worker(families: int, periods: int, export: str | None, with_options: bool) -> None:
     """Run one ``solve()`` in this process and print its timings as JSON."""
     from bench.planning_problems import synthetic_problem
-    from gateway.reconciliation.build import build_model
-    from gateway.reconciliation.data import problem_data
-    from gateway.reconciliation.model import solve
-    from gateway.reconciliation.optimise import money_formulation
-    from gateway.reconciliation.problem import SolveOptions
+    from gateway.solver.build import build_model
+    from gateway.solver.data import problem_data
+    from gateway.solver.model import solve
+    from gateway.solver.optimise import money_formulation
+    from gateway.solver.problem import SolveOptions
 
     started = time.perf_counter()
     problem = synthetic_problem(

@@ -10,17 +10,16 @@ from fastapi import Depends, FastAPI
 from fastapi_pagination import add_pagination
 
 from gateway.clients import UPSTREAM_NAMES, Upstreams
-from gateway.consensus.router import router as consensus_router
+from gateway.clients.forwarding import ForwardAuthorization
 from gateway.cycle.router import router as cycle_router
-from gateway.forwarding import ForwardAuthorization
-from gateway.governance_tables import WEBHOOKS, AuditEntry
+from gateway.figures.router import router as planning_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
-from gateway.planning.router import router as planning_router
+from gateway.plans.router import router as consensus_router
 from gateway.reconcile.router import router as reconcile_router
-from gateway.reconcile.solving import SolverRunner
+from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
-from gateway.tables import migrations
+from gateway.tables import WEBHOOKS, AuditEntry, migrations
 from shared.audit import audit_router
 from shared.auth import WEBHOOK_SUBSCRIBERS, current_principal, require_roles
 from shared.db import create_db_engine

@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
 from gateway.clients import Upstreams
-from gateway.reconcile.solving import SolverRunner
+from gateway.solver.runner import SolverRunner
 from shared.settings import GatewaySettings
 
 

@@ -1,16 +1,27 @@
-"""The gateway's own table registry: consensus plans, escalations, the S&OP cycle."""
+"""The gateway's own table registry: consensus plans, escalations, the S&OP cycle, and its
+audit trail and webhook tables.
+
+Everything in the gateway that audits or emits events uses ``AuditEntry`` and ``WEBHOOKS``;
+the app passes the same objects to ``app.state`` (``audit_table``, ``webhooks``) and to the
+audit and webhook routers.
+"""
 
 from pathlib import Path
 
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
+from shared.audit import audit_table_for
 from shared.schema import Migrations
+from shared.webhooks import webhook_tables_for
 
 
 class GatewayTable(SQLModel, registry=registry()):
     """Base of every table of the gateway."""
 
+
+AuditEntry = audit_table_for(GatewayTable)
+WEBHOOKS = webhook_tables_for(GatewayTable)
 
 metadata = GatewayTable.metadata
 # Complete once the app's modules are imported (``main``): every table registers on import.

@@ -31,6 +31,16 @@ from shared.contracts.demand import (
     SeriesQualityPublic,
     WaterfallRowPublic,
 )
+from shared.errors import ValidationFailed
+
+
+def no_demand_plan() -> ValidationFailed:
+    """The 422 of a step that needs a demand plan when the demand service has none."""
+    return ValidationFailed(
+        "the demand service has no demand plan yet: create one (and lock it in demand "
+        "review) first",
+        field="demand.demand_plans",
+    )
 
 
 class SegmentTargets(RootModel[list[SegmentTargetPublic]]):

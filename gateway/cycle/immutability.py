@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session as OrmSession
 
-from gateway.consensus.models import (
+from gateway.cycle.models import Decision
+from gateway.cycle.problems import GateClosed
+from gateway.plans.models import (
     ConsensusFamilyLine,
     ConsensusLine,
     ConsensusPlan,
@@ -20,8 +22,6 @@ from gateway.consensus.models import (
     ConsensusStatus,
     Escalation,
 )
-from gateway.cycle.models import Decision
-from gateway.cycle.problems import GateClosed
 
 PUBLISHED = frozenset({ConsensusStatus.approved, ConsensusStatus.superseded})
 PLAN_PARTS = (ConsensusLine, ConsensusFamilyLine, ConsensusResourceLine, Escalation)

@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from sqlalchemy import JSON, Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field as SqlField
 
-from gateway.consensus.models import EscalationPublic
 from gateway.cycle.raci import ActivityKind, StepName
+from gateway.plans.models import EscalationPublic
 from gateway.tables import GatewayTable
 from shared.auth import Role
 from shared.types import Name, Period, RowId, Text

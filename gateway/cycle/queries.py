@@ -10,13 +10,6 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from gateway.consensus import service as consensus
-from gateway.consensus.models import (
-    ConsensusPlan,
-    ConsensusPlanPublic,
-    ConsensusStatus,
-    EscalationPublic,
-)
 from gateway.cycle.models import (
     ActionItem,
     ActionItemFilters,
@@ -42,6 +35,13 @@ from gateway.cycle.models import (
     utc_now,
 )
 from gateway.cycle.raci import ACTIVITIES, RIGHTS, StepName
+from gateway.plans import service as consensus
+from gateway.plans.models import (
+    ConsensusPlan,
+    ConsensusPlanPublic,
+    ConsensusStatus,
+    EscalationPublic,
+)
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.periods import add_months

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, st
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
-from gateway.consensus.models import ConsensusPlanPublic
 from gateway.cycle import queries, service
 from gateway.cycle.concurrency import etag, if_match
 from gateway.cycle.models import (
@@ -38,6 +37,7 @@ from gateway.cycle.raci import COMPLETE_STEP, Action, StepName, authorize
 from gateway.cycle.runner import session_runner
 from gateway.cycle.settings import CycleSettings, cycle_settings
 from gateway.cycle.sources import PlanSources, forwarding_credentials, plan_sources
+from gateway.plans.models import ConsensusPlanPublic
 from shared.auth import CurrentUser, current_principal
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES

@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from gateway.consensus import service as consensus
-from gateway.consensus.models import ConsensusPlan, ConsensusStatus, Escalation
 from gateway.cycle import queries
 from gateway.cycle.concurrency import check_version, claim, require_version
 from gateway.cycle.models import (
@@ -48,7 +46,9 @@ from gateway.cycle.raci import (
 from gateway.cycle.runner import SessionRunner
 from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
-from gateway.governance_tables import WEBHOOKS
+from gateway.plans import service as consensus
+from gateway.plans.models import ConsensusPlan, ConsensusStatus, Escalation
+from gateway.tables import WEBHOOKS
 from shared.auth import Principal, Role
 from shared.contracts.demand import PlanStatus
 from shared.contracts.supply import SupplyPlanStatus

@@ -12,21 +12,16 @@ Arguments are checked by the demand service; its 422 on a read is the caller's a
 it is answered as a 422 naming the GraphQL argument (``minSameSign``), never as a 502.
 """
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable
-from dataclasses import dataclass
-from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
+from typing import TypeVar
 
 import strawberry
-from strawberry.dataloader import DataLoader
-from strawberry.utils.str_converters import to_camel_case
 
-from gateway.clients import DemandClient
+from gateway.graph.arguments import checked
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
-from gateway.graph.loaders import GroupKey, grouped
+from gateway.graph.loaders import GroupKey
+from gateway.graph.loaders.review import BaselineScope, InputScope, WaterfallScope
 from gateway.graph.scalars import Code, Period
 from shared.contracts.demand import (
     AccuracyDimension,
@@ -34,9 +29,7 @@ from shared.contracts.demand import (
     BaselineSeriesPublic,
     BiasFlagPublic,
     ConsensusSummaryPublic,
-    CustomerPublic,
     DataQualityIssue,
-    DemandInputPublic,
     DemandRole,
     ForecastSource,
     InputKind,
@@ -46,7 +39,7 @@ from shared.contracts.demand import (
     SeriesQualityPublic,
     WaterfallRowPublic,
 )
-from shared.errors import FieldError, UpstreamFailed, ValidationFailed
+from shared.errors import UpstreamFailed, ValidationFailed
 
 T = TypeVar("T")
 MAX_ID = 2**62
@@ -62,143 +55,10 @@ strawberry.enum(Quadrant, description="Cell of the customer prioritisation matri
 strawberry.enum(DataQualityIssue, description="What can be wrong with a demand history series.")
 
 
-# --- upstream reads ---------------------------------------------------------------------
-
-
-def _argument_refusal(exc: UpstreamFailed) -> ValidationFailed | None:
-    """The demand service's 422 on a read, as the caller's bad argument (``query.lag`` ->
-    ``lag``, ``query.min_same_sign`` -> ``minSameSign``)."""
-    extra = exc.extra or {}
-    if extra.get("upstream_status") != 422:
-        return None
-    body = extra.get("upstream_body")
-    errors = [
-        FieldError(
-            field=to_camel_case(str(error.get("field", "")).removeprefix("query.")),
-            reason=str(error.get("reason", "")),
-        )
-        for error in (body.get("errors") or [] if isinstance(body, dict) else [])
-        if isinstance(error, dict)
-    ]
-    return ValidationFailed("the demand service refused the arguments", errors=errors)
-
-
-async def checked(call: Awaitable[T]) -> T:
-    """The answer of an upstream read; its 422 becomes a 422 on the GraphQL arguments."""
-    try:
-        return await call
-    except UpstreamFailed as exc:
-        refusal = _argument_refusal(exc)
-        if refusal is None:
-            raise
-        raise refusal from exc
-
-
 def _plan_id(value: int, field: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise ValidationFailed(f"plan ids run from 1 to {MAX_ID}", field=field)
     return value
-
-
-@dataclass(frozen=True)
-class BaselineScope:
-    plan_id: int
-    segment_code: str | None = None
-    method: str | None = None
-    fallback: bool | None = None
-
-
-@dataclass(frozen=True)
-class InputScope:
-    plan_id: int
-    stream: InputStream | None = None
-    segment_code: str | None = None
-    author: str | None = None
-    reason_code: str | None = None
-
-
-@dataclass(frozen=True)
-class WaterfallScope:
-    plan_id: int
-    segment_code: str | None = None
-    period_from: str | None = None
-    period_to: str | None = None
-
-
-@dataclass(frozen=True)
-class ReviewLoaders:
-    """Per-request loaders of the demand review, keyed by family (or segment) and scope."""
-
-    baseline: DataLoader[GroupKey[BaselineScope], list[BaselineSeriesPublic]]
-    inputs: DataLoader[GroupKey[InputScope], list[DemandInputPublic]]
-    waterfall: DataLoader[GroupKey[WaterfallScope], list[WaterfallRowPublic]]
-    consensus: DataLoader[int, ConsensusSummaryPublic | None]
-    customers: DataLoader[GroupKey[None], list[CustomerPublic]]  # by segment
-
-    @classmethod
-    def build(cls, demand: DemandClient) -> "ReviewLoaders":
-        async def consensus(plan_ids: list[int]) -> list[ConsensusSummaryPublic | None]:
-            return await asyncio.gather(
-                *(demand.consensus_summary(plan_id=plan_id) for plan_id in plan_ids)
-            )
-
-        return cls(
-            baseline=grouped(
-                fetch=lambda family, scope: checked(
-                    demand.baseline_series(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        segment_code=scope.segment_code,
-                        method=scope.method,
-                        fallback=scope.fallback,
-                    )
-                ),
-                code_of=lambda series: series.family_code,
-            ),
-            inputs=grouped(
-                fetch=lambda family, scope: checked(
-                    demand.demand_inputs(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        stream=scope.stream,
-                        segment_code=scope.segment_code,
-                        author=scope.author,
-                        reason_code=scope.reason_code,
-                    )
-                ),
-                code_of=lambda row: row.family_code,
-            ),
-            waterfall=grouped(
-                fetch=lambda family, scope: checked(
-                    demand.waterfall(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        segment_code=scope.segment_code,
-                        period_from=scope.period_from,
-                        period_to=scope.period_to,
-                    )
-                ),
-                code_of=lambda row: row.family_code,
-            ),
-            consensus=DataLoader(load_fn=consensus),
-            customers=grouped(
-                fetch=lambda segment, _: demand.customers(segment_code=segment),
-                code_of=lambda customer: customer.segment_code,
-            ),
-        )
-
-
-# Keyed by the request's context object: the loaders live and die with one request.
-_REQUEST_LOADERS: "WeakKeyDictionary[Any, ReviewLoaders]" = WeakKeyDictionary()
-
-
-def review_loaders(info: Info) -> ReviewLoaders:
-    loaders = _REQUEST_LOADERS.get(info.context)
-    if loaders is None:
-        loaders = _REQUEST_LOADERS[info.context] = ReviewLoaders.build(
-            info.context.state.upstreams.demand
-        )
-    return loaders
 
 
 async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
@@ -487,7 +347,7 @@ class DemandPlanReview:
         fallback: bool | None = None,
     ) -> list[BaselineSeries]:
         scope = BaselineScope(self.id, segment_code, method, fallback)
-        found = await review_loaders(info).baseline.load(GroupKey(family_code, scope))
+        found = await info.context.loaders.review.baseline.load(GroupKey(family_code, scope))
         return [BaselineSeries.of(series) for series in found]
 
     @strawberry.field(description="Role inputs, by stream, family, segment, author or reason.")
@@ -501,12 +361,12 @@ class DemandPlanReview:
         reason_code: Code | None = None,
     ) -> list[DemandInput]:
         scope = InputScope(self.id, stream, segment_code, author, reason_code)
-        found = await review_loaders(info).inputs.load(GroupKey(family_code, scope))
+        found = await info.context.loaders.review.inputs.load(GroupKey(family_code, scope))
         return [from_model(DemandInput, row) for row in found]
 
     @strawberry.field(description="Units of the whole plan after each stream.")
     async def consensus(self, info: Info) -> ConsensusTotals | None:
-        summary = await review_loaders(info).consensus.load(self.id)
+        summary = await info.context.loaders.review.consensus.load(self.id)
         return ConsensusTotals.of(summary) if summary is not None else None
 
     @strawberry.field(description="Per family, segment and month: demand after each stream.")
@@ -519,7 +379,7 @@ class DemandPlanReview:
         period_to: Period | None = None,
     ) -> list[WaterfallRow]:
         scope = WaterfallScope(self.id, segment_code, period_from, period_to)
-        found = await review_loaders(info).waterfall.load(GroupKey(family_code, scope))
+        found = await info.context.loaders.review.waterfall.load(GroupKey(family_code, scope))
         return [WaterfallRow.of(row) for row in found]
 
 
@@ -543,7 +403,7 @@ class FamilyDemandReview:
         if plan is None:
             return []
         scope = WaterfallScope(plan, segment_code, period_from, period_to)
-        found = await review_loaders(info).waterfall.load(GroupKey(self.code, scope))
+        found = await info.context.loaders.review.waterfall.load(GroupKey(self.code, scope))
         return [WaterfallRow.of(row) for row in found]
 
     @strawberry.field(
@@ -562,7 +422,7 @@ class FamilyDemandReview:
         if plan is None:
             return []
         scope = InputScope(plan, stream, segment_code, author, reason_code)
-        found = await review_loaders(info).inputs.load(GroupKey(self.code, scope))
+        found = await info.context.loaders.review.inputs.load(GroupKey(self.code, scope))
         return [from_model(DemandInput, row) for row in found]
 
 
@@ -574,7 +434,7 @@ class SegmentCustomers:
     async def customers(
         self, info: Info, strategic_importance: int | None = None
     ) -> list[Customer]:
-        found = await review_loaders(info).customers.load(GroupKey(self.code, None))
+        found = await info.context.loaders.review.customers.load(GroupKey(self.code, None))
         return [
             from_model(Customer, customer)
             for customer in found

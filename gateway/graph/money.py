@@ -1,20 +1,17 @@
 """GraphQL types of supply review and finance: rough-cut capacity, a plan in money, its gap
 to the AOP, its KPIs, and a supply plan compared with a consensus plan.
 
-Built from the answers of ``gateway.planning`` (``of``); nothing here reads anything.
+Built from the answers of ``gateway.figures`` (``of``); nothing here reads anything.
 """
 
 from typing import Annotated, Any
 
 import strawberry
 
-from gateway.graph.context import Info
-from gateway.graph.convert import from_model
-from gateway.graph.scalars import Code, Period
-from gateway.planning.models import (
+from gateway.figures.models import (
     ComparisonLine as ComparisonLineModel,
 )
-from gateway.planning.models import (
+from gateway.figures.models import (
     DemandPlanRccp,
     PlanAopGap,
     PlanKind,
@@ -22,6 +19,9 @@ from gateway.planning.models import (
     PlanValuation,
     SupplyComparison,
 )
+from gateway.graph.context import Info
+from gateway.graph.convert import from_model
+from gateway.graph.scalars import Code, Period
 from shared.contracts.finance import GapMeasureName
 from shared.contracts.finance import GapTotals as GapTotalsModel
 from shared.contracts.finance import PeriodGap as PeriodGapModel

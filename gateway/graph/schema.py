@@ -14,13 +14,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gateway.consensus import service as consensus
-from gateway.consensus.models import ConsensusPlanFilters, ConsensusPlanSummary, ConsensusStatus
-from gateway.cycle.graph import CycleMutation, CycleQuery
 from gateway.db import run_in_session
 from gateway.graph.context import GraphContext, Info, get_context
+from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
-from gateway.graph.planning import PlanningQuery
+from gateway.graph.figures import PlanningQuery
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
     ConsensusPlan,
@@ -29,9 +27,11 @@ from gateway.graph.types import (
     Resource,
     Segment,
 )
+from gateway.plans import service as consensus
+from gateway.plans.models import ConsensusPlanFilters, ConsensusPlanSummary, ConsensusStatus
 from gateway.reconcile.models import ReconcileRequest
 from gateway.reconcile.service import reconcile
-from gateway.reconciliation.problem import Objective
+from gateway.solver.problem import Objective
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.contracts.demand import LifecycleStatus, PlanStatus
 from shared.errors import DomainError, FieldError, ValidationFailed

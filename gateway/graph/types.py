@@ -8,11 +8,7 @@ import datetime as dt
 
 import strawberry
 
-from gateway.consensus.models import (
-    ConsensusPlanSummary,
-    ConsensusStatus,
-    EscalationPublic,
-)
+from gateway.figures.models import PlanKind
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.demand_review import DemandPlanReview, FamilyDemandReview, SegmentCustomers
@@ -28,9 +24,13 @@ from gateway.graph.money import (
     valuation_of,
 )
 from gateway.graph.scalars import Code, Period
-from gateway.planning.models import PlanKind
-from gateway.reconciliation.problem import Objective
-from gateway.reconciliation.solution import EscalationKind, Severity, ShortageCause
+from gateway.plans.models import (
+    ConsensusPlanSummary,
+    ConsensusStatus,
+    EscalationPublic,
+)
+from gateway.solver.problem import Objective
+from gateway.solver.solution import EscalationKind, Severity, ShortageCause
 from shared.contracts.demand import (
     DemandPlanPublic,
     FamilyPublic,

@@ -42,9 +42,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from gateway.clients import DemandClient
-from gateway.reconcile.solving import SolverRunner
-from gateway.reconciliation.problem import Problem
-from gateway.reconciliation.solution import (
+from gateway.solver.problem import Problem
+from gateway.solver.runner import SolverRunner
+from gateway.solver.solution import (
     EscalationItem,
     EscalationKind,
     Option,

@@ -16,7 +16,7 @@ Safety stock: the policy's units (``direct``), or per month as the supply servic
 from the plan's demand (periods of cover, service level).
 """
 
-from gateway.reconciliation.problem import (
+from gateway.solver.problem import (
     DemandInput,
     FamilyInput,
     Objective,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from gateway.clients import Upstreams
+from gateway.clients.demand import no_demand_plan
 from gateway.reconcile.bias import BiasFlagsRead, read_bias_flags
 from shared.contracts.demand import (
     DemandPlanLinePublic,
@@ -274,11 +275,3 @@ async def resolve_demand_plan(
     if latest is None:
         raise no_demand_plan()
     return latest
-
-
-def no_demand_plan() -> ValidationFailed:
-    return ValidationFailed(
-        "the demand service has no demand plan yet: create one (and lock it in demand "
-        "review) first",
-        field="demand.demand_plans",
-    )

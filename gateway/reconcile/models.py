@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.reconciliation.problem import Objective
+from gateway.solver.problem import Objective
 from shared.types import Fraction, RowId
 
 TimeLimit = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]

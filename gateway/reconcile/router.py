@@ -3,26 +3,21 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response, status
-from pydantic import BaseModel
 
-from gateway.consensus.models import ConsensusPlanPublic
-from gateway.reconciliation.problem import Problem
-from gateway.reconciliation.solution import Solution
+from gateway.plans.models import ConsensusPlanPublic
+from gateway.solver.problem import Problem
+from gateway.solver.solution import Solution
 from gateway.state import GatewayStateDep
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import ValidationFailed
+from shared.responses import json_response
 
 from .examples import SOLVE_EXAMPLES
 from .models import ReconcileRequest
 from .service import reconcile
 
 router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
-
-
-def json_response(model: BaseModel, *, status_code: int = status.HTTP_200_OK) -> Response:
-    # Serialised once by pydantic's core: large plans skip FastAPI's re-validation pass.
-    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
 @router.post(

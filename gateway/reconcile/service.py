@@ -3,11 +3,11 @@
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from gateway.consensus import service as consensus
-from gateway.consensus.models import ConsensusPlanPublic
 from gateway.db import run_in_session
-from gateway.planning.aop_escalations import aop_gap_items
-from gateway.planning.figures import LeverRates
+from gateway.figures.figures import LeverRates
+from gateway.plans import service as consensus
+from gateway.plans.models import ConsensusPlanPublic
+from gateway.reconcile.aop_gaps import aop_gap_items
 from gateway.state import GatewayState
 from shared.errors import Conflict, ValidationFailed
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from services.demand.main import create_app
 from shared.auth import Role
 from shared.settings import DemandSettings
-from tests.demand.factories import AUTHOR
+from tests.demand.builders import AUTHOR
 from tests.tokens import bearer
 
 

@@ -13,7 +13,7 @@ from services.demand.main import create_app
 from shared.auth import Role
 from shared.settings import DemandSettings
 from tests.concurrency import serving
-from tests.demand.factories import (
+from tests.demand.builders import (
     AUTHOR,
     FAMILIES,
     SEGMENTS,

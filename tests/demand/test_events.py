@@ -4,7 +4,7 @@ in the same transaction as the lock, and every write is in the audit trail."""
 from fastapi.testclient import TestClient
 
 from shared.auth import Role
-from tests.demand.factories import create_plan, load_master, lock
+from tests.demand.builders import create_plan, load_master, lock
 from tests.tokens import bearer
 
 LINE = {"family_code": "FAM-01", "segment_code": "KEY", "period": "2026-02", "quantity": 10}

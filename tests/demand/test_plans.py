@@ -1,7 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.demand.factories import lock, plan_edit
+from tests.demand.builders import lock, plan_edit
 from tests.demand.test_families import FAMILY, assert_problem
 from tests.demand.test_history import SEGMENT
 

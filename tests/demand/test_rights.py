@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth import DEMAND_WRITERS, Role
-from tests.demand.factories import (
+from tests.demand.builders import (
     authored,
     create_plan,
     history_row,

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth import Role
-from tests.demand.factories import current
+from tests.demand.builders import current
 from tests.demand.test_families import assert_problem
 from tests.tokens import bearer
 

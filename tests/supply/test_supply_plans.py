@@ -7,7 +7,7 @@ from services.supply.main import create_app
 from shared.auth import Role
 from shared.settings import SupplySettings
 from tests.concurrency import serving
-from tests.demand.factories import current
+from tests.demand.builders import current
 from tests.demand.test_families import assert_problem
 from tests.tokens import bearer
 

@@ -7,7 +7,7 @@ naive forecast (last actual before the horizon) is 100 too. The plan covers 2026
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.demand.factories import (
+from tests.demand.builders import (
     authored,
     create_plan,
     history_row,

@@ -1,7 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.demand.factories import load_master
+from tests.demand.builders import load_master
 from tests.demand.test_families import assert_problem
 
 

@@ -1,7 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.demand.factories import (
+from tests.demand.builders import (
     authored,
     create_plan,
     history_row,

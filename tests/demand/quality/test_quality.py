@@ -3,7 +3,7 @@ from fastapi.testclient import TestClient
 
 from services.demand.quality.service import outlier_scores
 from shared.periods import add_months
-from tests.demand.factories import history_row, load_history, load_master
+from tests.demand.builders import history_row, load_history, load_master
 from tests.demand.test_families import assert_problem
 
 STEADY = [100, 102, 98, 101, 99, 103, 97, 100, 102, 98, 101, 99]

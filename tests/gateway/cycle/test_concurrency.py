@@ -13,7 +13,7 @@ from sqlmodel import Session
 from gateway.cycle.concurrency import check_version, claim
 from gateway.cycle.models import Cycle
 from gateway.cycle.problems import VersionConflict
-from tests.gateway.cycle.conftest import (
+from tests.gateway.cycle.world import (
     EXECUTIVE,
     PROCESS_OWNER,
     World,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.periods import add_months
-from tests.gateway.cycle.conftest import (
+from tests.gateway.cycle.world import (
     DEMAND_PLANNER,
     EXECUTIVE,
     HORIZON_START,

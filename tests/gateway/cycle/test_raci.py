@@ -3,7 +3,7 @@
 import pytest
 
 from shared.auth import Role
-from tests.gateway.cycle.conftest import VIEWER, World, assert_problem
+from tests.gateway.cycle.world import VIEWER, World, assert_problem
 
 pytestmark = pytest.mark.anyio
 

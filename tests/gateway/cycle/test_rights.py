@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.auth import Role
-from tests.gateway.cycle.conftest import (
+from tests.gateway.cycle.world import (
     EXECUTIVE,
     VIEWER,
     World,

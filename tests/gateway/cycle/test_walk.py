@@ -6,7 +6,7 @@ import pytest
 
 from shared.auth import Role
 from shared.periods import add_months
-from tests.gateway.cycle.conftest import (
+from tests.gateway.cycle.world import (
     DEMAND_PLANNER,
     EXECUTIVE,
     HORIZON_START,

@@ -1,0 +1,44 @@
+"""Upstream reads on behalf of GraphQL arguments.
+
+Arguments are checked by the service that answers; its 422 on a read is the caller's
+argument, so it is answered as a 422 naming the GraphQL argument (``minSameSign``), never as
+a 502.
+"""
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from strawberry.utils.str_converters import to_camel_case
+
+from shared.errors import FieldError, UpstreamFailed, ValidationFailed
+
+T = TypeVar("T")
+
+
+def _argument_refusal(exc: UpstreamFailed) -> ValidationFailed | None:
+    """The demand service's 422 on a read, as the caller's bad argument (``query.lag`` ->
+    ``lag``, ``query.min_same_sign`` -> ``minSameSign``)."""
+    extra = exc.extra or {}
+    if extra.get("upstream_status") != 422:
+        return None
+    body = extra.get("upstream_body")
+    errors = [
+        FieldError(
+            field=to_camel_case(str(error.get("field", "")).removeprefix("query.")),
+            reason=str(error.get("reason", "")),
+        )
+        for error in (body.get("errors") or [] if isinstance(body, dict) else [])
+        if isinstance(error, dict)
+    ]
+    return ValidationFailed("the demand service refused the arguments", errors=errors)
+
+
+async def checked(call: Awaitable[T]) -> T:
+    """The answer of an upstream read; its 422 becomes a 422 on the GraphQL arguments."""
+    try:
+        return await call
+    except UpstreamFailed as exc:
+        refusal = _argument_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from exc

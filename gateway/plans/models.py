@@ -1,0 +1,243 @@
+"""Tables and API models of consensus plans.
+
+A plan row carries what identifies and summarises it (version, status, the demand plan it
+reconciled, objective, solver stats, totals); its numbers are normalised into one row per
+family/segment/period, family/period and resource/period, and one row per escalation item.
+"""
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from gateway.solver.problem import Objective
+from gateway.solver.solution import (
+    EscalationKind,
+    Explanation,
+    Option,
+    SegmentService,
+    Severity,
+    SolveStats,
+    Totals,
+)
+from gateway.tables import GatewayTable
+from shared.types import Code, Period, RowId
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class ConsensusStatus(StrEnum):
+    """Pre-S&OP recommends; the executive approves; a newer approved plan supersedes."""
+
+    recommended = "recommended"
+    approved = "approved"
+    superseded = "superseded"
+
+
+class ConsensusPlan(GatewayTable, table=True):
+    __tablename__ = "consensus_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique: two concurrent reconciles computing the same max+1 cannot both commit.
+    version: int = Field(unique=True, index=True)
+    created_at: dt.datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    # A plain string column: the cycle (issue 6) adds states without a database enum migration.
+    status: str = Field(default=ConsensusStatus.recommended, sa_type=String(16), index=True)
+    demand_plan_id: int = Field(index=True)
+    demand_plan_version: int
+    demand_plan_name: str = Field(max_length=200)
+    demand_plan_status: str = Field(max_length=16)
+    objective: str = Field(max_length=32)
+    horizon_start: str = Field(max_length=7)
+    periods: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    stats: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    totals: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    segments: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    expansions_started: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    expansion_levels: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # Bottlenecks and shortage causes: read with the whole plan, not with plan lists.
+    explanation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    escalation_count: int = 0
+
+
+class ConsensusLineBase(SQLModel):
+    """Demand, planned sales and unmet demand of a family in a segment and month."""
+
+    family_code: str
+    segment_code: str
+    period: str
+    demand: float
+    sales: float
+    backlog: float
+    lost: float
+    revenue: float
+
+
+class ConsensusLine(ConsensusLineBase, GatewayTable, table=True):
+    __tablename__ = "consensus_line"
+    __table_args__ = (UniqueConstraint("plan_id", "family_code", "segment_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="consensus_plan.id", index=True)
+
+
+class ConsensusFamilyLineBase(SQLModel):
+    """Supply of a family in a month: production, outsourcing, inventory at the month's end."""
+
+    family_code: str
+    period: str
+    production: float
+    outsourced: float
+    inventory: float
+    safety_stock_shortfall: float
+
+
+class ConsensusFamilyLine(ConsensusFamilyLineBase, GatewayTable, table=True):
+    __tablename__ = "consensus_family_line"
+    __table_args__ = (UniqueConstraint("plan_id", "family_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="consensus_plan.id", index=True)
+
+
+class ConsensusResourceLineBase(SQLModel):
+    """Planned load of a resource in a month against its capacity, and the value of an hour."""
+
+    resource_code: str
+    period: str
+    load: float
+    regular_capacity: float
+    overtime: float
+    expansion_hours: float
+    utilisation: float
+    workers: float | None = None
+    hired: float | None = None
+    laid_off: float | None = None
+    shadow_price: float
+
+
+class ConsensusResourceLine(ConsensusResourceLineBase, GatewayTable, table=True):
+    __tablename__ = "consensus_resource_line"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "resource_code", "period"),
+        Index("ix_consensus_resource_line_resource", "resource_code", "plan_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="consensus_plan.id", index=True)
+
+
+class Escalation(GatewayTable, table=True):
+    """An issue pre-S&OP cannot resolve, sent to the executive with options."""
+
+    __tablename__ = "escalation_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="consensus_plan.id", index=True)
+    position: int
+    kind: str = Field(max_length=32)
+    severity: str = Field(max_length=16)
+    title: str
+    detail: str
+    family_code: str | None = Field(default=None, max_length=64)
+    segment_code: str | None = Field(default=None, max_length=64)
+    resource_code: str | None = Field(default=None, max_length=64)
+    families: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    periods: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    amount: float
+    unit: str = Field(max_length=32)
+    options: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    recommended_option: int | None = None
+    recommendation: str | None = None
+
+
+class ConsensusLinePublic(ConsensusLineBase):
+    pass
+
+
+class ConsensusFamilyLinePublic(ConsensusFamilyLineBase):
+    pass
+
+
+class ConsensusResourceLinePublic(ConsensusResourceLineBase):
+    pass
+
+
+class EscalationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: EscalationKind
+    severity: Severity
+    title: str
+    detail: str
+    family_code: str | None
+    segment_code: str | None
+    resource_code: str | None
+    families: list[str]
+    periods: list[str]
+    amount: float
+    unit: str
+    options: list[Option]
+    recommended_option: int | None
+    recommendation: str | None
+
+
+class ConsensusPlanSummary(BaseModel):
+    """A consensus plan without its lines: what lists show."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version: int
+    created_at: dt.datetime
+    status: ConsensusStatus
+    demand_plan_id: int
+    demand_plan_version: int
+    demand_plan_name: str
+    demand_plan_status: str
+    objective: Objective
+    horizon_start: str
+    periods: list[str]
+    stats: SolveStats
+    totals: Totals
+    segments: list[SegmentService]
+    expansions_started: dict[str, str | None]
+    expansion_levels: dict[str, float]
+    escalation_count: int
+
+    @field_validator("created_at")
+    @classmethod
+    def _as_utc(cls, value: dt.datetime) -> dt.datetime:
+        # SQLite returns naive datetimes; every timestamp the gateway writes is UTC.
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+class ConsensusPlanPublic(ConsensusPlanSummary):
+    """A whole consensus plan: its lines per family/segment/period, per family/period and per
+    resource/period, its totals and its escalation items."""
+
+    explanation: Explanation | None = None
+    lines: list[ConsensusLinePublic]
+    family_lines: list[ConsensusFamilyLinePublic]
+    resource_lines: list[ConsensusResourceLinePublic]
+    escalations: list[EscalationPublic]
+
+
+class ConsensusPlanFilters(BaseModel):
+    status: ConsensusStatus | None = None
+    demand_plan_id: RowId | None = None
+
+
+class ConsensusLineFilters(BaseModel):
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None

@@ -1,0 +1,277 @@
+"""Storing and reading consensus plans.
+
+A plan is written whole (plan row, lines, escalations) by ``store_plan``, which only
+flushes: the caller's session commits it in one transaction. Versions are the highest
+version + 1 and unique, so two concurrent reconciles cannot share one (the loser gets 409).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from gateway.solver.problem import Objective
+from gateway.solver.solution import Explanation, Solution
+from shared import crud
+from shared.contracts.demand import DemandPlanPublic
+from shared.errors import NotFound
+
+from .models import (
+    ConsensusFamilyLine,
+    ConsensusFamilyLinePublic,
+    ConsensusLine,
+    ConsensusLineFilters,
+    ConsensusLinePublic,
+    ConsensusPlan,
+    ConsensusPlanFilters,
+    ConsensusPlanPublic,
+    ConsensusPlanSummary,
+    ConsensusResourceLine,
+    ConsensusResourceLinePublic,
+    ConsensusStatus,
+    Escalation,
+    EscalationPublic,
+)
+
+LINES = crud.EntitySpec(
+    table=ConsensusLine, key=("family_code", "segment_code", "period"), label="consensus line"
+)
+
+
+def store_plan(
+    session: Session, *, demand_plan: DemandPlanPublic, objective: Objective, solution: Solution
+) -> ConsensusPlan:
+    """A new recommended plan with the next version, its lines and its escalation items."""
+    highest = session.exec(select(func.max(ConsensusPlan.version))).one()
+    plan = ConsensusPlan(
+        version=(highest or 0) + 1,
+        status=ConsensusStatus.recommended,
+        demand_plan_id=demand_plan.id,
+        demand_plan_version=demand_plan.version,
+        demand_plan_name=demand_plan.name,
+        demand_plan_status=demand_plan.status,
+        objective=objective,
+        horizon_start=solution.periods[0],
+        periods=list(solution.periods),
+        stats=solution.stats.model_dump(mode="json"),
+        totals=solution.totals.model_dump(mode="json"),
+        segments=[segment.model_dump(mode="json") for segment in solution.segments],
+        expansions_started=dict(solution.expansions_started),
+        expansion_levels=dict(solution.expansion_levels),
+        explanation=solution.explanation.model_dump(mode="json") if solution.explanation else None,
+        escalation_count=len(solution.escalations),
+    )
+    session.add(plan)
+    session.flush()
+    assert plan.id is not None  # assigned by the flush
+    for table, rows in (
+        (ConsensusLine, _sales_rows(plan.id, solution)),
+        (ConsensusFamilyLine, _family_rows(plan.id, solution)),
+        (ConsensusResourceLine, _resource_rows(plan.id, solution)),
+        (Escalation, _escalation_rows(plan.id, solution)),
+    ):
+        if rows:
+            # One executemany per table: thousands of lines, not thousands of ORM objects.
+            session.execute(insert(table), rows)
+    session.flush()
+    return plan
+
+
+def solution_lines(
+    solution: Solution,
+) -> tuple[
+    list[ConsensusLinePublic], list[ConsensusFamilyLinePublic], list[ConsensusResourceLinePublic]
+]:
+    """A solution's lines as a stored plan reads them back, before (or without) storing it."""
+    return (
+        [ConsensusLinePublic.model_validate(row) for row in _sales_rows(0, solution)],
+        [ConsensusFamilyLinePublic.model_validate(row) for row in _family_rows(0, solution)],
+        [ConsensusResourceLinePublic.model_validate(row) for row in _resource_rows(0, solution)],
+    )
+
+
+def _sales_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
+    return [
+        {
+            "plan_id": plan_id,
+            "family_code": line.family,
+            "segment_code": line.segment,
+            "period": period,
+            "demand": line.demand[t],
+            "sales": line.sales[t],
+            "backlog": line.backlog[t],
+            "lost": line.lost[t],
+            "revenue": line.revenue[t],
+        }
+        for line in solution.sales
+        for t, period in enumerate(solution.periods)
+    ]
+
+
+def _family_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
+    return [
+        {
+            "plan_id": plan_id,
+            "family_code": line.family,
+            "period": period,
+            "production": line.production[t],
+            "outsourced": line.outsourced[t],
+            "inventory": line.inventory[t],
+            "safety_stock_shortfall": line.safety_stock_shortfall[t],
+        }
+        for line in solution.families
+        for t, period in enumerate(solution.periods)
+    ]
+
+
+def _resource_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
+    def at(values: list[float] | None, t: int) -> float | None:
+        return values[t] if values is not None else None
+
+    return [
+        {
+            "plan_id": plan_id,
+            "resource_code": line.resource,
+            "period": period,
+            "load": line.load[t],
+            "regular_capacity": line.regular_capacity[t],
+            "overtime": line.overtime[t],
+            "expansion_hours": line.expansion_hours[t],
+            "utilisation": line.utilisation[t],
+            "workers": at(line.workers, t),
+            "hired": at(line.hired, t),
+            "laid_off": at(line.laid_off, t),
+            "shadow_price": line.shadow_price[t],
+        }
+        for line in solution.resources
+        for t, period in enumerate(solution.periods)
+    ]
+
+
+def _escalation_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
+    return [
+        {
+            "plan_id": plan_id,
+            "position": position,
+            "kind": item.kind,
+            "severity": item.severity,
+            "title": item.title,
+            "detail": item.detail,
+            "family_code": item.family,
+            "segment_code": item.segment,
+            "resource_code": item.resource,
+            "families": list(item.families),
+            "periods": list(item.periods),
+            "amount": item.amount,
+            "unit": item.unit,
+            "options": [option.model_dump(mode="json") for option in item.options],
+            "recommended_option": item.recommended_option,
+            "recommendation": item.recommendation,
+        }
+        for position, item in enumerate(solution.escalations)
+    ]
+
+
+def plans_query(filters: ConsensusPlanFilters | None = None) -> SelectOfScalar[ConsensusPlan]:
+    """Plans matching the filters, the newest version first."""
+    query = select(ConsensusPlan)
+    if filters is not None and filters.status is not None:
+        query = query.where(col(ConsensusPlan.status) == filters.status)
+    if filters is not None and filters.demand_plan_id is not None:
+        query = query.where(col(ConsensusPlan.demand_plan_id) == filters.demand_plan_id)
+    return query.order_by(col(ConsensusPlan.version).desc())
+
+
+def get_plan(session: Session, *, plan_id: int) -> ConsensusPlan:
+    plan = session.get(ConsensusPlan, plan_id)
+    if plan is None:
+        raise NotFound(f"no consensus plan with id {plan_id}")
+    return plan
+
+
+def latest_plan(session: Session) -> ConsensusPlan | None:
+    return session.exec(plans_query().limit(1)).first()
+
+
+def summary_of(plan: ConsensusPlan) -> ConsensusPlanSummary:
+    return ConsensusPlanSummary.model_validate(plan)
+
+
+def whole_plan(session: Session, *, plan_id: int) -> ConsensusPlanPublic:
+    """The plan with every line and escalation item."""
+    plan = get_plan(session, plan_id=plan_id)
+    ids = [plan_id]
+    return ConsensusPlanPublic(
+        **summary_of(plan).model_dump(),
+        explanation=plan.explanation,
+        lines=[
+            ConsensusLinePublic.model_validate(row) for row in sales_lines(session, plan_ids=ids)
+        ],
+        family_lines=[
+            ConsensusFamilyLinePublic.model_validate(row)
+            for row in family_lines(session, plan_ids=ids)
+        ],
+        resource_lines=[
+            ConsensusResourceLinePublic.model_validate(row)
+            for row in resource_lines(session, plan_ids=ids)
+        ],
+        escalations=[
+            EscalationPublic.model_validate(row) for row in escalations(session, plan_ids=ids)
+        ],
+    )
+
+
+def lines_query(
+    *, plan_id: int, filters: ConsensusLineFilters | None = None
+) -> SelectOfScalar[ConsensusLine]:
+    """One plan's family/segment/period lines with exact-match filters and a period range."""
+    return crud.filtered(LINES, filters).where(col(ConsensusLine.plan_id) == plan_id)
+
+
+def explanations(session: Session, *, plan_ids: Sequence[int]) -> dict[int, Explanation | None]:
+    query = select(ConsensusPlan.id, ConsensusPlan.explanation).where(
+        col(ConsensusPlan.id).in_(plan_ids)
+    )
+    return {
+        plan_id: Explanation.model_validate(explanation) if explanation else None
+        for plan_id, explanation in session.exec(query)
+        if plan_id is not None
+    }
+
+
+def plans_by_id(session: Session, *, plan_ids: Sequence[int]) -> list[ConsensusPlan]:
+    return list(session.exec(select(ConsensusPlan).where(col(ConsensusPlan.id).in_(plan_ids))))
+
+
+def sales_lines(
+    session: Session, *, plan_ids: Sequence[int], filters: ConsensusLineFilters | None = None
+) -> list[ConsensusLine]:
+    query = crud.filtered(LINES, filters).where(col(ConsensusLine.plan_id).in_(plan_ids))
+    return list(session.exec(query))
+
+
+def family_lines(
+    session: Session, *, plan_ids: Sequence[int], family_codes: Sequence[str] | None = None
+) -> list[ConsensusFamilyLine]:
+    query = select(ConsensusFamilyLine).where(col(ConsensusFamilyLine.plan_id).in_(plan_ids))
+    if family_codes is not None:
+        query = query.where(col(ConsensusFamilyLine.family_code).in_(family_codes))
+    order = (col(ConsensusFamilyLine.family_code), col(ConsensusFamilyLine.period))
+    return list(session.exec(query.order_by(*order)))
+
+
+def resource_lines(
+    session: Session, *, plan_ids: Sequence[int], resource_codes: Sequence[str] | None = None
+) -> list[ConsensusResourceLine]:
+    query = select(ConsensusResourceLine).where(col(ConsensusResourceLine.plan_id).in_(plan_ids))
+    if resource_codes is not None:
+        query = query.where(col(ConsensusResourceLine.resource_code).in_(resource_codes))
+    order = (col(ConsensusResourceLine.resource_code), col(ConsensusResourceLine.period))
+    return list(session.exec(query.order_by(*order)))
+
+
+def escalations(session: Session, *, plan_ids: Sequence[int]) -> list[Escalation]:
+    query = select(Escalation).where(col(Escalation.plan_id).in_(plan_ids))
+    return list(session.exec(query.order_by(col(Escalation.plan_id), col(Escalation.position))))

@@ -1,0 +1,331 @@
+"""Gaps to the AOP as escalation items of a reconciliation.
+
+After the solve, the plan is valued and compared with the AOP by the finance service (one
+call). Each month (and family group with a budget) whose revenue or margin gap is beyond the
+tolerance (finance's ``flagged``) becomes one ``aop_gap`` item: its amount is the gap in money
+(plan - AOP; the margin's when the margin is flagged, else the revenue's), its severity how
+far beyond the tolerance a shortfall is (more than 4x the tolerance critical, more than 2x
+high, else medium; a plan above its AOP is low), its detail the price, volume, mix and cost
+lines that explain it. Options, each with its deltas:
+
+- ``accept``: keep the plan and report the gap (no change);
+- ``objective_<name>``: the whole problem solved again under another objective (service-first
+  when the plan maximised margin or minimised cost, for the volume and revenue it wins; max
+  margin otherwise), without its own options: one extra solve and one extra finance call
+  measure every item. Deltas in fill rate per segment, cost, margin, revenue and average
+  inventory are against the plan at the problem's own costs; the item's metric is the month's
+  gap under that plan, and it resolves the item when the month is no longer flagged;
+- ``price``: the change in average net price over the month's planned units that lands it on
+  the AOP at unchanged volume and cost (revenue and margin move by the gap). Demand's response
+  to price is not modelled, so it measures the size of the commercial lever, for the
+  executive to weigh; it is never the recommendation.
+
+Recommendation: for a plan above its AOP, accept; else the re-solve when it resolves the item
+for at most ``MATERIALITY`` of the plan's margin; else accept, the reason naming what closing
+the gap would cost.
+"""
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from gateway.clients import FinanceClient
+from gateway.figures.figures import LeverRates, consensus_request
+from gateway.plans.service import solution_lines
+from gateway.solver.problem import Objective, Problem
+from gateway.solver.runner import SolverRunner
+from gateway.solver.solution import (
+    EscalationItem,
+    EscalationKind,
+    Option,
+    Severity,
+    Solution,
+)
+from shared.contracts.finance import (
+    AopGap,
+    AopGapRequest,
+    FlaggedGap,
+    GapMeasureName,
+    PeriodGap,
+)
+from shared.errors import ValidationFailed
+
+MATERIALITY = 0.005  # share of the plan's margin a re-solve may cost and still be recommended
+CRITICAL_BEYOND = 4.0  # a shortfall this many times the tolerance is critical
+HIGH_BEYOND = 2.0
+
+GapKey = tuple[str, str | None]  # (period, family group; None: the company)
+
+
+def alternative_objective(objective: Objective) -> Objective:
+    """The objective whose plan trades margin for volume, or volume for margin."""
+    return Objective.max_margin if objective == Objective.service_first else Objective.service_first
+
+
+async def gap_of_solution(
+    finance: FinanceClient, *, solution: Solution, rates: LeverRates, tolerance: float | None
+) -> AopGap:
+    lines, family_lines, resource_lines = solution_lines(solution)
+    request = consensus_request(
+        lines=lines, family_lines=family_lines, resource_lines=resource_lines, rates=rates
+    )
+    return await finance.aop_gap(AopGapRequest(**dict(request), tolerance=tolerance))
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The plan under the other objective, or why there is none."""
+
+    objective: Objective
+    solution: Solution | None
+    gap: AopGap | None
+    refusal: str | None = None
+
+
+async def aop_gap_items(
+    *,
+    finance: FinanceClient,
+    solver: SolverRunner,
+    problem: Problem,
+    solution: Solution,
+    rates: LeverRates,
+    tolerance: float | None,
+) -> list[EscalationItem]:
+    """The plan's gaps to the AOP beyond the tolerance, as items with their options."""
+    gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)
+    flagged = _flagged_by_key(gap)
+    if not flagged:
+        return []
+    started = time.perf_counter()
+    alternative = await _alternative(
+        finance, solver=solver, problem=problem, rates=rates, tolerance=gap.tolerance
+    )
+    solution.stats.option_solves += 1
+    solution.stats.options_seconds = round(
+        solution.stats.options_seconds + time.perf_counter() - started, 6
+    )
+    solution.stats.notes.append(
+        f"AOP gap options: the plan re-solved under {alternative.objective.value} for "
+        f"{len(flagged)} item(s)"
+    )
+    levels = _levels(gap)
+    return [
+        _item(
+            key=key,
+            flags=flags,
+            level=levels[key],
+            tolerance=gap.tolerance,
+            solution=solution,
+            alternative=alternative,
+        )
+        for key, flags in flagged.items()
+    ]
+
+
+async def _alternative(
+    finance: FinanceClient,
+    *,
+    solver: SolverRunner,
+    problem: Problem,
+    rates: LeverRates,
+    tolerance: float,
+) -> Alternative:
+    objective = alternative_objective(problem.options.objective)
+    options = problem.options.model_copy(update={"objective": objective, "compute_options": False})
+    try:
+        solution = await solver.solve(problem.model_copy(update={"options": options}))
+    except ValidationFailed as refused:
+        return Alternative(objective=objective, solution=None, gap=None, refusal=refused.detail)
+    gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)
+    return Alternative(objective=objective, solution=solution, gap=gap)
+
+
+def _flagged_by_key(gap: AopGap) -> dict[GapKey, list[FlaggedGap]]:
+    flagged: dict[GapKey, list[FlaggedGap]] = defaultdict(list)
+    for flag in gap.flagged:
+        flagged[(flag.period, flag.family_group)].append(flag)
+    return dict(flagged)
+
+
+def _levels(gap: AopGap) -> dict[GapKey, PeriodGap]:
+    return {(level.period, level.family_group): level for level in [*gap.periods, *gap.groups]}
+
+
+def _measure_of(flags: list[FlaggedGap]) -> FlaggedGap:
+    """The margin's flag when the margin is flagged: it is what the budget is judged on."""
+    return next((f for f in flags if f.measure == GapMeasureName.margin), flags[0])
+
+
+def severity_of(flag: FlaggedGap) -> Severity:
+    if flag.gap >= 0:
+        return Severity.low  # above the AOP: good news that still resets expectations
+    beyond = (
+        abs(flag.gap_pct) / flag.tolerance if flag.gap_pct is not None and flag.tolerance else None
+    )
+    if beyond is None or beyond > CRITICAL_BEYOND:
+        return Severity.critical
+    return Severity.high if beyond > HIGH_BEYOND else Severity.medium
+
+
+def _item(
+    *,
+    key: GapKey,
+    flags: list[FlaggedGap],
+    level: PeriodGap,
+    tolerance: float,
+    solution: Solution,
+    alternative: Alternative,
+) -> EscalationItem:
+    period, group = key
+    flag = _measure_of(flags)
+    where = f"{period}" + (f" (family group {group})" if group else "")
+    direction = "below" if flag.gap < 0 else "above"
+    share = f"{abs(flag.gap_pct):.1%}" if flag.gap_pct is not None else "all"
+    segments = [segment.segment for segment in solution.segments]
+    options = [
+        Option(
+            lever="accept",
+            description=f"Accept: keep the plan {direction} the AOP in {where}",
+            fill_rate_delta=dict.fromkeys(segments, 0.0),
+            cost_delta=0.0,
+            margin_delta=0.0,
+            inventory_delta=0.0,
+            resolves=False,
+            item_metric=round(flag.gap, 2),
+        ),
+        _resolved_option(flag=flag, key=key, solution=solution, alternative=alternative),
+        _price_option(flag=flag, level=level, where=where, segments=segments),
+    ]
+    item = EscalationItem(
+        kind=EscalationKind.aop_gap,
+        severity=severity_of(flag),
+        title=f"{flag.measure.value.capitalize()} {share} {direction} the AOP in {where}",
+        detail=_detail(flags=flags, level=level, tolerance=tolerance),
+        periods=[period],
+        amount=round(flag.gap, 2),
+        unit="currency",
+        options=options,
+    )
+    _recommend(item, flag=flag, level=level, margin=solution.totals.margin)
+    return item
+
+
+def _detail(*, flags: list[FlaggedGap], level: PeriodGap, tolerance: float) -> str:
+    parts = []
+    for flag in flags:
+        measure = getattr(level, flag.measure.value)
+        lines = measure.explained_by
+        explained = (
+            f"price {lines.price:+,.0f}, volume {lines.volume:+,.0f}, mix {lines.mix:+,.0f}"
+            + (f", cost {lines.cost:+,.0f}" if flag.measure == GapMeasureName.margin else "")
+            + (f", not decomposed {lines.not_decomposed:+,.0f}" if lines.not_decomposed else "")
+        )
+        parts.append(
+            f"{flag.measure.value}: plan {flag.plan:,.0f} against AOP {flag.aop:,.0f}, gap "
+            f"{flag.gap:+,.0f} ({explained})"
+        )
+    return "; ".join(parts) + f". Tolerance {tolerance:.1%} of the AOP."
+
+
+def _resolved_option(
+    *, flag: FlaggedGap, key: GapKey, solution: Solution, alternative: Alternative
+) -> Option:
+    lever = f"objective_{alternative.objective.value}"
+    description = f"Re-plan with the objective {alternative.objective.value}"
+    segments = [segment.segment for segment in solution.segments]
+    if alternative.solution is None or alternative.gap is None:
+        return Option(
+            lever=lever,
+            description=f"{description}: no plan ({alternative.refusal})",
+            fill_rate_delta=dict.fromkeys(segments, 0.0),
+            cost_delta=0.0,
+            margin_delta=0.0,
+            inventory_delta=0.0,
+            feasible=False,
+        )
+    other, base = alternative.solution, solution
+    fill_before = {segment.segment: segment.fill_rate for segment in base.segments}
+    level = _levels(alternative.gap).get(key)
+    gap_after = getattr(level, flag.measure.value).gap if level is not None else None
+    still_flagged = any(
+        (f.period, f.family_group, f.measure) == (key[0], key[1], flag.measure)
+        for f in alternative.gap.flagged
+    )
+    return Option(
+        lever=lever,
+        description=description,
+        fill_rate_delta={
+            segment.segment: round(segment.fill_rate - fill_before.get(segment.segment, 0.0), 6)
+            for segment in other.segments
+        },
+        cost_delta=round(other.totals.total_cost - base.totals.total_cost, 2),
+        margin_delta=round(other.totals.margin - base.totals.margin, 2),
+        revenue_delta=round(other.totals.revenue - base.totals.revenue, 2),
+        inventory_delta=round(_mean_inventory(other) - _mean_inventory(base), 4),
+        resolves=not still_flagged,
+        item_metric=round(gap_after, 2) if gap_after is not None else None,
+    )
+
+
+def _price_change(flag: FlaggedGap, level: PeriodGap) -> tuple[float, float | None]:
+    """The revenue change that lands the month on the AOP, and its share of the revenue."""
+    change = -flag.gap
+    revenue = level.revenue.plan
+    return change, change / revenue if revenue > 0 else None
+
+
+def _price_option(*, flag: FlaggedGap, level: PeriodGap, where: str, segments: list[str]) -> Option:
+    change, share = _price_change(flag, level)
+    return Option(
+        lever="price",
+        description=f"Change net prices by {_percent(share)} on average in {where} "
+        f"({change:+,.0f}) to land on the AOP at unchanged volume; the demand response is not "
+        "modelled",
+        fill_rate_delta=dict.fromkeys(segments, 0.0),
+        cost_delta=0.0,
+        margin_delta=round(change, 2),
+        revenue_delta=round(change, 2),
+        inventory_delta=0.0,
+        feasible=share is not None,
+        resolves=share is not None,
+        item_metric=0.0 if share is not None else None,
+    )
+
+
+def _percent(share: float | None) -> str:
+    return f"{share:+.1%}" if share is not None else "an undefined share (no revenue)"
+
+
+def _mean_inventory(solution: Solution) -> float:
+    """Units on hand at a month's end, over every family, averaged over the months."""
+    months = len(solution.periods)
+    return sum(sum(line.inventory) for line in solution.families) / months if months else 0.0
+
+
+def _recommend(item: EscalationItem, *, flag: FlaggedGap, level: PeriodGap, margin: float) -> None:
+    accept, replan = item.options[0], item.options[1]
+    if flag.gap >= 0:
+        item.recommended_option = 0
+        item.recommendation = (
+            f"{accept.description} (the plan beats the budget: raise expectations rather "
+            "than cut the plan)"
+        )
+        return
+    affordable = replan.margin_delta >= -MATERIALITY * abs(margin)
+    if replan.feasible and replan.resolves and affordable:
+        item.recommended_option = 1
+        item.recommendation = (
+            f"{replan.description} (it closes the gap for a margin change of "
+            f"{replan.margin_delta:+,.0f})"
+        )
+        return
+    if replan.feasible and replan.resolves:
+        why = f"re-planning closes it but costs {-replan.margin_delta:,.0f} of margin"
+    else:
+        why = "re-planning does not close it"
+    _, share = _price_change(flag, level)
+    item.recommended_option = 0
+    item.recommendation = (
+        f"{accept.description} ({why}; closing it by price alone needs {_percent(share)} on "
+        "net prices: a commercial decision)"
+    )

@@ -1,0 +1,258 @@
+"""Escalation items: what the plan cannot do, where, how much, how severe.
+
+Three kinds come out of the model (the gateway adds AOP gaps and data quality):
+
+- ``service_below_target``: a segment's on-time fill rate below its target. Amount: units
+  short of the target. Severity by the gap g = target - fill rate (fill-rate points):
+  critical when g >= 0.20, or a strategic segment with g >= 0.05; high when g >= 0.10 or the
+  segment is strategic; medium when g >= 0.03; else low.
+- ``resource_overload``: a resource loaded above its utilisation threshold (load over
+  regular capacity + expansion). Amount: hours above the threshold, summed over periods.
+  Severity by the peak utilisation u: critical u >= 1.20, high u >= 1.10, medium u >= 1.0,
+  else low (above threshold, still within regular hours).
+- ``safety_stock_breach``: inventory below safety stock. Families are grouped by the
+  resource that limits them (the routed resource with the largest shadow price x hours),
+  so executives see one item per bottleneck rather than one per family. Amount: the peak,
+  over periods, of the units missing across the group. Severity by the deepest breach
+  b = shortfall / safety stock over families and periods: critical b >= 0.9 for three
+  periods or more, high b >= 0.5, medium b >= 0.25, else low.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from gateway.solver.data import Bools, Ints, ProblemData
+from gateway.solver.decode import Plan, segment_fill
+from gateway.solver.solution import (
+    EscalationItem,
+    EscalationKind,
+    Explanation,
+    Severity,
+)
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an item is about, as indices, for the options that re-solve it."""
+
+    families: Ints
+    segment: int | None
+    resources: Ints
+    periods: Bools  # (T,)
+    amount: float
+
+
+@dataclass
+class Escalation:
+    item: EscalationItem
+    scope: Scope
+
+
+def _periods(data: ProblemData, mask: Bools) -> list[str]:
+    return [data.periods[t] for t in np.flatnonzero(mask)]
+
+
+def _listing(names: list[str], limit: int = 5) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def service_severity(gap: float, strategic: bool) -> Severity:
+    if gap >= 0.20 or (strategic and gap >= 0.05):
+        return Severity.critical
+    if gap >= 0.10 or strategic:
+        return Severity.high
+    if gap >= 0.03:
+        return Severity.medium
+    return Severity.low
+
+
+def overload_severity(peak: float) -> Severity:
+    if peak >= 1.20:
+        return Severity.critical
+    if peak >= 1.10:
+        return Severity.high
+    if peak >= 1.0:
+        return Severity.medium
+    return Severity.low
+
+
+def safety_severity(depth: float, periods: int) -> Severity:
+    if depth >= 0.9 and periods >= 3:
+        return Severity.critical
+    if depth >= 0.5:
+        return Severity.high
+    if depth >= 0.25:
+        return Severity.medium
+    return Severity.low
+
+
+def limiting_resource(data: ProblemData, plan: Plan) -> Ints:
+    """Per family: the routed resource with the largest shadow price x hours per unit
+    (its first routing when none binds; -1 without routings)."""
+    families = len(data.family_codes)
+    score = np.full(families, -1.0)
+    best = np.full(families, -1, dtype=np.int64)
+    value = plan.shadow_price.sum(axis=1)[data.routing_resource] * data.routing_hours
+    for k in np.argsort(-value, kind="stable"):  # one pass over routings, best first
+        f = data.routing_family[k]
+        if best[f] < 0 or value[k] > score[f]:
+            best[f], score[f] = data.routing_resource[k], value[k]
+    return best
+
+
+def service_items(data: ProblemData, plan: Plan, explanation: Explanation) -> list[Escalation]:
+    demand, on_time, fill = segment_fill(data, plan)
+    short = plan.due - plan.on_time > TOLERANCE
+    resource_index = {code: r for r, code in enumerate(data.resource_codes)}
+    found = []
+    for s in np.flatnonzero((fill < data.fill_rate_target - TOLERANCE) & (demand > 0)):
+        code = data.segment_codes[s]
+        target, rate = float(data.fill_rate_target[s]), float(fill[s])
+        lines = np.flatnonzero(data.line_segment == s)
+        units = np.where(short[lines], plan.due[lines] - plan.on_time[lines], 0.0).sum(axis=1)
+        order = lines[np.argsort(-units)]
+        order = order[short[order].any(axis=1)]
+        families = [data.family_codes[data.line_family[d]] for d in order]
+        causes: dict[str, float] = defaultdict(float)
+        for shortage in explanation.shortages:
+            if shortage.segment == code and shortage.resource is not None:
+                causes[shortage.resource] += shortage.units
+        resources = sorted(causes, key=lambda name: -causes[name])
+        strategic = bool(data.strategic[s])
+        when: Bools = np.asarray(short[lines].any(axis=0))
+        amount = target * float(demand[s]) - float(on_time[s])
+        cause = (
+            f"; limited mainly by {_listing(resources, 3)}"
+            if resources
+            else "; no resource binds: serving more costs more than it earns"
+        )
+        item = EscalationItem(
+            kind=EscalationKind.service_below_target,
+            severity=service_severity(target - rate, strategic),
+            title=f"{code} fill rate {rate:.1%} below target {target:.1%}",
+            detail=f"{amount:,.0f} units short of the {target:.1%} target"
+            f" ({'strategic, ' if strategic else ''}priority {int(data.priority[s])});"
+            f" {len(families)} families short: {_listing(families)}{cause}",
+            segment=code,
+            family=families[0] if len(families) == 1 else None,
+            resource=resources[0] if resources else None,
+            families=families,
+            periods=_periods(data, when),
+            amount=round(amount, 4),
+            unit="units",
+        )
+        scope = Scope(
+            families=np.unique(data.line_family[order]),
+            segment=int(s),
+            resources=np.array([resource_index[name] for name in resources], dtype=np.int64),
+            periods=when,
+            amount=amount,
+        )
+        found.append(Escalation(item, scope))
+    return found
+
+
+def overload_items(data: ProblemData, plan: Plan) -> list[Escalation]:
+    capacity = plan.regular_capacity + plan.expansion_hours
+    threshold = data.utilisation_threshold[:, None]
+    over = plan.utilisation > threshold + TOLERANCE
+    found = []
+    for r in np.flatnonzero(over.any(axis=1)):
+        code = data.resource_codes[r]
+        hours = float(np.where(over[r], plan.load[r] - threshold[r] * capacity[r], 0).sum())
+        peak = float(plan.utilisation[r].max())
+        routed = data.routing_resource == r
+        load = (
+            plan.production[data.routing_family[routed]] * data.routing_hours[routed, None]
+        ).sum(axis=1)
+        families_idx = data.routing_family[routed][np.argsort(-load)]
+        families = [data.family_codes[f] for f in families_idx]
+        overtime = float(plan.overtime[r][over[r]].sum())
+        item = EscalationItem(
+            kind=EscalationKind.resource_overload,
+            severity=overload_severity(peak),
+            title=f"{code} loaded at {peak:.0%} (threshold {float(threshold[r, 0]):.0%})",
+            detail=f"{hours:,.0f} hours above the threshold in {int(over[r].sum())} periods,"
+            f" {overtime:,.0f} of them overtime; largest loads: {_listing(families)}",
+            resource=code,
+            families=families,
+            periods=_periods(data, over[r]),
+            amount=round(hours, 4),
+            unit="hours",
+        )
+        scope = Scope(
+            families=np.sort(families_idx),
+            segment=None,
+            resources=np.array([r], dtype=np.int64),
+            periods=over[r],
+            amount=hours,
+        )
+        found.append(Escalation(item, scope))
+    return found
+
+
+def safety_items(data: ProblemData, plan: Plan) -> list[Escalation]:
+    breached = plan.safety_shortfall > TOLERANCE
+    families_short = np.flatnonzero(breached.any(axis=1))
+    if len(families_short) == 0:
+        return []
+    limiting = limiting_resource(data, plan)
+    depth = np.divide(
+        plan.safety_shortfall,
+        data.safety_stock,
+        out=np.zeros_like(plan.safety_shortfall),
+        where=data.safety_stock > 0,
+    )
+    found = []
+    for r in np.unique(limiting[families_short]):
+        group = families_short[limiting[families_short] == r]
+        periods = breached[group].any(axis=0)
+        per_period = plan.safety_shortfall[group].sum(axis=0)
+        amount = float(per_period.max())
+        deepest = float(depth[group].max())
+        long_breaches = int(breached[group].sum(axis=1).max())
+        families = [
+            data.family_codes[f]
+            for f in group[np.argsort(-plan.safety_shortfall[group].sum(axis=1))]
+        ]
+        where = f" on {data.resource_codes[r]}" if r >= 0 else ""
+        item = EscalationItem(
+            kind=EscalationKind.safety_stock_breach,
+            severity=safety_severity(deepest, long_breaches),
+            title=f"Safety stock breached for {len(group)} "
+            f"famil{'y' if len(group) == 1 else 'ies'}{where}",
+            detail=f"up to {amount:,.0f} units below safety stock in a period, deepest breach"
+            f" {deepest:.0%} of the target, longest {long_breaches} periods:"
+            f" {_listing(families)}",
+            family=families[0] if len(group) == 1 else None,
+            resource=data.resource_codes[r] if r >= 0 else None,
+            families=families,
+            periods=_periods(data, periods),
+            amount=round(amount, 4),
+            unit="units",
+        )
+        scope = Scope(
+            families=group,
+            segment=None,
+            resources=np.array([r] if r >= 0 else [], dtype=np.int64),
+            periods=periods,
+            amount=amount,
+        )
+        found.append(Escalation(item, scope))
+    return found
+
+
+_SEVERITY_ORDER = {Severity.critical: 0, Severity.high: 1, Severity.medium: 2, Severity.low: 3}
+
+
+def escalation_items(data: ProblemData, plan: Plan, explanation: Explanation) -> list[Escalation]:
+    """Every item of the plan, most severe first."""
+    items = service_items(data, plan, explanation) + overload_items(data, plan)
+    items += safety_items(data, plan)
+    items.sort(key=lambda e: _SEVERITY_ORDER[e.item.severity])
+    return items

@@ -1,0 +1,81 @@
+"""The reconciliation model: ``solve(problem) -> Solution``, a pure function (no I/O).
+
+validate -> arrays -> optimise (build + HiGHS) -> decode -> explain -> escalations -> options.
+"""
+
+import time
+
+from gateway.solver.backend import SOLVER_NAME
+from gateway.solver.data import problem_data
+from gateway.solver.decode import (
+    family_lines,
+    resource_lines,
+    sales_lines,
+    segment_lines,
+    totals_of,
+)
+from gateway.solver.escalations import escalation_items
+from gateway.solver.explain import explain
+from gateway.solver.optimise import optimise
+from gateway.solver.options import add_options
+from gateway.solver.problem import Problem
+from gateway.solver.solution import Solution, SolveStats
+from gateway.solver.validation import validate_problem
+
+__all__ = ["solve", "validate_problem"]
+
+
+def solve(problem: Problem) -> Solution:
+    """The consensus plan of ``problem``: quantities, money, service, shadow prices, the
+    explanation and the escalation items with their options.
+
+    Raises ValidationFailed (422) when the problem is inconsistent, when a hard requirement
+    cannot be met (the errors say which and by how much) or when no plan is found in time.
+    """
+    started = time.perf_counter()
+    validate_problem(problem)
+    data = problem_data(problem)
+    options = problem.options
+    optimum = optimise(data, options)
+    plan = optimum.plan
+    explanation = explain(data, plan, optimum.ranks)
+    escalations = escalation_items(data, plan, explanation)
+    options_seconds, option_solves = 0.0, 0
+    if options.compute_options and escalations:
+        options_started = time.perf_counter()
+        option_solves = add_options(problem, data, optimum, escalations)
+        options_seconds = time.perf_counter() - options_started
+    levels = plan.expansion_level.tolist()
+    leads = [e.lead_time_periods for e in problem.expansions]
+    stats = SolveStats(
+        termination=optimum.termination,
+        solver=SOLVER_NAME,
+        objective_value=optimum.objective,
+        relative_gap=optimum.relative_gap,
+        build_seconds=round(optimum.build_seconds, 6),
+        solve_seconds=round(optimum.solve_seconds, 6),
+        total_seconds=round(time.perf_counter() - started, 6),
+        variables=optimum.variables,
+        constraints=optimum.constraints,
+        solves=optimum.solves,
+        options_seconds=round(options_seconds, 6),
+        option_solves=option_solves,
+        lp_algorithm=None if options.integer else options.lp_algorithm.value,
+        notes=optimum.notes,
+    )
+    return Solution(
+        periods=list(problem.periods),
+        stats=stats,
+        totals=totals_of(data, plan),
+        sales=sales_lines(data, plan),
+        families=family_lines(data, plan),
+        resources=resource_lines(data, plan),
+        segments=segment_lines(data, plan, optimum.ranks, optimum.weights),
+        expansions_started={
+            code: (problem.periods[lead] if level > 1e-6 and lead < len(problem.periods) else None)
+            for code, level, lead in zip(data.expansion_codes, levels, leads, strict=True)
+        },
+        expansion_levels=dict(zip(data.expansion_codes, levels, strict=True)),
+        escalations=[e.item for e in escalations],
+        explanation=explanation,
+    )

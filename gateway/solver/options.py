@@ -1,0 +1,773 @@
+"""Options on escalation items: re-solve with a lever changed, report the deltas, recommend.
+
+Re-solves stay bounded by working on a sub-model per item: only the item's families (and the
+resources they use) are re-optimised; every other family keeps its planned production, whose
+hours enter the sub-model as ``committed_hours`` on the shared resources. The plan restricted
+to the sub-model is optimal for it, so it is the baseline without a solve; each lever is one
+solve of the sub-model (with the whole plan's priority weights), and every delta is option
+minus baseline, so the frozen part cancels out. Money is valued at the problem's own costs (a
+lever that works through a penalty, like protecting safety stock, is not credited the
+penalty). Fill-rate deltas are for the whole plan.
+
+The work is spread under a budget of ``BUDGET_FACTOR`` x the plan's own build and solve time
+(at least ``MIN_BUDGET_SECONDS``): first each item's first lever, most severe item first, then
+the other levers in turns while the next solve (at the mean time so far) fits. Every item gets
+"accept" (no solve) and at least one re-solved lever even when the budget is spent; levers
+left out are named in the item's detail.
+
+Levers per kind:
+- service below target: more overtime / outsourcing / an expansion step / more workers where
+  the shortage is, move the unserved demand to the period after the shortage, cut it.
+- resource overload: level the load to the threshold (the model cuts, pre-builds or moves
+  work), the same with unlimited subcontracting at its price, an expansion step, hiring.
+- safety-stock breach: protect safety stock (penalty above any sale's value), more overtime,
+  more outsourcing, an expansion step.
+
+Recommendation: the resolving supply-side option with the best margin, when the item is high
+or critical or that option costs at most ``MATERIALITY`` of the plan's margin; else moving
+demand when that resolves it; else, when nothing resolves it, the supply option that closes
+most of the gap if it closes at least a quarter of it affordably; else accepting (the reason
+then names the cheapest resolving option and its cost).
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from gateway.solver.data import Floats, Ints, ProblemData, problem_data
+from gateway.solver.decode import Plan, segment_fill, totals_of
+from gateway.solver.escalations import Escalation, Scope
+from gateway.solver.optimise import Optimum, optimise
+from gateway.solver.problem import FamilyInput, Problem
+from gateway.solver.solution import EscalationKind, Option, Severity, Totals
+from shared.errors import ValidationFailed
+
+BUDGET_FACTOR = 1.8  # with the plan itself, options keep a reconcile near 3x one solve
+MIN_BUDGET_SECONDS = 0.25
+MATERIALITY = 0.005  # share of the plan's margin a medium/low item may cost to resolve
+SUPPLY_LEVERS = {"overtime", "outsourcing", "expansion", "workforce", "level", "protect"}
+
+
+def _listed(values: Floats) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+def _span(periods: list[str], mask: np.ndarray) -> str:
+    chosen = [periods[t] for t in np.flatnonzero(mask)]
+    return chosen[0] if len(chosen) == 1 else f"{chosen[0]}..{chosen[-1]}"
+
+
+@dataclass(frozen=True)
+class SubModel:
+    problem: Problem
+    families: Ints  # sub family -> full family
+    lines: Ints  # sub demand line -> full line
+    resources: Ints  # sub resource -> full resource
+    expansions: Ints  # sub expansion -> full expansion
+    own_load: Floats  # (sub resources, T): hours of the sub-model's families in the plan
+
+
+def sub_model(problem: Problem, data: ProblemData, plan: Plan, families: Ints) -> SubModel:
+    """The problem restricted to ``families``; other families' hours become committed."""
+    keep = np.zeros(len(data.family_codes), dtype=bool)
+    keep[families] = True
+    lines = np.flatnonzero(keep[data.line_family])
+    routed = keep[data.routing_family]
+    resources = np.unique(data.routing_resource[routed])
+    own = np.zeros_like(plan.plan_load)
+    np.add.at(
+        own,
+        data.routing_resource[routed],
+        plan.production[data.routing_family[routed]] * data.routing_hours[routed, None],
+    )
+    frozen = np.maximum(plan.plan_load - own, 0.0) + data.committed_hours
+    resource_inputs = [
+        problem.resources[r].model_copy(update={"committed_hours": frozen[r].tolist()})
+        for r in resources
+    ]
+    expansions = np.flatnonzero(np.isin(data.expansion_resource, resources))
+    family_index = np.flatnonzero(keep)
+    sub = problem.model_copy(
+        update={
+            "families": [problem.families[f] for f in family_index],
+            "demand": [problem.demand[d] for d in lines],
+            "resources": resource_inputs,
+            "routings": [problem.routings[k] for k in np.flatnonzero(routed)],
+            "expansions": [problem.expansions[e] for e in expansions],
+            "options": problem.options.model_copy(update={"compute_options": False}),
+        }
+    )
+    return SubModel(sub, family_index, lines, resources, expansions, own[resources])
+
+
+def restricted(plan: Plan, sub: SubModel) -> Plan:
+    """The plan's own values for the sub-model: optimal for it, so it is the baseline."""
+    f, d, r, e = sub.families, sub.lines, sub.resources, sub.expansions
+    return Plan(
+        production=plan.production[f],
+        outsourced=plan.outsourced[f],
+        inventory=plan.inventory[f],
+        safety_shortfall=plan.safety_shortfall[f],
+        sales=plan.sales[d],
+        backlog=plan.backlog[d],
+        lost=plan.lost[d],
+        on_time=plan.on_time[d],
+        due=plan.due[d],
+        overtime=plan.overtime[r],
+        workers=plan.workers[r],
+        hired=plan.hired[r],
+        laid_off=plan.laid_off[r],
+        expansion_level=plan.expansion_level[e],
+        plan_load=sub.own_load,
+        load=plan.load[r],
+        regular_capacity=plan.regular_capacity[r],
+        expansion_hours=plan.expansion_hours[r],
+        utilisation=plan.utilisation[r],
+        shadow_price=plan.shadow_price[r],
+    )
+
+
+@dataclass
+class Outcome:
+    data: ProblemData
+    plan: Plan
+    totals: Totals
+
+
+@dataclass
+class Lever:
+    lever: str
+    description: str
+    problem: Problem
+
+
+@dataclass
+class Context:
+    """What the options of one item are measured against."""
+
+    full: ProblemData
+    base: Plan
+    escalation: Escalation
+    sub: SubModel
+    baseline: Outcome
+    weights: Floats  # unmet weights of the plan's objective (for protecting safety stock)
+
+
+def _run(problem: Problem, weights: Floats, time_limit: float) -> Outcome:
+    options = problem.options.model_copy(update={"time_limit_seconds": time_limit})
+    data = problem_data(problem)
+    optimum = optimise(data, options, unmet_weight=weights)
+    return Outcome(data, optimum.plan, totals_of(data, optimum.plan))
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def _sub_scope(ctx: Context) -> tuple[Ints, Ints]:
+    """The item's families and resources as sub-model indices."""
+    scope = ctx.escalation.scope
+    families = np.searchsorted(ctx.sub.families, scope.families)
+    resources = np.flatnonzero(np.isin(ctx.sub.resources, scope.resources))
+    return families, resources
+
+
+def _replace_resource(problem: Problem, r: int, **updates: object) -> Problem:
+    resources = list(problem.resources)
+    resources[r] = resources[r].model_copy(update=updates)
+    return problem.model_copy(update={"resources": resources})
+
+
+def _with_overtime(problem: Problem, data: ProblemData, plan: Plan, extra: Floats) -> Problem:
+    """``extra`` (sub resources x periods) more overtime hours where positive."""
+    for r in np.flatnonzero(extra.sum(axis=1) > 0).tolist():
+        resource = problem.resources[r]
+        if resource.workforce is None:
+            limit = data.max_overtime_hours[r] + extra[r]
+            problem = _replace_resource(problem, r, max_overtime_hours=_listed(limit))
+        else:
+            per_worker = data.overtime_hours_per_worker[r] + extra[r] / np.maximum(
+                plan.workers[r], 1.0
+            )
+            crew = resource.workforce.model_copy(
+                update={"overtime_hours_per_worker": _listed(per_worker)}
+            )
+            updates: dict[str, object] = {"workforce": crew}
+            if "max_overtime_hours" in resource.model_fields_set:
+                updates["max_overtime_hours"] = _listed(data.workforce_overtime_cap[r] + extra[r])
+            problem = _replace_resource(problem, r, **updates)
+    return problem
+
+
+def _with_outsourcing(problem: Problem, data: ProblemData, extra: Floats) -> Problem:
+    families = list(problem.families)
+    for f in np.flatnonzero(extra.sum(axis=1) > 0):
+        limit = data.outsource_limit[f] + extra[f]
+        families[f] = families[f].model_copy(update={"outsource_limit": _listed(limit)})
+    return problem.model_copy(update={"families": families})
+
+
+def _outsourceable(problem: Problem, data: ProblemData, families: Ints) -> Ints:
+    """Families with a priced subcontractor whose limit is not already unlimited."""
+    priced = (data.outsource_cost[families] > 0).any(axis=1)
+    bounded = np.isfinite(data.outsource_limit[families]).all(axis=1)
+    return families[priced & bounded]
+
+
+def _expansion_levers(ctx: Context, resources: Ints, what: str) -> list[Lever]:
+    data, problem = ctx.baseline.data, ctx.sub.problem
+    levers = []
+    for e in np.flatnonzero(np.isin(data.expansion_resource, resources)):
+        if ctx.baseline.plan.expansion_level[e] >= 1 - 1e-6:
+            continue
+        expansions = list(problem.expansions)
+        step = expansions[e]
+        expansions[e] = step.model_copy(update={"committed": True})
+        levers.append(
+            Lever(
+                "expansion",
+                f"Take capacity step {step.code} on {step.resource} (fixed cost"
+                f" {step.fixed_cost:,.0f}, available after {step.lead_time_periods} periods)"
+                f" {what}",
+                problem.model_copy(update={"expansions": expansions}),
+            )
+        )
+    return levers[:2]
+
+
+def _hours_per_unit(data: ProblemData) -> Floats:
+    """(F, R) hours per unit of each family on each resource of the sub-model."""
+    table = np.zeros((len(data.family_codes), len(data.resource_codes)))
+    table[data.routing_family, data.routing_resource] = data.routing_hours
+    return table
+
+
+def service_levers(ctx: Context) -> list[Lever]:
+    data, plan, problem = ctx.baseline.data, ctx.baseline.plan, ctx.sub.problem
+    scope = ctx.escalation.scope
+    s = scope.segment
+    assert s is not None
+    periods = data.periods_count
+    families, resources = _sub_scope(ctx)
+    lines = np.flatnonzero(data.line_segment == s)
+    unserved = np.maximum(plan.due[lines] - plan.on_time[lines], 0.0)
+    total = float(unserved.sum())
+    if total <= 1e-9:
+        return []
+    scale = min(1.0, 1.1 * scope.amount / total)  # enough to reach the target, with 10%
+    unserved = unserved * scale
+    short = unserved.sum(axis=0) > 1e-9
+    last = int(np.flatnonzero(short).max())
+    window = np.arange(periods) <= last  # capacity before the shortage can pre-build
+    where = _span(data.periods, short)
+    units_by_family = np.zeros(len(data.family_codes))
+    np.add.at(units_by_family, data.line_family[lines], unserved.sum(axis=1))
+    levers: list[Lever] = []
+
+    hours = _hours_per_unit(data)
+    needed = (units_by_family @ hours)[resources]  # hours per resource to serve the gap
+    if len(resources) and needed.sum() > 0:
+        extra = np.zeros((len(data.resource_codes), periods))
+        extra[resources] = needed[:, None] * window / window.sum()
+        names = ", ".join(data.resource_codes[r] for r in resources)
+        levers.append(
+            Lever(
+                "overtime",
+                f"Allow {float(needed.sum()):,.0f} more overtime hours on {names} up to"
+                f" {data.periods[last]}",
+                _with_overtime(problem, data, plan, extra),
+            )
+        )
+    subcontracted = _outsourceable(problem, data, families)
+    subcontracted = subcontracted[units_by_family[subcontracted] > 0]
+    if len(subcontracted):
+        extra = np.zeros((len(data.family_codes), periods))
+        extra[subcontracted] = units_by_family[subcontracted, None] * window / window.sum()
+        levers.append(
+            Lever(
+                "outsourcing",
+                f"Subcontract up to {float(units_by_family[subcontracted].sum()):,.0f} more"
+                f" units of {len(subcontracted)} families up to {data.periods[last]}",
+                _with_outsourcing(problem, data, extra),
+            )
+        )
+    levers += _expansion_levers(ctx, resources, f"for {data.segment_codes[s]}")
+    crews = resources[data.workforce[resources]]
+    if len(crews) and needed.sum() > 0:
+        updated = problem
+        added = 0
+        for r, hours_needed in zip(resources, needed, strict=True):
+            if not data.workforce[r] or hours_needed <= 0:
+                continue
+            per_period = hours_needed / window.sum()
+            more = np.where(
+                window, np.ceil(per_period / np.maximum(data.hours_per_worker[r], 1e-9)), 0.0
+            )
+            floor = np.where(
+                window, np.maximum(data.min_workers[r], plan.workers[r] + more), data.min_workers[r]
+            )
+            ceiling = np.maximum(data.max_workers[r], floor)
+            crew = problem.resources[r].workforce
+            assert crew is not None
+            crew = crew.model_copy(
+                update={
+                    "min_workers": _listed(floor),
+                    "max_workers": None if crew.max_workers is None else _listed(ceiling),
+                }
+            )
+            updated = _replace_resource(updated, int(r), workforce=crew)
+            added = max(added, int(more.max()))
+        levers.append(
+            Lever(
+                "workforce",
+                f"Hire {added} more workers on "
+                + ", ".join(data.resource_codes[r] for r in crews)
+                + f" up to {data.periods[last]}",
+                updated,
+            )
+        )
+
+    demand = list(problem.demand)
+    if last + 1 < periods:
+        moved = list(demand)
+        for row, d in enumerate(lines):
+            if unserved[row].sum() <= 1e-9:
+                continue
+            quantity = np.asarray(demand[d].quantity, dtype=float) - unserved[row]
+            quantity[last + 1] += unserved[row].sum()
+            moved[d] = demand[d].model_copy(update={"quantity": _listed(np.maximum(quantity, 0))})
+        levers.append(
+            Lever(
+                "move_demand",
+                f"Agree with {data.segment_codes[s]} to take {float(unserved.sum()):,.0f} units"
+                f" due in {where} in {data.periods[last + 1]} instead",
+                problem.model_copy(update={"demand": moved}),
+            )
+        )
+    cut = list(demand)
+    for row, d in enumerate(lines):
+        if unserved[row].sum() > 1e-9:
+            quantity = np.asarray(demand[d].quantity, dtype=float) - unserved[row]
+            cut[d] = demand[d].model_copy(update={"quantity": _listed(np.maximum(quantity, 0))})
+    levers.append(
+        Lever(
+            "cut_demand",
+            f"Cut {float(unserved.sum()):,.0f} units of {data.segment_codes[s]} demand in"
+            f" {where} (decline or redirect the orders)",
+            problem.model_copy(update={"demand": cut}),
+        )
+    )
+    return levers
+
+
+def overload_levers(ctx: Context) -> list[Lever]:
+    data, plan, problem = ctx.baseline.data, ctx.baseline.plan, ctx.sub.problem
+    families, resources = _sub_scope(ctx)
+    r = int(resources[0])
+    code = data.resource_codes[r]
+    threshold = float(data.utilisation_threshold[r])
+    resource = problem.resources[r]
+    levers: list[Lever] = []
+    if resource.workforce is None:
+        capacity = data.regular_hours[r] + plan.expansion_hours[r]
+        if threshold >= 1:
+            overtime = np.minimum(data.max_overtime_hours[r], (threshold - 1) * capacity)
+            levelled = _replace_resource(problem, r, max_overtime_hours=_listed(overtime))
+        else:
+            levelled = _replace_resource(
+                problem,
+                r,
+                regular_hours=_listed(threshold * data.regular_hours[r]),
+                max_overtime_hours=0,
+            )
+            expansions = [
+                e.model_copy(update={"extra_hours": _listed(threshold * data.expansion_hours[i])})
+                if data.expansion_resource[i] == r
+                else e
+                for i, e in enumerate(problem.expansions)
+            ]
+            levelled = levelled.model_copy(update={"expansions": expansions})
+        levers.append(
+            Lever(
+                "level",
+                f"Hold {code} to {threshold:.0%}: the plan pre-builds, moves or drops the"
+                " least valuable work",
+                levelled,
+            )
+        )
+    else:
+        # Each worker counts for threshold x their hours (the wage per hour scaled so a
+        # worker costs the same); the model hires up to what the threshold needs.
+        crew = resource.workforce
+        hours = data.hours_per_worker[r]
+        counted = min(threshold, 1.0) * hours
+        needed = np.ceil(plan.load[r] / np.maximum(threshold * hours, 1e-9) - 1e-9)
+        levelled = _replace_resource(
+            problem,
+            r,
+            workforce=crew.model_copy(
+                update={
+                    "hours_per_worker": _listed(counted),
+                    "wage_per_hour": _listed(
+                        data.wage_per_hour[r] * hours / np.maximum(counted, 1e-9)
+                    ),
+                    "overtime_hours_per_worker": _listed(
+                        np.minimum(data.overtime_hours_per_worker[r], max(threshold - 1, 0) * hours)
+                    ),
+                    "max_workers": None
+                    if crew.max_workers is None
+                    else _listed(np.maximum(data.max_workers[r], needed)),
+                }
+            ),
+        )
+        added = int(np.maximum(needed - plan.workers[r], 0).max())
+        levers.append(
+            Lever(
+                "workforce",
+                f"Staff {code} for {threshold:.0%} utilisation: hire (up to about {added}"
+                " more workers) or drop the least valuable work, whichever is cheaper",
+                levelled,
+            )
+        )
+    subcontracted = _outsourceable(problem, data, families)
+    if len(subcontracted):
+        updated = list(levelled.families)
+        for f in subcontracted:
+            updated[f] = updated[f].model_copy(update={"outsource_limit": None})
+        levers.append(
+            Lever(
+                "outsourcing",
+                f"Hold {code} to {threshold:.0%} and subcontract what it cannot make"
+                f" ({len(subcontracted)} families, at their outsourcing cost)",
+                levelled.model_copy(update={"families": updated}),
+            )
+        )
+    levers += _expansion_levers(ctx, resources, f"to relieve {code}")
+    return levers
+
+
+def safety_levers(ctx: Context) -> list[Lever]:
+    data, plan, problem = ctx.baseline.data, ctx.baseline.plan, ctx.sub.problem
+    families, resources = _sub_scope(ctx)
+    periods = data.periods_count
+    shortfall = plan.safety_shortfall[families]
+    last = int(np.flatnonzero(shortfall.sum(axis=0) > 1e-9).max())
+    window = np.arange(periods) <= last
+    peak = shortfall.max(axis=1)
+    levers: list[Lever] = []
+
+    # Above the most a unit can earn anywhere: safety stock then outranks every sale.
+    worth = (
+        data.price.max()
+        + max(data.backlog_cost.max(initial=0), data.lost_sale_penalty.max(initial=0))
+        + ctx.weights.max(initial=0)
+        + 1.0
+    )
+    protected: list[FamilyInput] = list(problem.families)
+    for f in families:
+        protected[f] = protected[f].model_copy(update={"safety_stock_penalty": float(worth)})
+    levers.append(
+        Lever(
+            "protect",
+            "Rebuild safety stock before serving demand (it outranks every sale)",
+            problem.model_copy(update={"families": protected}),
+        )
+    )
+    if len(resources):
+        hours = _hours_per_unit(data)
+        needed = (np.bincount(families, peak, minlength=len(data.family_codes)) @ hours)[resources]
+        if needed.sum() > 0:
+            extra = np.zeros((len(data.resource_codes), periods))
+            extra[resources] = needed[:, None] * window / window.sum()
+            levers.append(
+                Lever(
+                    "overtime",
+                    f"Allow {float(needed.sum()):,.0f} more overtime hours on "
+                    + ", ".join(data.resource_codes[r] for r in resources)
+                    + f" up to {data.periods[last]}",
+                    _with_overtime(problem, data, plan, extra),
+                )
+            )
+    subcontracted = _outsourceable(problem, data, families)
+    if len(subcontracted):
+        extra = np.zeros((len(data.family_codes), periods))
+        position = np.searchsorted(families, subcontracted)
+        extra[subcontracted] = peak[position, None] * window / window.sum()
+        levers.append(
+            Lever(
+                "outsourcing",
+                f"Subcontract up to {float(peak[position].sum()):,.0f} more units of"
+                f" {len(subcontracted)} families up to {data.periods[last]}",
+                _with_outsourcing(problem, data, extra),
+            )
+        )
+    levers += _expansion_levers(ctx, resources, "to rebuild safety stock")
+    return levers
+
+
+LEVERS: dict[EscalationKind, Callable[[Context], list[Lever]]] = {
+    EscalationKind.service_below_target: service_levers,
+    EscalationKind.resource_overload: overload_levers,
+    EscalationKind.safety_stock_breach: safety_levers,
+}
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _whole_fill(ctx: Context, outcome: Outcome) -> Floats:
+    """Whole-plan fill rate per segment with the sub-model's part replaced by ``outcome``."""
+    demand, on_time, _ = segment_fill(ctx.full, ctx.base)
+    base_demand, base_on_time, _ = segment_fill(ctx.baseline.data, ctx.baseline.plan)
+    new_demand, new_on_time, _ = segment_fill(outcome.data, outcome.plan)
+    total = demand - base_demand + new_demand
+    served = on_time - base_on_time + new_on_time
+    return np.divide(served, total, out=np.ones_like(total), where=total > 0)
+
+
+def _metric(ctx: Context, outcome: Outcome) -> tuple[float, bool]:
+    """The item's measure with ``outcome`` and whether that resolves it."""
+    scope = ctx.escalation.scope
+    kind = ctx.escalation.item.kind
+    if kind == EscalationKind.service_below_target:
+        assert scope.segment is not None
+        fill = float(_whole_fill(ctx, outcome)[scope.segment])
+        return fill, fill >= ctx.full.fill_rate_target[scope.segment] - 1e-6
+    families, resources = _sub_scope(ctx)
+    if kind == EscalationKind.resource_overload:
+        r = int(resources[0])
+        data = ctx.baseline.data
+        regular = np.where(
+            data.workforce[r],
+            data.hours_per_worker[r] * outcome.plan.workers[r],
+            data.regular_hours[r],
+        )
+        hours = np.zeros(data.periods_count)
+        for e in np.flatnonzero(data.expansion_resource == r):
+            hours += data.expansion_hours[e] * outcome.plan.expansion_level[e]
+        capacity = regular + hours
+        utilisation = np.divide(
+            outcome.plan.load[r],
+            capacity,
+            out=np.where(outcome.plan.load[r] > 0, 100.0, 0.0),
+            where=capacity > 1e-9,
+        )
+        threshold = float(data.utilisation_threshold[r])
+        return float(utilisation.max()), bool((utilisation <= threshold + 1e-6).all())
+    peak = float(outcome.plan.safety_shortfall[families].sum(axis=0).max())
+    return peak, peak <= max(1e-6, 0.01 * scope.amount)
+
+
+def _valued(ctx: Context, outcome: Outcome) -> Totals:
+    """Money of an option at the problem's own costs (its demand may be shaped)."""
+    data = replace(
+        ctx.baseline.data,
+        quantity=outcome.data.quantity,
+        initial_backlog=outcome.data.initial_backlog,
+    )
+    return totals_of(data, outcome.plan)
+
+
+def _measure(ctx: Context, lever: Lever, outcome: Outcome) -> Option:
+    totals = _valued(ctx, outcome)
+    base = ctx.baseline.totals
+    before = _whole_fill(ctx, ctx.baseline)
+    after = _whole_fill(ctx, outcome)
+    metric, resolves = _metric(ctx, outcome)
+    periods = ctx.full.periods_count
+    inventory = (outcome.plan.inventory.sum() - ctx.baseline.plan.inventory.sum()) / periods
+    return Option(
+        lever=lever.lever,
+        description=lever.description,
+        fill_rate_delta={
+            code: round(float(after[s] - before[s]), 6)
+            for s, code in enumerate(ctx.full.segment_codes)
+        },
+        cost_delta=round(totals.total_cost - base.total_cost, 2),
+        margin_delta=round(totals.margin - base.margin, 2),
+        revenue_delta=round(totals.revenue - base.revenue, 2),
+        inventory_delta=round(float(inventory), 4),
+        resolves=resolves,
+        item_metric=round(metric, 6),
+    )
+
+
+def _accept(escalation: Escalation, segments: list[str]) -> Option:
+    item = escalation.item
+    what = {
+        EscalationKind.service_below_target: "serve the segment as planned, below its target",
+        EscalationKind.resource_overload: "run the resource above its threshold as planned",
+        EscalationKind.safety_stock_breach: "run below safety stock as planned",
+    }[item.kind]
+    return Option(
+        lever="accept",
+        description=f"Accept: {what}",
+        fill_rate_delta=dict.fromkeys(segments, 0.0),
+        cost_delta=0.0,
+        margin_delta=0.0,
+        inventory_delta=0.0,
+        resolves=False,
+    )
+
+
+def recommend(
+    escalation: Escalation, options: list[Option], base_metric: float, gap: float, margin: float
+) -> None:
+    """Set the item's recommended option and the reason (see the module docstring).
+
+    ``gap``: how far the item's measure is from resolved (fill-rate points below target,
+    utilisation above threshold, units below safety stock); ``margin``: the plan's margin,
+    for the materiality of a medium or low item's cost."""
+    item = escalation.item
+    lower_is_better = item.kind != EscalationKind.service_below_target
+    severe = item.severity in {Severity.critical, Severity.high}
+    solved = [o for o in options if o.feasible and o.item_metric is not None]
+
+    def gain(option: Option) -> float:
+        assert option.item_metric is not None
+        change = option.item_metric - base_metric
+        return -change if lower_is_better else change
+
+    def affordable(option: Option) -> bool:
+        return severe or option.margin_delta >= -MATERIALITY * abs(margin)
+
+    supply = [o for o in solved if o.resolves and o.lever in SUPPLY_LEVERS]
+    cheapest = max(supply, key=lambda o: o.margin_delta, default=None)
+    moves = [o for o in solved if o.resolves and o.lever == "move_demand"]
+    partial = [o for o in solved if o.lever in SUPPLY_LEVERS and gain(o) >= 0.25 * gap]
+    best_partial = max(partial, key=gain, default=None)
+    if cheapest is not None and affordable(cheapest):
+        best = cheapest
+        reason = (
+            f"the resolving option with the best margin ({best.margin_delta:+,.0f};"
+            f" cost {best.cost_delta:+,.0f})"
+        )
+    elif moves:
+        best = moves[0]
+        reason = "no affordable supply lever resolves it; later delivery dates do"
+    elif best_partial is not None and affordable(best_partial) and cheapest is None:
+        best = best_partial
+        reason = (
+            f"no option resolves it; this one closes {min(gain(best) / gap, 1):.0%} of the gap"
+            f" for a margin change of {best.margin_delta:+,.0f}"
+        )
+    elif cheapest is not None:
+        best = options[0]
+        reason = (
+            f"resolving it costs at least {-cheapest.margin_delta:,.0f} of margin"
+            f" ({cheapest.lever}), more than {MATERIALITY:.1%} of the plan's margin for a"
+            f" {item.severity.value} item"
+        )
+    else:
+        best = options[0]
+        reason = "no option resolves it or closes a quarter of the gap"
+    item.recommended_option = options.index(best)
+    item.recommendation = f"{best.description} ({reason})"
+
+
+def _standing(ctx: Context) -> tuple[float, float]:
+    """The item's measure in the plan, and its distance from resolved."""
+    item, scope = ctx.escalation.item, ctx.escalation.scope
+    if item.kind == EscalationKind.service_below_target:
+        assert scope.segment is not None
+        fill = float(segment_fill(ctx.full, ctx.base)[2][scope.segment])
+        return fill, float(ctx.full.fill_rate_target[scope.segment]) - fill
+    if item.kind == EscalationKind.resource_overload:
+        r = int(scope.resources[0])
+        peak = float(ctx.base.utilisation[r].max())
+        return peak, peak - float(ctx.full.utilisation_threshold[r])
+    return scope.amount, scope.amount
+
+
+@dataclass
+class _Work:
+    escalation: Escalation
+    options: list[Option]
+    context: Context | None = None
+    levers: list[Lever] | None = None
+
+
+def add_options(
+    problem: Problem, data: ProblemData, optimum: Optimum, escalations: list[Escalation]
+) -> int:
+    """Fill every item's options and recommendation; returns the number of re-solves."""
+    started = time.perf_counter()
+    base_seconds = optimum.build_seconds + optimum.solve_seconds
+    budget = max(BUDGET_FACTOR * base_seconds, MIN_BUDGET_SECONDS)
+    solves = 0
+    plan_margin = totals_of(data, optimum.plan).margin
+    lever_seconds: list[float] = []
+    work = [_Work(e, [_accept(e, data.segment_codes)]) for e in escalations]
+
+    def time_limit() -> float:
+        """The rest of the budget, but never less than the plan's own solve took (a
+        sub-model is smaller) or a second, nor more than the problem allows."""
+        rest = max(budget - (time.perf_counter() - started), base_seconds, 1.0)
+        return min(problem.options.time_limit_seconds, rest)
+
+    def over_budget() -> bool:
+        """True when the next re-solve (at the mean time so far) would overrun the budget."""
+        expected = sum(lever_seconds) / len(lever_seconds) if lever_seconds else 0.0
+        return time.perf_counter() - started + expected > budget
+
+    def solve_lever(job: _Work, lever: Lever) -> None:
+        nonlocal solves
+        assert job.context is not None
+        solves += 1
+        lever_started = time.perf_counter()
+        try:
+            outcome = _run(lever.problem, optimum.weights, time_limit())
+        except ValidationFailed as failure:
+            lever_seconds.append(time.perf_counter() - lever_started)
+            job.options.append(
+                Option(
+                    lever=lever.lever,
+                    description=lever.description,
+                    fill_rate_delta={},
+                    cost_delta=0.0,
+                    margin_delta=0.0,
+                    inventory_delta=0.0,
+                    feasible=False,
+                    resolves=False,
+                    item_metric=None,
+                )
+            )
+            job.options[-1].description += f" (no plan: {failure.detail})"
+            return
+        lever_seconds.append(time.perf_counter() - lever_started)
+        job.options.append(_measure(job.context, lever, outcome))
+
+    # Round 1: every item's baseline and first lever, most severe first.
+    for job in work:
+        scope: Scope = job.escalation.scope
+        if len(scope.families) == 0:
+            continue
+        sub = sub_model(problem, data, optimum.plan, scope.families)
+        sub_data = problem_data(sub.problem)
+        base_plan = restricted(optimum.plan, sub)
+        baseline = Outcome(sub_data, base_plan, totals_of(sub_data, base_plan))
+        job.context = Context(data, optimum.plan, job.escalation, sub, baseline, optimum.weights)
+        job.levers = LEVERS[job.escalation.item.kind](job.context)
+        if job.levers:
+            solve_lever(job, job.levers.pop(0))
+    # Round 2: the other levers in turns while the budget lasts.
+    while not over_budget() and any(job.levers for job in work):
+        for job in work:
+            if job.levers and not over_budget():
+                solve_lever(job, job.levers.pop(0))
+    for job in work:
+        item = job.escalation.item
+        if job.levers:
+            item.detail += "; not re-solved within the options budget: " + ", ".join(
+                lever.lever for lever in job.levers
+            )
+        item.options = job.options
+        if job.context is not None:
+            metric, gap = _standing(job.context)
+            job.options[0].item_metric = round(metric, 6)
+            recommend(job.escalation, job.options, metric, max(gap, 1e-9), plan_margin)
+        else:
+            item.recommended_option = 0
+            item.recommendation = f"{job.options[0].description} (no lever could be evaluated)"
+    return solves

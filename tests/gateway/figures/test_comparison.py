@@ -1,0 +1,98 @@
+"""The supply plan against the consensus plan: overtime shared by hours, differences."""
+
+from gateway.plans.models import ConsensusFamilyLinePublic, ConsensusResourceLinePublic
+from gateway.figures.comparison import compare_plans, compared, consensus_overtime_by_family
+from gateway.figures.models import PlanKind, PlanRef
+from shared.contracts.supply import RoutingBase, SupplyPlanLineBase
+
+
+def family(
+    code: str, period: str, production: float, inventory: float = 0
+) -> ConsensusFamilyLinePublic:
+    return ConsensusFamilyLinePublic(
+        family_code=code,
+        period=period,
+        production=production,
+        outsourced=0,
+        inventory=inventory,
+        safety_stock_shortfall=0,
+    )
+
+
+def resource(code: str, period: str, load: float, overtime: float) -> ConsensusResourceLinePublic:
+    return ConsensusResourceLinePublic(
+        resource_code=code,
+        period=period,
+        load=load,
+        regular_capacity=load - overtime,
+        overtime=overtime,
+        expansion_hours=0,
+        utilisation=1,
+        shadow_price=0,
+    )
+
+
+ROUTINGS = [
+    RoutingBase(family_code="A", resource_code="LINE", hours_per_unit=1.0),
+    RoutingBase(family_code="B", resource_code="LINE", hours_per_unit=3.0),
+    RoutingBase(family_code="B", resource_code="PACK", hours_per_unit=0.5),
+]
+
+
+def test_overtime_of_a_resource_month_is_shared_by_the_families_hours() -> None:
+    # LINE in 2026-01: A 30 units x 1 h = 30 h, B 10 x 3 h = 30 h: 12 overtime hours, 6 each.
+    # PACK: only B loads it, 2 overtime hours. Months without overtime share nothing.
+    shares = consensus_overtime_by_family(
+        family_lines=[
+            family("A", "2026-01", 30),
+            family("B", "2026-01", 10),
+            family("A", "2026-02", 40),
+        ],
+        resource_lines=[
+            resource("LINE", "2026-01", 60, 12),
+            resource("PACK", "2026-01", 5, 2),
+            resource("LINE", "2026-02", 40, 0),
+        ],
+        routings=ROUTINGS,
+    )
+    assert shares == {("A", "2026-01"): 6.0, ("B", "2026-01"): 8.0}
+
+
+def test_plans_compared_line_by_line() -> None:
+    supply = PlanRef(kind=PlanKind.supply, id=4, version=2, name="Ops", status="proposed")
+    consensus = PlanRef(kind=PlanKind.consensus, id=7, version=1, name="C", status="recommended")
+    result = compare_plans(
+        supply_plan=supply,
+        supply_lines=[
+            SupplyPlanLineBase(family_code="A", period="2026-01", production=30, overtime_hours=6),
+            SupplyPlanLineBase(
+                family_code="A", period="2026-02", production=45, ending_inventory=5
+            ),
+            SupplyPlanLineBase(family_code="C", period="2026-01", production=3),
+        ],
+        consensus_plan=consensus,
+        family_lines=[
+            family("A", "2026-01", 30),
+            family("B", "2026-01", 10),
+            family("A", "2026-02", 40),
+        ],
+        resource_lines=[resource("LINE", "2026-01", 60, 12)],
+        routings=ROUTINGS,
+    )
+    lines = {(line.family_code, line.period): line for line in result.lines}
+    assert list(lines) == [("A", "2026-01"), ("A", "2026-02"), ("B", "2026-01"), ("C", "2026-01")]
+    agreed = lines[("A", "2026-01")]
+    assert (agreed.production.larger, agreed.overtime_hours.larger, agreed.only_in) == (
+        "equal",
+        "equal",
+        None,
+    )
+    more = lines[("A", "2026-02")]
+    assert (more.production.difference, more.production.larger) == (5, "supply_plan")
+    assert more.ending_inventory == compared(5, 0)
+    assert lines[("B", "2026-01")].only_in == "consensus"
+    assert lines[("B", "2026-01")].overtime_hours == compared(0, 6)
+    assert lines[("C", "2026-01")].only_in == "supply_plan"
+    assert result.differing_lines == 3
+    assert result.totals.production == compared(78, 80)
+    assert result.totals.production.larger == "consensus"

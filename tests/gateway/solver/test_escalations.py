@@ -1,0 +1,255 @@
+"""Escalation items, their options and recommendation, and the explanation of the plan."""
+
+import pytest
+
+from gateway.solver.escalations import (
+    overload_severity,
+    safety_severity,
+    service_severity,
+)
+from gateway.solver.model import solve
+from gateway.solver.problem import (
+    DemandInput,
+    ExpansionInput,
+    FamilyInput,
+    Objective,
+    Problem,
+    ResourceInput,
+    RoutingInput,
+    SegmentInput,
+    SolveOptions,
+    WorkforceInput,
+)
+from gateway.solver.solution import (
+    EscalationItem,
+    EscalationKind,
+    Severity,
+    ShortageCause,
+    Solution,
+)
+
+approx = pytest.approx
+
+
+def bottleneck(*, compute_options: bool = True, **family: object) -> Problem:
+    """One family on R: 120 regular hours + 10 overtime a month; KEY (strategic) orders 80,
+    80, 100, 100 and is served in full; SPOT (40, 40, 60, 60) gets what is left: 160 of 200
+    (80%, short in March and April), below its 95% target; R runs at 130/120 = 108%, above
+    its 95% threshold. The 40-hour step costs more (4,000) than the sales it would add."""
+    return Problem(
+        periods=["2026-01", "2026-02", "2026-03", "2026-04"],
+        families=[
+            FamilyInput(code="A", variable_cost=10, holding_cost=1, outsource_cost=36, **family)
+        ],
+        segments=[
+            SegmentInput(
+                code="KEY", priority=1, strategic=True, fill_rate_target=0.98, backlog_cost=2
+            ),
+            SegmentInput(
+                code="SPOT", priority=5, fill_rate_target=0.95, unmet="lost", lost_sale_penalty=1
+            ),
+        ],
+        demand=[
+            DemandInput(family="A", segment="KEY", quantity=[80, 80, 100, 100], price=30),
+            DemandInput(family="A", segment="SPOT", quantity=[40, 40, 60, 60], price=32),
+        ],
+        resources=[
+            ResourceInput(
+                code="R",
+                regular_hours=120,
+                max_overtime_hours=10,
+                regular_hour_cost=2,
+                overtime_hour_cost=8,
+            )
+        ],
+        routings=[RoutingInput(family="A", resource="R", hours_per_unit=1)],
+        expansions=[
+            ExpansionInput(
+                code="R-SHIFT", resource="R", extra_hours=40, fixed_cost=4000, lead_time_periods=1
+            )
+        ],
+        options=SolveOptions(compute_options=compute_options),
+    )
+
+
+def item(solution: Solution, kind: EscalationKind) -> EscalationItem:
+    [found] = [e for e in solution.escalations if e.kind == kind]
+    return found
+
+
+def test_a_segment_below_target_is_escalated_with_how_much_and_where() -> None:
+    solution = solve(bottleneck(compute_options=False))
+    spot = item(solution, EscalationKind.service_below_target)
+    assert spot.segment == "SPOT" and spot.family == "A" and spot.resource == "R"
+    assert spot.amount == approx(0.95 * 200 - 160)
+    assert spot.unit == "units"
+    assert spot.severity == Severity.high  # 15 points below target
+    assert spot.periods == ["2026-03", "2026-04"]
+    assert spot.options == []
+    overload = item(solution, EscalationKind.resource_overload)
+    assert overload.resource == "R" and overload.unit == "hours"
+    assert overload.amount == approx(4 * (130 - 0.95 * 120))
+    assert overload.severity == Severity.medium  # peak 108%
+
+
+def test_every_item_has_options_with_deltas_and_a_recommendation() -> None:
+    solution = solve(bottleneck())
+    assert solution.escalations
+    for escalation in solution.escalations:
+        assert len(escalation.options) >= 2
+        assert escalation.options[0].lever == "accept"
+        assert escalation.recommended_option is not None
+        assert 0 <= escalation.recommended_option < len(escalation.options)
+        assert escalation.recommendation
+        for option in escalation.options:
+            assert set(option.fill_rate_delta) == {"KEY", "SPOT"} or not option.feasible
+    assert solution.stats.option_solves >= len(solution.escalations)
+
+
+def test_an_option_delta_is_what_re_solving_with_the_lever_gives() -> None:
+    """The expansion option of the service item equals solving the whole problem with the
+    step committed (one family, so the sub-model is the whole problem)."""
+    base = solve(bottleneck(compute_options=False))
+    spot = item(solve(bottleneck()), EscalationKind.service_below_target)
+    [expansion] = [o for o in spot.options if o.lever == "expansion"]
+    committed = bottleneck(compute_options=False)
+    committed.expansions[0].committed = True
+    lever = solve(committed)
+    assert expansion.margin_delta == approx(lever.totals.margin - base.totals.margin, abs=0.01)
+    assert expansion.cost_delta == approx(
+        lever.totals.total_cost - base.totals.total_cost, abs=0.01
+    )
+    fill = {s.segment: s.fill_rate for s in lever.segments}
+    before = {s.segment: s.fill_rate for s in base.segments}
+    assert expansion.fill_rate_delta["SPOT"] == approx(fill["SPOT"] - before["SPOT"], abs=1e-6)
+    assert expansion.item_metric == approx(fill["SPOT"], abs=1e-6)
+    assert expansion.resolves is (fill["SPOT"] >= 0.95 - 1e-6)
+
+
+def test_levers_that_can_resolve_a_service_gap_are_all_tried() -> None:
+    spot = item(solve(bottleneck(outsource_limit=0)), EscalationKind.service_below_target)
+    levers = {o.lever for o in spot.options}
+    assert {"accept", "overtime", "outsourcing", "expansion", "cut_demand"} <= levers
+    # An overtime hour (8) makes a SPOT unit worth 32 - 10 - 2: more overtime pays and
+    # resolves the gap, so it is the recommendation.
+    overtime = next(o for o in spot.options if o.lever == "overtime")
+    assert overtime.resolves and overtime.fill_rate_delta["SPOT"] > 0.15
+    assert overtime.margin_delta > 0
+    assert spot.recommended_option == spot.options.index(overtime)
+    # Subcontracting at 36 loses money on a 32 sale: offered, not used.
+    outsourcing = next(o for o in spot.options if o.lever == "outsourcing")
+    assert outsourcing.fill_rate_delta["SPOT"] == approx(0) and not outsourcing.resolves
+    cut = next(o for o in spot.options if o.lever == "cut_demand")
+    assert cut.resolves and cut.margin_delta >= 0
+
+
+def test_options_can_be_switched_off() -> None:
+    solution = solve(bottleneck(compute_options=False))
+    assert all(e.options == [] and e.recommended_option is None for e in solution.escalations)
+    assert solution.stats.option_solves == 0
+
+
+def test_the_explanation_ranks_bottlenecks_and_says_why_a_segment_is_short() -> None:
+    solution = solve(bottleneck(compute_options=False))
+    assert solution.explanation is not None
+    [top, *_] = solution.explanation.bottlenecks
+    assert top.resource == "R" and top.shadow_price_max > 0
+    assert top.value_of_more_capacity > 0
+    [shortage] = solution.explanation.shortages
+    assert shortage.family == "A" and shortage.segment == "SPOT"
+    assert shortage.cause == ShortageCause.capacity and shortage.resource == "R"
+    assert "KEY" in shortage.detail  # capacity went first to the higher priority
+
+
+@pytest.mark.parametrize(
+    ("gap", "strategic", "severity"),
+    [
+        (0.25, False, Severity.critical),
+        (0.06, True, Severity.critical),
+        (0.12, False, Severity.high),
+        (0.01, True, Severity.high),
+        (0.05, False, Severity.medium),
+        (0.01, False, Severity.low),
+    ],
+)
+def test_service_severity_rule(gap: float, strategic: bool, severity: Severity) -> None:
+    assert service_severity(gap, strategic) == severity
+
+
+@pytest.mark.parametrize(
+    ("peak", "severity"),
+    [
+        (1.25, Severity.critical),
+        (1.12, Severity.high),
+        (1.0, Severity.medium),
+        (0.97, Severity.low),
+    ],
+)
+def test_overload_severity_rule(peak: float, severity: Severity) -> None:
+    assert overload_severity(peak) == severity
+
+
+@pytest.mark.parametrize(
+    ("depth", "periods", "severity"),
+    [
+        (1.0, 3, Severity.critical),
+        (1.0, 1, Severity.high),
+        (0.3, 5, Severity.medium),
+        (0.1, 5, Severity.low),
+    ],
+)
+def test_safety_stock_severity_rule(depth: float, periods: int, severity: Severity) -> None:
+    assert safety_severity(depth, periods) == severity
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_options_under_service_first_and_in_whole_numbers(integer: bool) -> None:
+    problem = bottleneck()
+    problem.options.objective = Objective.service_first
+    problem.options.integer = integer
+    solution = solve(problem)
+    assert solution.escalations
+    for escalation in solution.escalations:
+        assert len(escalation.options) >= 2 and escalation.recommendation
+        assert all(o.feasible for o in escalation.options)
+
+
+def test_a_workforce_bottleneck_offers_hiring() -> None:
+    """One crew of 2 workers x 100 hours, at most 2 workers (hiring 50, wage 1/h, overtime
+    30/h): KEY takes 150 of the 200 units a month, SPOT (lost, 60 a month) gets 50 of 60.
+    Overtime costs more than a unit earns (20 - 5); a third worker (100 a month) pays: the
+    lever that hires (lifting the maximum) resolves the gap and is recommended."""
+    problem = Problem(
+        periods=["2026-01", "2026-02", "2026-03"],
+        families=[FamilyInput(code="A", variable_cost=5)],
+        segments=[
+            SegmentInput(code="KEY", priority=1, strategic=True, fill_rate_target=0.98),
+            SegmentInput(code="SPOT", priority=5, fill_rate_target=0.95, unmet="lost"),
+        ],
+        demand=[
+            DemandInput(family="A", segment="KEY", quantity=[150, 150, 150], price=20),
+            DemandInput(family="A", segment="SPOT", quantity=[60, 60, 60], price=20),
+        ],
+        resources=[
+            ResourceInput(
+                code="CREW",
+                overtime_hour_cost=30,
+                workforce=WorkforceInput(
+                    initial_workers=2,
+                    hours_per_worker=100,
+                    wage_per_hour=1,
+                    hire_cost=50,
+                    max_workers=2,
+                ),
+            )
+        ],
+        routings=[RoutingInput(family="A", resource="CREW", hours_per_unit=1)],
+    )
+    solution = solve(problem)
+    spot = item(solution, EscalationKind.service_below_target)
+    assert spot.amount == approx(0.95 * 180 - 150)
+    overtime = next(o for o in spot.options if o.lever == "overtime")
+    assert overtime.fill_rate_delta["SPOT"] == approx(0) and not overtime.resolves
+    hire = next(o for o in spot.options if o.lever == "workforce")
+    assert hire.resolves and hire.margin_delta > 0 and hire.cost_delta > 0
+    assert spot.recommended_option == spot.options.index(hire)
