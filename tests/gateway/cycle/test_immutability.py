@@ -8,9 +8,9 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
-from gateway.plans.models import ConsensusLine, ConsensusPlan, ConsensusStatus, Escalation
 from gateway.cycle.models import Decision
 from gateway.cycle.problems import GateClosed
+from gateway.plans.models import ConsensusLine, ConsensusPlan, ConsensusStatus, Escalation
 from shared.db import SessionDep
 from shared.errors import install_problem_handlers
 from tests.gateway.cycle.world import EXECUTIVE, PROCESS_OWNER, VIEWER, World, assert_gate

@@ -25,16 +25,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.clients import Upstreams
-from gateway.plans.service import escalations as escalations_of
-from gateway.plans.service import store_plan
-from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.cycle.router import router as cycle_router
-from gateway.tables import WEBHOOKS, AuditEntry
 from gateway.graph.context import get_context
+from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.scalars import SCALARS
 from gateway.graph.schema import GatewaySchema, Mutation, ProblemExtensions, Query
-from gateway.solver.runner import SolverRunner
+from gateway.plans.service import escalations as escalations_of
+from gateway.plans.service import store_plan
 from gateway.solver.problem import Objective
+from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import (
     EscalationItem,
     EscalationKind,
@@ -46,7 +45,7 @@ from gateway.solver.solution import (
     Totals,
 )
 from gateway.state import GatewayState
-from gateway.tables import metadata
+from gateway.tables import WEBHOOKS, AuditEntry, metadata
 from services.demand.main import create_app as create_demand
 from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply

@@ -1,8 +1,8 @@
 """The supply plan against the consensus plan: overtime shared by hours, differences."""
 
-from gateway.plans.models import ConsensusFamilyLinePublic, ConsensusResourceLinePublic
 from gateway.figures.comparison import compare_plans, compared, consensus_overtime_by_family
 from gateway.figures.models import PlanKind, PlanRef
+from gateway.plans.models import ConsensusFamilyLinePublic, ConsensusResourceLinePublic
 from shared.contracts.supply import RoutingBase, SupplyPlanLineBase
 
 

@@ -2,11 +2,6 @@
 
 import pytest
 
-from gateway.plans.models import (
-    ConsensusFamilyLinePublic,
-    ConsensusLinePublic,
-    ConsensusResourceLinePublic,
-)
 from gateway.figures.figures import (
     LeverRates,
     allocate_shipments,
@@ -17,6 +12,11 @@ from gateway.figures.figures import (
     supply_request,
     utilisation_of_consensus,
     utilisation_of_rccp,
+)
+from gateway.plans.models import (
+    ConsensusFamilyLinePublic,
+    ConsensusLinePublic,
+    ConsensusResourceLinePublic,
 )
 from shared.contracts.demand import DemandPlanLineBase, SegmentPublic, UnmetDemand
 from shared.contracts.finance import Lever, LeverCostPublic

@@ -3,8 +3,8 @@
 import pytest
 
 from tests.gateway.conftest import Platform
-from tests.gateway.steps import get_json, load, put_aop, reconcile
 from tests.gateway.reconcile.test_aop_gaps import BUDGET
+from tests.gateway.steps import get_json, load, put_aop, reconcile
 
 pytestmark = pytest.mark.anyio
 

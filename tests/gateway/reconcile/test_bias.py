@@ -9,7 +9,6 @@ import pytest
 
 from gateway.reconcile import bias
 from gateway.reconcile.bias import BiasFlagsRead, forecast_bias_items, read_bias_flags
-from gateway.solver.runner import SolverRunner
 from gateway.solver.problem import (
     DemandInput,
     FamilyInput,
@@ -18,6 +17,7 @@ from gateway.solver.problem import (
     RoutingInput,
     SegmentInput,
 )
+from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import EscalationKind, Severity, Solution
 from shared.contracts.demand import BiasFlagPublic
 from shared.errors import NotFound, UpstreamFailed
