@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 COPY gateway ./gateway
+COPY sop ./sop
 RUN pip install . \
     && useradd --system --create-home --home-dir /home/sop sop \
     && mkdir -p /app/var \

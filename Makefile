@@ -20,7 +20,7 @@ test: install lint pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy shared services gateway
+	$(VENV)/bin/mypy shared services gateway sop
 
 pytest: install
 	$(PY) -m pytest

@@ -11,8 +11,8 @@ import yaml
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 
-from shared.cli import PROCESSES
 from shared.settings import ServiceSettings
+from sop.supervisor import PROCESSES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from shared.cli import PROCESSES, Supervisor, local_services
+from sop.supervisor import PROCESSES, Supervisor, local_services
 
 
 def free_ports(count: int) -> list[int]:

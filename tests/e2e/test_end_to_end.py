@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from shared.auth import Role
-from shared.cli import Supervisor, dev_token, upstream_urls
-from shared.demo import BOTTLENECK_RESOURCE, PEOPLE, DemoData, build_demo, load_demo
-from shared.demo.build import STREAM_ROLE
+from sop.cli import dev_token
+from sop.demo import BOTTLENECK_RESOURCE, PEOPLE, DemoData, build_demo, load_demo
+from sop.demo.build import STREAM_ROLE
+from sop.supervisor import Supervisor, upstream_urls
 from tests.e2e.platform import nothing_listens, running_platform
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import create_engine
 
-from shared.cli import PROCESS_NAMES, migrations_of
 from shared.schema import Migrations, current_revision, drift, migrate
+from sop.cli import PROCESS_NAMES, migrations_of
 from tests.conftest import POSTGRES_URL, reset_postgres_schema
 
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from gateway import graph
 from gateway.graph.schema import schema
-from shared.cli import app
+from sop.cli import app
 
 SCHEMA_FILE = Path(graph.__file__).parent / "schema.graphql"
 

@@ -8,8 +8,8 @@ from shared.contracts.supply import (
     SupplyPlanBase,
     SupplyPlanLineBase,
 )
-from shared.demo.supply import supply_proposal
 from shared.periods import horizon
+from sop.demo.supply import supply_proposal
 
 START = "2027-01"
 

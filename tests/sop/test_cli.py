@@ -16,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-from shared.cli import ServiceFailed, ServiceSpec, Supervisor, app, local_services
+from sop.cli import app
+from sop.supervisor import ServiceFailed, ServiceSpec, Supervisor, local_services
 from tests.e2e.platform import free_port_block, free_ports, nothing_listens, sqlite_urls
 
 SOP = str(Path(sys.executable).with_name("sop"))
@@ -39,7 +40,7 @@ def broken_app() -> FastAPI:
 
 def spec(name: str, factory: str) -> ServiceSpec:
     return ServiceSpec(
-        name=name, factory=f"tests.test_cli:{factory}", host="127.0.0.1", port=free_ports(1)[0]
+        name=name, factory=f"{__name__}:{factory}", host="127.0.0.1", port=free_ports(1)[0]
     )
 
 

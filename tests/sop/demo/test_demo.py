@@ -2,7 +2,7 @@
 
 The bottleneck is checked by hand from the demo's own data (the expected demand x routings
 against capacity rows), for a current month in every season, not by trusting the generator.
-The demand reviews the loader runs are checked here as data; tests/demo/test_review.py runs
+The demand reviews the loader runs are checked here as data; tests/sop/demo/test_review.py runs
 them through the demand service.
 """
 
@@ -16,8 +16,8 @@ import pytest
 from shared.auth import Role
 from shared.contracts.demand import InputKind, InputStream, LifecycleStatus, UnmetDemand
 from shared.contracts.finance import Lever
-from shared.demo import BOTTLENECK_RESOURCE, DemandReview, DemoData, build_demo
 from shared.periods import add_months, horizon
+from sop.demo import BOTTLENECK_RESOURCE, DemandReview, DemoData, build_demo
 
 
 class PlanLine(Protocol):

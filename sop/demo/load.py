@@ -2,11 +2,11 @@
 
 The loader, an ERP integration, bulk-upserts (idempotent) each service's data in reference
 order; the three services load concurrently. Then it runs the two demand reviews as the
-people of the demo would (``shared.demo.catalogue.PEOPLE``), each with their own token:
+people of the demo would (``sop.demo.catalogue.PEOPLE``), each with their own token:
 the demand planner drafts the plan and computes its statistical baseline, sales, marketing
 and product management post their inputs, the demand planner adjusts and locks. The review
 of six months ago goes first, so today's is the latest locked plan. Then the supply planner
-reads the locked plan and proposes operations' supply plan for it (``shared.demo.supply``).
+reads the locked plan and proposes operations' supply plan for it (``sop.demo.supply``).
 Every edit of a plan sends back the revision (ETag) the previous answer gave, as If-Match.
 """
 
@@ -23,10 +23,10 @@ from shared.auth import AuthSettings, Role, mint_token
 from shared.contracts.demand import DemandPlanPublic
 from shared.contracts.supply import DemandLineIn, SupplyPlanBase, SupplyPlanPublic
 from shared.crud import UpsertResult
-from shared.demo.build import DemandReview, DemoData, build_demo
-from shared.demo.catalogue import PEOPLE
-from shared.demo.supply import supply_proposal
 from shared.http import fetch_all, make_client, request_json, send
+from sop.demo.build import DemandReview, DemoData, build_demo
+from sop.demo.catalogue import PEOPLE
+from sop.demo.supply import supply_proposal
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from shared.contracts.demand import (
 )
 from shared.contracts.finance import AopBase, Lever, LeverCostBase, PriceBase, UnitCostBase
 from shared.contracts.supply import CapacityBase, InventoryPolicyBase, ResourceBase, RoutingBase
-from shared.demo.catalogue import (
+from shared.periods import add_months, current_period, horizon, months_between, parse
+from sop.demo.catalogue import (
     FAMILIES,
     RESOURCES,
     SEASONALITY,
@@ -47,7 +48,6 @@ from shared.demo.catalogue import (
     FamilySpec,
     SegmentSpec,
 )
-from shared.periods import add_months, current_period, horizon, months_between, parse
 
 HISTORY_MONTHS = 24
 PLAN_MONTHS = 24

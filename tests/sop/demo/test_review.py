@@ -16,7 +16,8 @@ from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply
 from shared.auth import Role
 from shared.contracts.demand import DemandPlanLinePublic, InputStream
-from shared.demo import (
+from shared.settings import DemandSettings, FinanceSettings, SupplySettings
+from sop.demo import (
     BOTTLENECK_RESOURCE,
     PEOPLE,
     LoadReport,
@@ -25,10 +26,9 @@ from shared.demo import (
     load_into,
     people_tokens,
 )
-from shared.demo.load import run_review
-from shared.settings import DemandSettings, FinanceSettings, SupplySettings
+from sop.demo.load import run_review
 from tests.conftest import sibling_database
-from tests.demo.test_demo import TODAY, assert_the_bottleneck_cannot_supply
+from tests.sop.demo.test_demo import TODAY, assert_the_bottleneck_cannot_supply
 from tests.tokens import bearer
 
 LOADER = bearer(Role.integration, subject="demo-loader")

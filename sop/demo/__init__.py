@@ -5,9 +5,9 @@ their HTTP APIs, as an ERP integration would; the demand reviews are run through
 service's API by the demo's people, each with their own role.
 """
 
-from shared.demo.build import DemandReview, DemoData, ReviewInput, build_demo
-from shared.demo.catalogue import BOTTLENECK_RESOURCE, PEOPLE
-from shared.demo.load import (
+from sop.demo.build import DemandReview, DemoData, ReviewInput, build_demo
+from sop.demo.catalogue import BOTTLENECK_RESOURCE, PEOPLE
+from sop.demo.load import (
     LoadReport,
     ServiceClients,
     ServiceUrls,
