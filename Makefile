@@ -21,6 +21,7 @@ test: install lint pytest
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services gateway sop
+	$(VENV)/bin/lint-imports
 
 pytest: install
 	$(PY) -m pytest
