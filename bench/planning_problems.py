@@ -11,12 +11,12 @@ the others have 20-60% headroom on average, less at the peak. Deterministic for 
 import numpy as np
 
 from gateway.solver.problem import (
-    DemandInput,
     ExpansionInput,
     FamilyInput,
-    Problem,
+    PlanningProblem,
     ResourceInput,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
     SolveOptions,
     UnmetDemand,
@@ -32,7 +32,7 @@ def synthetic_problem(
     seed: int = 7,
     start: str = "2026-01",
     options: SolveOptions | None = None,
-) -> Problem:
+) -> PlanningProblem:
     rng = np.random.default_rng(seed)
     months = horizon(start, periods)
     resources = max(2, families // 50)
@@ -121,7 +121,7 @@ def synthetic_problem(
         for f in range(families)
     ]
     demand = [
-        DemandInput(
+        SegmentDemand(
             family=f"F{f:05d}",
             segment=segments[s].code,
             quantity=quantity[f, s].tolist(),
@@ -173,7 +173,7 @@ def synthetic_problem(
             lead_time_periods=3,
         )
     ]
-    return Problem(
+    return PlanningProblem(
         periods=months,
         families=family_inputs,
         segments=segments,

@@ -6,7 +6,7 @@ needs (get, create, update, delete, idempotent bulk upsert, filtered lists); the
 flush, the request's session owns the transaction.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +21,14 @@ TableT = TypeVar("TableT", bound=SQLModel)
 
 # Stay well below SQLite's bound-parameter limit when matching keys with IN (...).
 IN_CHUNK = 900
+
+
+def in_chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    """The distinct values, sorted, in slices small enough for one IN (...) each: many keys
+    are matched with a few queries, never one query per key."""
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), IN_CHUNK):
+        yield wanted[start : start + IN_CHUNK]
 
 
 @dataclass(frozen=True)
@@ -66,11 +74,9 @@ def existing_values(
     session: Session, *, table: type[SQLModel], column: str, values: Iterable[Any]
 ) -> set[Any]:
     """Which of ``values`` exist in ``table.column``, in chunked IN queries."""
-    wanted = sorted(set(values))
     found: set[Any] = set()
     column_attr = getattr(table, column)
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
+    for chunk in in_chunks(values):
         found.update(session.exec(select(column_attr).where(col(column_attr).in_(chunk))).all())
     return found
 
@@ -79,11 +85,9 @@ def rows_where_in(
     session: Session, *, table: type[TableT], column: str, values: Iterable[Any]
 ) -> list[TableT]:
     """Rows of ``table`` whose ``column`` is one of ``values``, in chunked IN queries."""
-    wanted = sorted(set(values))
     column_attr = col(getattr(table, column))
     found: list[TableT] = []
-    for start in range(0, len(wanted), IN_CHUNK):
-        chunk = wanted[start : start + IN_CHUNK]
+    for chunk in in_chunks(values):
         found.extend(session.exec(select(table).where(column_attr.in_(chunk))).all())
     return found
 
@@ -250,10 +254,8 @@ def _load_by_keys(
     """Existing rows for the given keys, matched on the first key column then in Python."""
     wanted = set(keys)
     leading = getattr(spec.table, spec.key[0])
-    firsts = sorted({key[0] for key in keys})
     found: dict[tuple[Any, ...], TableT] = {}
-    for start in range(0, len(firsts), IN_CHUNK):
-        chunk = firsts[start : start + IN_CHUNK]
+    for chunk in in_chunks(key[0] for key in keys):
         for row in session.exec(select(spec.table).where(col(leading).in_(chunk))).all():
             key = spec.key_of(row)
             if key in wanted:

@@ -16,7 +16,7 @@ from shared import crud
 from shared.db import SessionDep
 from shared.errors import NotFound, Problem
 from shared.pagination import Page, PageParams
-from shared.types import CODE_PATTERN
+from shared.types import CODE_PATTERN, MAX_ROW_ID
 
 MAX_BULK_ITEMS = 20000
 
@@ -102,7 +102,7 @@ def entity_router(
     item_key: Any = (
         Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, alias="code")]
         if by_code
-        else Annotated[int, Path(ge=1, le=2**62, alias="id")]
+        else Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id")]
     )
     item_path = "/{code}" if by_code else "/{id}"
 

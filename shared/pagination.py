@@ -7,12 +7,14 @@ from fastapi import Query
 from fastapi_pagination.limit_offset import LimitOffsetPage, LimitOffsetParams
 from typing_extensions import TypeVar
 
+from shared.types import MAX_ROW_ID
+
 T = TypeVar("T", default=Any)
 
 
 class PageParams(LimitOffsetParams):
     limit: int = Query(100, ge=1, le=5000, description="Page size (at most 5,000).")
-    offset: int = Query(0, ge=0, le=2**62, description="Items to skip.")
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID, description="Items to skip.")
 
 
 class Page(LimitOffsetPage[T], Generic[T]):

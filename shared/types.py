@@ -5,9 +5,10 @@ input into a server error: NUL characters break PostgreSQL text, integers beyond
 break SQLite, NaN and infinity are not JSON.
 """
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -47,4 +48,20 @@ SignedMoney = Annotated[float, Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Priority = Annotated[int, Field(ge=1, le=100, description="Service priority: 1 is served first.")]
 Months = Annotated[int, Field(ge=1, le=36)]
-RowId = Annotated[int, Field(ge=1, le=2**62)]
+MAX_ROW_ID = 2**62
+"""The largest id or offset accepted: far below SQLite's and PostgreSQL's 64-bit limit."""
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A timestamp read back as UTC: SQLite returns naive datetimes, and every timestamp the
+    platform writes is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
+"""A timestamp that always carries its UTC offset when it is served."""

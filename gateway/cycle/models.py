@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import JSON, Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field as SqlField
 
@@ -19,19 +19,7 @@ from gateway.cycle.raci import ActivityKind, StepName
 from gateway.plans.models import EscalationPublic
 from gateway.tables import GatewayTable
 from shared.auth import Role
-from shared.types import Name, Period, RowId, Text
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes; every timestamp the gateway writes is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
+from shared.types import Name, Period, RowId, Text, UtcDatetime, utc_now
 
 
 def _optional_timestamp() -> Any:

@@ -31,8 +31,6 @@ from gateway.cycle.models import (
     RaciMatrix,
     StepPublic,
     StepStatus,
-    as_utc,
-    utc_now,
 )
 from gateway.cycle.raci import ACTIVITIES, RIGHTS, StepName
 from gateway.plans import service as consensus
@@ -45,6 +43,7 @@ from gateway.plans.models import (
 from shared.auth import Role
 from shared.errors import NotFound
 from shared.periods import add_months
+from shared.types import as_utc, utc_now
 
 # The inputs and outputs each step shows, in the order of the process.
 STEP_LINKS: dict[StepName, tuple[tuple[LinkKind, ...], tuple[LinkKind, ...]]] = {

@@ -43,6 +43,7 @@ from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import Problem
 from shared.pagination import Page, PageParams
+from shared.types import MAX_ROW_ID
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
@@ -59,9 +60,9 @@ router = APIRouter(
     tags=["S&OP cycle"], responses=RESPONSES, dependencies=[Depends(current_principal)]
 )
 
-CycleId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Cycle id.")]
-ItemId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Action item id.")]
-EscalationId = Annotated[int, Path(ge=1, le=2**62, description="Escalation item id.")]
+CycleId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Cycle id.")]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Action item id.")]
+EscalationId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Escalation item id.")]
 IfMatch = Annotated[int | None, Depends(if_match)]
 Settings = Annotated[CycleSettings, Depends(cycle_settings)]
 

@@ -20,11 +20,11 @@ from gateway.state import GatewayStateDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import FieldError, NotFound
 from shared.responses import json_response
-from shared.types import Fraction, RowId
+from shared.types import MAX_ROW_ID, Fraction, RowId
 
 router = APIRouter(tags=["supply review and finance"], responses=PROBLEM_RESPONSES)
 
-PlanId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Plan id.")]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Plan id.")]
 Tolerance = Annotated[
     Fraction | None,
     Query(

@@ -11,6 +11,7 @@ from typing import TypeVar
 from strawberry.utils.str_converters import to_camel_case
 
 from shared.errors import FieldError, UpstreamFailed, ValidationFailed
+from shared.types import MAX_ROW_ID
 
 T = TypeVar("T")
 
@@ -42,3 +43,14 @@ async def checked(call: Awaitable[T]) -> T:
         if refusal is None:
             raise
         raise refusal from exc
+
+
+def checked_id(value: int, field: str) -> int:
+    """An id argument within the ids the platform stores (a 422 on ``field`` otherwise)."""
+    if not 1 <= value <= MAX_ROW_ID:
+        raise ValidationFailed(f"ids run from 1 to {MAX_ROW_ID}", field=field)
+    return value
+
+
+def optional_id(value: int | None, field: str) -> int | None:
+    return None if value is None else checked_id(value, field)

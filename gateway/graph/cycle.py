@@ -31,6 +31,7 @@ from gateway.graph.types import ConsensusPlan, Escalation, from_model
 from gateway.plans import service as consensus
 from shared.auth import Principal, current_principal
 from shared.errors import DomainError, FieldError, ValidationFailed, validation_errors
+from shared.types import MAX_ROW_ID
 
 strawberry.enum(StepName, description="The five steps of an S&OP cycle, in order.")
 strawberry.enum(StepStatus, name="CycleStepStatus")
@@ -291,7 +292,7 @@ def _page(limit: int, offset: int) -> None:
     errors = []
     if not 1 <= limit <= MAX_PAGE:
         errors.append(FieldError(field="limit", reason=f"between 1 and {MAX_PAGE}"))
-    if not 0 <= offset <= 2**62:
+    if not 0 <= offset <= MAX_ROW_ID:
         errors.append(FieldError(field="offset", reason="not negative"))
     if errors:
         raise ValidationFailed("invalid page", errors=errors)

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import strawberry
 
-from gateway.graph.arguments import checked
+from gateway.graph.arguments import checked, checked_id
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.loaders import GroupKey
@@ -42,7 +42,6 @@ from shared.contracts.demand import (
 from shared.errors import UpstreamFailed, ValidationFailed
 
 T = TypeVar("T")
-MAX_ID = 2**62
 
 strawberry.enum(InputStream, description="The stream a role writes into.")
 strawberry.enum(DemandRole, description="The demand-side role that wrote an input.")
@@ -55,16 +54,10 @@ strawberry.enum(Quadrant, description="Cell of the customer prioritisation matri
 strawberry.enum(DataQualityIssue, description="What can be wrong with a demand history series.")
 
 
-def _plan_id(value: int, field: str) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise ValidationFailed(f"plan ids run from 1 to {MAX_ID}", field=field)
-    return value
-
-
 async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
     """The plan asked for, else the latest (locked, else draft); ``None``: there is no plan."""
     if plan_id is not None:
-        return _plan_id(plan_id, "planId")
+        return checked_id(plan_id, "planId")
     latest = await info.context.loaders.latest_demand_plan.load(None)
     return latest.id if latest is not None else None
 
@@ -470,7 +463,7 @@ class DemandReviewQuery:
             )
         rows = await checked(
             info.context.state.upstreams.demand.accuracy(
-                plan_id=None if plan_id is None else _plan_id(plan_id, "planId"),
+                plan_id=None if plan_id is None else checked_id(plan_id, "planId"),
                 stream=stream,
                 family_code=family_code,
                 segment_code=segment_code,

@@ -6,6 +6,7 @@ import datetime as dt
 import strawberry
 
 from gateway.figures.models import PlanKind
+from gateway.graph.arguments import checked_id, optional_id
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.money import (
@@ -27,22 +28,11 @@ from shared.contracts.supply import (
     SupplyPlanStatus,
     SupplyPlanValidation,
 )
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import NotFound
 
 strawberry.enum(SupplyPlanStatus, description="A supply plan is a draft or proposed (frozen).")
 strawberry.enum(SupplyPlanIssueKind, description="Why a supply plan line cannot be carried out.")
 
-MAX_ID = 2**62
-
-
-def checked_id(value: int, field: str) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise ValidationFailed(f"ids run from 1 to {MAX_ID}", field=field)
-    return value
-
-
-def optional_id(value: int | None, field: str) -> int | None:
-    return None if value is None else checked_id(value, field)
 
 
 @strawberry.type(description="Operations' proposal for a family and month, with its reason.")

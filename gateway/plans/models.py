@@ -9,7 +9,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -24,11 +24,7 @@ from gateway.solver.solution import (
     Totals,
 )
 from gateway.tables import GatewayTable
-from shared.types import Code, Period, RowId
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+from shared.types import Code, Period, RowId, UtcDatetime, utc_now
 
 
 class ConsensusStatus(StrEnum):
@@ -197,7 +193,7 @@ class ConsensusPlanSummary(BaseModel):
 
     id: int
     version: int
-    created_at: dt.datetime
+    created_at: UtcDatetime
     status: ConsensusStatus
     demand_plan_id: int
     demand_plan_version: int
@@ -212,12 +208,6 @@ class ConsensusPlanSummary(BaseModel):
     expansions_started: dict[str, str | None]
     expansion_levels: dict[str, float]
     escalation_count: int
-
-    @field_validator("created_at")
-    @classmethod
-    def _as_utc(cls, value: dt.datetime) -> dt.datetime:
-        # SQLite returns naive datetimes; every timestamp the gateway writes is UTC.
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 class ConsensusPlanPublic(ConsensusPlanSummary):

@@ -9,6 +9,7 @@ from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
+from shared.types import MAX_ROW_ID
 
 from . import service
 from .models import (
@@ -21,7 +22,7 @@ from .models import (
 
 router = APIRouter(prefix="/consensus-plans", tags=["consensus plans"], responses=PROBLEM_RESPONSES)
 
-PlanId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Consensus plan id.")]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Consensus plan id.")]
 
 
 def _summaries(plans: Any) -> list[ConsensusPlanSummary]:

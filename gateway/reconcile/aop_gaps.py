@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from gateway.clients import FinanceClient
 from gateway.figures.figures import LeverRates, consensus_request
 from gateway.plans.service import solution_lines
-from gateway.solver.problem import Objective, Problem
+from gateway.solver.options import MATERIALITY
+from gateway.solver.problem import Objective, PlanningProblem
 from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import (
     EscalationItem,
@@ -50,7 +51,6 @@ from shared.contracts.finance import (
 )
 from shared.errors import ValidationFailed
 
-MATERIALITY = 0.005  # share of the plan's margin a re-solve may cost and still be recommended
 CRITICAL_BEYOND = 4.0  # a shortfall this many times the tolerance is critical
 HIGH_BEYOND = 2.0
 
@@ -86,7 +86,7 @@ async def aop_gap_items(
     *,
     finance: FinanceClient,
     solver: SolverRunner,
-    problem: Problem,
+    problem: PlanningProblem,
     solution: Solution,
     rates: LeverRates,
     tolerance: float | None,
@@ -126,7 +126,7 @@ async def _alternative(
     finance: FinanceClient,
     *,
     solver: SolverRunner,
-    problem: Problem,
+    problem: PlanningProblem,
     rates: LeverRates,
     tolerance: float,
 ) -> Alternative:

@@ -42,7 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from gateway.clients import DemandClient
-from gateway.solver.problem import Problem
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import (
     EscalationItem,
@@ -92,7 +92,7 @@ class Correction:
 
 
 async def forecast_bias_items(
-    *, read: BiasFlagsRead, problem: Problem, solution: Solution, solver: SolverRunner
+    *, read: BiasFlagsRead, problem: PlanningProblem, solution: Solution, solver: SolverRunner
 ) -> list[EscalationItem]:
     """One item per biased stream and scope, with its options; the solver's stats record the
     re-solves and any note of the read."""
@@ -163,13 +163,13 @@ def _in_scope(scope: Scope, family: str, segment: str) -> bool:
     )
 
 
-def _scope_units(problem: Problem, scope: Scope) -> float:
+def _scope_units(problem: PlanningProblem, scope: Scope) -> float:
     return sum(
         sum(row.quantity) for row in problem.demand if _in_scope(scope, row.family, row.segment)
     )
 
 
-def _corrected(problem: Problem, scope: Scope, factor: float) -> Problem:
+def _corrected(problem: PlanningProblem, scope: Scope, factor: float) -> PlanningProblem:
     demand = [
         row.model_copy(update={"quantity": [q * factor for q in row.quantity]})
         if _in_scope(scope, row.family, row.segment)
@@ -183,7 +183,7 @@ def _corrected(problem: Problem, scope: Scope, factor: float) -> Problem:
 async def _corrections(
     *,
     consensus: dict[Scope, BiasFlagPublic],
-    problem: Problem,
+    problem: PlanningProblem,
     solution: Solution,
     solver: SolverRunner,
 ) -> dict[Scope, Correction]:
@@ -329,7 +329,7 @@ def _item(
     authors: list[BiasFlagPublic],
     carried_by: BiasFlagPublic | None,
     correction: Correction | None,
-    problem: Problem,
+    problem: PlanningProblem,
     solution: Solution,
 ) -> EscalationItem:
     segments = [row.segment for row in solution.segments]

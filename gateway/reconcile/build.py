@@ -1,4 +1,4 @@
-"""From the services' data to the reconciliation model's ``Problem``.
+"""From the services' data to the reconciliation model's ``PlanningProblem``.
 
 Called only on data ``find_gaps`` accepted, so every planned family has a price where it
 has demand, a unit cost from the horizon's start and a routing, and every routed resource
@@ -17,12 +17,12 @@ from the plan's demand (periods of cover, service level).
 """
 
 from gateway.solver.problem import (
-    DemandInput,
     FamilyInput,
     Objective,
-    Problem,
+    PlanningProblem,
     ResourceInput,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
     SolveOptions,
     UnmetDemand,
@@ -39,14 +39,14 @@ def build_problem(
     objective: Objective,
     time_limit_seconds: float,
     utilisation_threshold: float,
-) -> Problem:
+) -> PlanningProblem:
     periods = data.periods
-    return Problem(
+    return PlanningProblem(
         periods=periods,
         families=[_family(data, code) for code in data.planned_families],
         segments=[_segment(data, code) for code in data.planned_segments],
         demand=[
-            DemandInput(
+            SegmentDemand(
                 family=family,
                 segment=segment,
                 quantity=[by_period.get(period, 0.0) for period in periods],

@@ -1,7 +1,6 @@
 """Gathering the inputs of a reconciliation from the three services, concurrently."""
 
 import asyncio
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +26,7 @@ from shared.contracts.supply import (
     WorkforcePublic,
 )
 from shared.errors import ValidationFailed
+from shared.money import UnitCostSchedule
 from shared.periods import horizon
 
 
@@ -176,11 +176,15 @@ class PlanningData:
             by_family[row.family_code].append(row)
         return dict(by_family)
 
+    @cached_property
+    def unit_cost_schedule(self) -> UnitCostSchedule:
+        """The finance service's rule: a period's cost is the latest entry not after it."""
+        return UnitCostSchedule(
+            (row.family_code, row.effective_from, row.variable_cost) for row in self.unit_costs
+        )
+
     def unit_cost(self, family: str, period: str) -> float | None:
-        """The variable cost effective in ``period``: the latest entry not after it."""
-        entries = self.unit_costs_of.get(family, [])
-        index = bisect.bisect_right([entry.effective_from for entry in entries], period)
-        return entries[index - 1].variable_cost if index else None
+        return self.unit_cost_schedule.cost_as_of(family, period)
 
 
 async def gather_planning_data(

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Response, status
 
 from gateway.plans.models import ConsensusPlanPublic
-from gateway.solver.problem import Problem
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.state import GatewayStateDep
 from shared.auth import RECONCILERS, current_principal, require_roles
@@ -59,7 +59,8 @@ async def reconcile_plan(
     ),
 )
 async def solve_problem(
-    state: GatewayStateDep, problem: Annotated[Problem, Body(openapi_examples=SOLVE_EXAMPLES)]
+    state: GatewayStateDep,
+    problem: Annotated[PlanningProblem, Body(openapi_examples=SOLVE_EXAMPLES)],
 ) -> Response:
     limit = state.settings.solve_time_limit_seconds
     if problem.options.time_limit_seconds > limit:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateway.solver.lp import Bools, Floats, Ints
-from gateway.solver.problem import PerPeriod, Problem, UnmetDemand
+from gateway.solver.problem import PerPeriod, PlanningProblem, UnmetDemand
 
 __all__ = ["Bools", "Floats", "Ints", "ProblemData", "per_period", "problem_data"]
 
@@ -98,7 +98,7 @@ class ProblemData:
         return due
 
 
-def problem_data(problem: Problem) -> ProblemData:
+def problem_data(problem: PlanningProblem) -> ProblemData:
     """Arrays of a validated problem (see ``validate_problem``)."""
     periods = len(problem.periods)
     families = problem.families

@@ -18,14 +18,14 @@ from gateway.solver.escalations import escalation_items
 from gateway.solver.explain import explain
 from gateway.solver.optimise import optimise
 from gateway.solver.options import add_options
-from gateway.solver.problem import Problem
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution, SolveStats
 from gateway.solver.validation import validate_problem
 
 __all__ = ["solve", "validate_problem"]
 
 
-def solve(problem: Problem) -> Solution:
+def solve(problem: PlanningProblem) -> Solution:
     """The consensus plan of ``problem``: quantities, money, service, shadow prices, the
     explanation and the escalation items with their options.
 

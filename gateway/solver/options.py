@@ -40,7 +40,7 @@ from gateway.solver.data import Floats, Ints, ProblemData, problem_data
 from gateway.solver.decode import Plan, segment_fill, totals_of
 from gateway.solver.escalations import Escalation, Scope
 from gateway.solver.optimise import Optimum, optimise
-from gateway.solver.problem import FamilyInput, Problem
+from gateway.solver.problem import FamilyInput, PlanningProblem
 from gateway.solver.solution import EscalationKind, Option, Severity, Totals
 from shared.errors import ValidationFailed
 
@@ -61,7 +61,7 @@ def _span(periods: list[str], mask: np.ndarray) -> str:
 
 @dataclass(frozen=True)
 class SubModel:
-    problem: Problem
+    problem: PlanningProblem
     families: Ints  # sub family -> full family
     lines: Ints  # sub demand line -> full line
     resources: Ints  # sub resource -> full resource
@@ -69,7 +69,7 @@ class SubModel:
     own_load: Floats  # (sub resources, T): hours of the sub-model's families in the plan
 
 
-def sub_model(problem: Problem, data: ProblemData, plan: Plan, families: Ints) -> SubModel:
+def sub_model(problem: PlanningProblem, data: ProblemData, plan: Plan, families: Ints) -> SubModel:
     """The problem restricted to ``families``; other families' hours become committed."""
     keep = np.zeros(len(data.family_codes), dtype=bool)
     keep[families] = True
@@ -140,7 +140,7 @@ class Outcome:
 class Lever:
     lever: str
     description: str
-    problem: Problem
+    problem: PlanningProblem
 
 
 @dataclass
@@ -155,7 +155,7 @@ class Context:
     weights: Floats  # unmet weights of the plan's objective (for protecting safety stock)
 
 
-def _run(problem: Problem, weights: Floats, time_limit: float) -> Outcome:
+def _run(problem: PlanningProblem, weights: Floats, time_limit: float) -> Outcome:
     options = problem.options.model_copy(update={"time_limit_seconds": time_limit})
     data = problem_data(problem)
     optimum = optimise(data, options, unmet_weight=weights)
@@ -173,13 +173,15 @@ def _sub_scope(ctx: Context) -> tuple[Ints, Ints]:
     return families, resources
 
 
-def _replace_resource(problem: Problem, r: int, **updates: object) -> Problem:
+def _replace_resource(problem: PlanningProblem, r: int, **updates: object) -> PlanningProblem:
     resources = list(problem.resources)
     resources[r] = resources[r].model_copy(update=updates)
     return problem.model_copy(update={"resources": resources})
 
 
-def _with_overtime(problem: Problem, data: ProblemData, plan: Plan, extra: Floats) -> Problem:
+def _with_overtime(
+    problem: PlanningProblem, data: ProblemData, plan: Plan, extra: Floats
+) -> PlanningProblem:
     """``extra`` (sub resources x periods) more overtime hours where positive."""
     for r in np.flatnonzero(extra.sum(axis=1) > 0).tolist():
         resource = problem.resources[r]
@@ -200,7 +202,9 @@ def _with_overtime(problem: Problem, data: ProblemData, plan: Plan, extra: Float
     return problem
 
 
-def _with_outsourcing(problem: Problem, data: ProblemData, extra: Floats) -> Problem:
+def _with_outsourcing(
+    problem: PlanningProblem, data: ProblemData, extra: Floats
+) -> PlanningProblem:
     families = list(problem.families)
     for f in np.flatnonzero(extra.sum(axis=1) > 0):
         limit = data.outsource_limit[f] + extra[f]
@@ -208,7 +212,7 @@ def _with_outsourcing(problem: Problem, data: ProblemData, extra: Floats) -> Pro
     return problem.model_copy(update={"families": families})
 
 
-def _outsourceable(problem: Problem, data: ProblemData, families: Ints) -> Ints:
+def _outsourceable(problem: PlanningProblem, data: ProblemData, families: Ints) -> Ints:
     """Families with a priced subcontractor whose limit is not already unlimited."""
     priced = (data.outsource_cost[families] > 0).any(axis=1)
     bounded = np.isfinite(data.outsource_limit[families]).all(axis=1)
@@ -689,7 +693,7 @@ class _Work:
 
 
 def add_options(
-    problem: Problem, data: ProblemData, optimum: Optimum, escalations: list[Escalation]
+    problem: PlanningProblem, data: ProblemData, optimum: Optimum, escalations: list[Escalation]
 ) -> int:
     """Fill every item's options and recommendation; returns the number of re-solves."""
     started = time.perf_counter()

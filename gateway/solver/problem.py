@@ -64,7 +64,7 @@ class SegmentInput(Strict):
     )
 
 
-class DemandInput(Strict):
+class SegmentDemand(Strict):
     """Unconstrained demand of a family in a segment, one quantity per period."""
 
     family: Label
@@ -153,11 +153,11 @@ class SolveOptions(Strict):
     )
 
 
-class Problem(Strict):
+class PlanningProblem(Strict):
     periods: list[Label] = Field(min_length=1, max_length=120)
     families: list[FamilyInput] = Field(min_length=1)
     segments: list[SegmentInput] = Field(min_length=1)
-    demand: list[DemandInput] = Field(default_factory=list)
+    demand: list[SegmentDemand] = Field(default_factory=list)
     resources: list[ResourceInput] = Field(default_factory=list)
     routings: list[RoutingInput] = Field(default_factory=list)
     expansions: list[ExpansionInput] = Field(default_factory=list)

@@ -10,7 +10,7 @@ import anyio
 import anyio.to_thread
 
 from gateway.solver.model import solve, validate_problem
-from gateway.solver.problem import Problem
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 
 
@@ -18,7 +18,7 @@ class SolverRunner:
     def __init__(self, *, max_concurrent: int) -> None:
         self._limiter = anyio.CapacityLimiter(max_concurrent)
 
-    async def solve(self, problem: Problem) -> Solution:
+    async def solve(self, problem: PlanningProblem) -> Solution:
         """The solution, or ``ValidationFailed`` (422) when the problem is inconsistent or a
         hard requirement cannot be met."""
         await anyio.to_thread.run_sync(validate_problem, problem)

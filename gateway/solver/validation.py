@@ -10,7 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 from pydantic import BaseModel
 
-from gateway.solver.problem import PerPeriod, Problem
+from gateway.solver.problem import PerPeriod, PlanningProblem
 from shared.errors import FieldError, ValidationFailed
 
 
@@ -56,7 +56,7 @@ def _duplicates(codes: list[str], path: str, what: str) -> list[FieldError]:
     return errors
 
 
-def problem_errors(problem: Problem) -> list[FieldError]:
+def problem_errors(problem: PlanningProblem) -> list[FieldError]:
     """Every cross-reference gap of the problem; empty when it can be solved."""
     periods = len(problem.periods)
     errors: list[FieldError] = []
@@ -199,7 +199,7 @@ def _hours(value: PerPeriod | None, periods: int) -> np.ndarray:
     return out
 
 
-def _committed_beyond_capacity(problem: Problem) -> list[FieldError]:
+def _committed_beyond_capacity(problem: PlanningProblem) -> list[FieldError]:
     """Committed hours no plan can fit: more than regular + overtime + every expansion step
     (for a workforce, at its maximum size; without a maximum it can always hire)."""
     periods = len(problem.periods)
@@ -237,7 +237,7 @@ def _committed_beyond_capacity(problem: Problem) -> list[FieldError]:
     return errors
 
 
-def validate_problem(problem: Problem) -> None:
+def validate_problem(problem: PlanningProblem) -> None:
     """Raise ValidationFailed (422) listing every cross-reference gap of the problem."""
     errors = problem_errors(problem)
     if errors:

@@ -1,11 +1,9 @@
 """Contracts of the demand service: families, segments, history, demand plans."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field as Constraint
-from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from shared.types import (
@@ -20,14 +18,8 @@ from shared.types import (
     Priority,
     Quantity,
     Text,
+    UtcDatetime,
 )
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite returns naive datetimes; every timestamp the demand service writes is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 class LifecycleStatus(StrEnum):
@@ -134,8 +126,8 @@ class DemandPlanPublic(DemandPlanBase):
     id: int
     version: int
     status: PlanStatus
-    created_at: dt.datetime
-    locked_at: dt.datetime | None = None
+    created_at: UtcDatetime
+    locked_at: UtcDatetime | None = None
     built_from_streams: bool = Field(
         default=False,
         description=(
@@ -144,7 +136,6 @@ class DemandPlanPublic(DemandPlanBase):
         ),
     )
 
-    _utc = field_validator("created_at", "locked_at")(as_utc)
 
 
 class DemandPlanLineBase(SQLModel):
@@ -283,9 +274,8 @@ class DemandInputPublic(SQLModel):
     author: Name
     reason_code: Code
     assumption: str
-    created_at: dt.datetime
+    created_at: UtcDatetime
 
-    _utc = field_validator("created_at")(as_utc)
 
 
 class Contribution(SQLModel):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from shared.types import Code, Hours, Months, Name, Period, Quantity, Text
+from shared.types import MAX_ROW_ID, Code, Hours, Months, Name, Period, Quantity, Text
 
 # Lead times and cover are counted in months; three years is the longest planning horizon.
 Duration = Annotated[float, PydanticField(ge=0, le=36, allow_inf_nan=False, description="Months.")]
@@ -236,7 +236,7 @@ class SupplyPlanBase(SQLModel):
     horizon_months: Months = 24
     note: Text = ""
     demand_plan_id: int | None = Field(
-        default=None, ge=1, le=2**62, description="The demand plan this proposal answers."
+        default=None, ge=1, le=MAX_ROW_ID, description="The demand plan this proposal answers."
     )
 
 

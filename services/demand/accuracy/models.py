@@ -6,7 +6,7 @@ from shared.contracts.demand import (
     BiasFlagPublic,
     ForecastSource,
 )
-from shared.types import Code, Fraction, Name, Period
+from shared.types import MAX_ROW_ID, Code, Fraction, Name, Period
 
 __all__ = [
     "AccuracyDimension",
@@ -21,7 +21,7 @@ MAX_LAG = 36
 
 
 class AccuracyFilters(BaseModel):
-    plan_id: int | None = Field(default=None, ge=1, le=2**62)
+    plan_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     stream: ForecastSource | None = None
     family_code: Code | None = None
     segment_code: Code | None = None

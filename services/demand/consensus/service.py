@@ -21,7 +21,7 @@ from services.demand.plans.models import (
 from services.demand.streams.models import DemandInput
 from shared import crud
 from shared.contracts.demand import DemandStream
-from shared.crud import IN_CHUNK, EntitySpec
+from shared.crud import EntitySpec, in_chunks
 from shared.errors import DomainError, FieldError, ValidationFailed
 from shared.periods import horizon
 
@@ -189,8 +189,7 @@ def _delete_other_cells(
         )
         if (family, segment, period) not in keep
     ]
-    for start in range(0, len(stale), IN_CHUNK):
-        chunk = stale[start : start + IN_CHUNK]
+    for chunk in in_chunks(stale):
         session.exec(delete(table).where(col(table.id).in_(chunk)))
 
 

@@ -13,7 +13,7 @@ from shared.contracts.demand import (
     PlanStatus,
 )
 from shared.entity_router import MAX_BULK_ITEMS
-from shared.types import Code, Period
+from shared.types import Code, Period, utc_now
 
 __all__ = [
     "DemandPlan",
@@ -26,10 +26,6 @@ __all__ = [
     "DemandPlanLineRow",
     "DemandPlanPublic",
 ]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class DemandPlan(DemandPlanBase, DemandTable, table=True):

@@ -19,6 +19,7 @@ from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
 from shared.errors import Problem
 from shared.pagination import Page, PageParams
+from shared.types import MAX_ROW_ID
 
 from . import service
 from .models import (
@@ -33,7 +34,7 @@ from .models import (
 
 router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
 
-PlanId = Annotated[int, Path(ge=1, le=2**62, alias="id", description="Demand plan id.")]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Demand plan id.")]
 
 # What every edit of a plan documents: the revision it needs and the answers that follow.
 EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -5,7 +5,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field as SQLField
 
-from services.demand.plans.models import utc_now
 from services.demand.tables import DemandTable
 from shared.contracts.demand import (
     Assumption,
@@ -16,7 +15,7 @@ from shared.contracts.demand import (
     SignedQuantity,
     Uplift,
 )
-from shared.types import Code, Fraction, Months, Name, Period, Quantity
+from shared.types import Code, Fraction, Months, Name, Period, Quantity, utc_now
 
 __all__ = [
     "AdjustmentCreate",

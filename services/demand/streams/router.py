@@ -19,6 +19,7 @@ from shared.contracts.demand import InputStream
 from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
 from shared.pagination import Page, PageParams
+from shared.types import MAX_ROW_ID
 
 from . import service
 from .models import (
@@ -202,7 +203,7 @@ def withdraw_input(
     session: SessionDep,
     principal: CurrentUser,
     plan_id: PlanId,
-    input_id: Annotated[int, Path(ge=1, le=2**62)],
+    input_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
     revision: IfMatch,
     response: Response,
 ) -> None:

@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from services.finance.aop.models import Aop
-from services.finance.batching import in_chunks
 from services.finance.family_groups.service import groups_of
 from services.finance.valuations.service import value_plan
 from shared.contracts.finance import (
@@ -54,6 +53,7 @@ from shared.contracts.finance import (
     Valuation,
     VarianceLines,
 )
+from shared.crud import in_chunks
 from shared.settings import FinanceSettings
 
 # Float sums of money carry rounding noise; a gap within half a cent is no gap.

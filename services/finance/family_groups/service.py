@@ -2,8 +2,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from services.finance.batching import in_chunks
-from shared.crud import EntitySpec
+from shared.crud import EntitySpec, in_chunks
 
 from .models import FamilyGroup
 

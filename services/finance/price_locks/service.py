@@ -20,11 +20,10 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from services.finance.batching import in_chunks
 from services.finance.prices.service import PRICES
 from services.finance.unit_costs.service import UNIT_COSTS
 from shared.contracts.finance import PriceLockBase, PriceRevisionRequest, RevisionKind
-from shared.crud import EntitySpec
+from shared.crud import EntitySpec, in_chunks
 from shared.entity_router import BeforeWrite
 from shared.errors import Conflict, FieldError, ValidationFailed
 

@@ -19,16 +19,14 @@ Every price, unit cost or lever cost that a non-zero quantity needs must exist: 
 lists every missing one. The lookups are one query per table for the whole request.
 """
 
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlmodel import Session, col, select
 
-from services.finance.batching import in_chunks
 from services.finance.lever_costs.models import LeverCost
 from services.finance.prices.models import Price
 from services.finance.unit_costs.models import UnitCost
@@ -46,34 +44,15 @@ from shared.contracts.finance import (
     ValuationRequest,
     ValuationTotals,
 )
+from shared.crud import in_chunks
 from shared.errors import FieldError, ValidationFailed
+from shared.money import UnitCostSchedule
 
 PriceKey = tuple[str, str, str]
 LeverKey = tuple[Lever, str]
 # Where a quantity sits in the request: its list and index; field names are built on error only.
 Where = tuple[str, int]
 VALUATION_LINES = TypeAdapter(list[ValuationLine])
-
-
-class UnitCostSchedule:
-    """Each family's unit costs by effective month: the cost of a period is the latest entry
-    effective on or before it."""
-
-    def __init__(self, entries: Iterable[tuple[str, str, float]]) -> None:
-        starts: dict[str, list[str]] = defaultdict(list)
-        costs: dict[str, list[float]] = defaultdict(list)
-        for family_code, effective_from, cost in sorted(entries):
-            starts[family_code].append(effective_from)
-            costs[family_code].append(cost)
-        self._starts = dict(starts)
-        self._costs = dict(costs)
-
-    def cost_as_of(self, family_code: str, period: str) -> float | None:
-        starts = self._starts.get(family_code)
-        if not starts:
-            return None
-        index = bisect_right(starts, period) - 1
-        return self._costs[family_code][index] if index >= 0 else None
 
 
 def load_prices(session: Session, *, keys: set[PriceKey]) -> dict[PriceKey, float]:

@@ -13,7 +13,7 @@ from shared.contracts.supply import (
     SupplyPlanPublic,
     SupplyPlanStatus,
 )
-from shared.types import Code, Name, Period
+from shared.types import Code, Name, Period, utc_now
 
 __all__ = [
     "SupplyPlan",
@@ -36,7 +36,7 @@ class SupplyPlan(SupplyPlanBase, SupplyTable, table=True):
     name: str = Field(index=True, max_length=200)
     version: int = 1
     status: SupplyPlanStatus = SupplyPlanStatus.draft
-    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    created_at: dt.datetime = Field(default_factory=utc_now)
     proposed_at: dt.datetime | None = None
     previous_version_id: int | None = Field(default=None, foreign_key="supply_plan.id")
     # Counts the edits of this version (its ETag); If-Match on every edit names it.

@@ -19,6 +19,7 @@ from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
 from shared.errors import Problem
 from shared.pagination import Page, PageParams
+from shared.types import MAX_ROW_ID
 
 from . import service
 from .models import (
@@ -39,7 +40,7 @@ validation_router = APIRouter(
     prefix="/supply-plans", tags=["supply plans"], responses=PROBLEM_RESPONSES
 )
 
-PlanId = Annotated[int, Path(ge=1, le=2**62, description="Supply plan id.")]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Supply plan id.")]
 
 EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The plan is proposed, or the revision is stale"},

@@ -10,11 +10,11 @@ import pytest
 from gateway.reconcile import bias
 from gateway.reconcile.bias import BiasFlagsRead, forecast_bias_items, read_bias_flags
 from gateway.solver.problem import (
-    DemandInput,
     FamilyInput,
-    Problem,
+    PlanningProblem,
     ResourceInput,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
 )
 from gateway.solver.runner import SolverRunner
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.anyio
 PERIODS = ["2026-01", "2026-02", "2026-03"]
 
 
-def problem() -> Problem:
-    return Problem(
+def problem() -> PlanningProblem:
+    return PlanningProblem(
         periods=PERIODS,
         families=[FamilyInput(code="F01", variable_cost=40, holding_cost=1)],
         segments=[
@@ -38,8 +38,8 @@ def problem() -> Problem:
             SegmentInput(code="RETAIL", priority=5, fill_rate_target=0.9, backlog_cost=5),
         ],
         demand=[
-            DemandInput(family="F01", segment="KEY", quantity=[50] * 3, price=100),
-            DemandInput(family="F01", segment="RETAIL", quantity=[20] * 3, price=100),
+            SegmentDemand(family="F01", segment="KEY", quantity=[50] * 3, price=100),
+            SegmentDemand(family="F01", segment="RETAIL", quantity=[20] * 3, price=100),
         ],
         resources=[ResourceInput(code="R1", regular_hours=70, regular_hour_cost=10)],
         routings=[RoutingInput(family="F01", resource="R1", hours_per_unit=1)],
@@ -88,7 +88,7 @@ def solver() -> SolverRunner:
     return SolverRunner(max_concurrent=1)
 
 
-async def base(solver: SolverRunner) -> tuple[Problem, Solution]:
+async def base(solver: SolverRunner) -> tuple[PlanningProblem, Solution]:
     planned = problem()
     return planned, await solver.solve(planned)
 

@@ -3,11 +3,11 @@
 from typing import Any
 
 from gateway.solver.problem import (
-    DemandInput,
     FamilyInput,
-    Problem,
+    PlanningProblem,
     ResourceInput,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
     SolveOptions,
 )
@@ -26,16 +26,16 @@ def problem(
     resource: dict[str, Any] | None = None,
     hours_per_unit: float = 1.0,
     **options: Any,
-) -> Problem:
+) -> PlanningProblem:
     """One family ``A`` on one resource ``R`` with demand per segment code."""
     count = len(next(iter(demand.values())))
     prices = prices or {}
-    return Problem(
+    return PlanningProblem(
         periods=periods(count),
         families=[FamilyInput(code="A", **(family or {}))],
         segments=segments or [SegmentInput(code=code) for code in demand],
         demand=[
-            DemandInput(family="A", segment=code, quantity=quantity, price=prices.get(code, 0))
+            SegmentDemand(family="A", segment=code, quantity=quantity, price=prices.get(code, 0))
             for code, quantity in demand.items()
         ],
         resources=[ResourceInput(code="R", **(resource or {}))],

@@ -9,13 +9,13 @@ from gateway.solver.escalations import (
 )
 from gateway.solver.model import solve
 from gateway.solver.problem import (
-    DemandInput,
     ExpansionInput,
     FamilyInput,
     Objective,
-    Problem,
+    PlanningProblem,
     ResourceInput,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
     SolveOptions,
     WorkforceInput,
@@ -31,12 +31,12 @@ from gateway.solver.solution import (
 approx = pytest.approx
 
 
-def bottleneck(*, compute_options: bool = True, **family: object) -> Problem:
+def bottleneck(*, compute_options: bool = True, **family: object) -> PlanningProblem:
     """One family on R: 120 regular hours + 10 overtime a month; KEY (strategic) orders 80,
     80, 100, 100 and is served in full; SPOT (40, 40, 60, 60) gets what is left: 160 of 200
     (80%, short in March and April), below its 95% target; R runs at 130/120 = 108%, above
     its 95% threshold. The 40-hour step costs more (4,000) than the sales it would add."""
-    return Problem(
+    return PlanningProblem(
         periods=["2026-01", "2026-02", "2026-03", "2026-04"],
         families=[
             FamilyInput(code="A", variable_cost=10, holding_cost=1, outsource_cost=36, **family)
@@ -50,8 +50,8 @@ def bottleneck(*, compute_options: bool = True, **family: object) -> Problem:
             ),
         ],
         demand=[
-            DemandInput(family="A", segment="KEY", quantity=[80, 80, 100, 100], price=30),
-            DemandInput(family="A", segment="SPOT", quantity=[40, 40, 60, 60], price=32),
+            SegmentDemand(family="A", segment="KEY", quantity=[80, 80, 100, 100], price=30),
+            SegmentDemand(family="A", segment="SPOT", quantity=[40, 40, 60, 60], price=32),
         ],
         resources=[
             ResourceInput(
@@ -219,7 +219,7 @@ def test_a_workforce_bottleneck_offers_hiring() -> None:
     30/h): KEY takes 150 of the 200 units a month, SPOT (lost, 60 a month) gets 50 of 60.
     Overtime costs more than a unit earns (20 - 5); a third worker (100 a month) pays: the
     lever that hires (lifting the maximum) resolves the gap and is recommended."""
-    problem = Problem(
+    problem = PlanningProblem(
         periods=["2026-01", "2026-02", "2026-03"],
         families=[FamilyInput(code="A", variable_cost=5)],
         segments=[
@@ -227,8 +227,8 @@ def test_a_workforce_bottleneck_offers_hiring() -> None:
             SegmentInput(code="SPOT", priority=5, fill_rate_target=0.95, unmet="lost"),
         ],
         demand=[
-            DemandInput(family="A", segment="KEY", quantity=[150, 150, 150], price=20),
-            DemandInput(family="A", segment="SPOT", quantity=[60, 60, 60], price=20),
+            SegmentDemand(family="A", segment="KEY", quantity=[150, 150, 150], price=20),
+            SegmentDemand(family="A", segment="SPOT", quantity=[60, 60, 60], price=20),
         ],
         resources=[
             ResourceInput(

@@ -1,6 +1,6 @@
 """Published aggregate-planning examples as special cases of the model.
 
-Each problem is written as the JSON body ``POST /solve`` takes, validated into a ``Problem``
+Each problem is written as the JSON body ``POST /solve`` takes, validated into a ``PlanningProblem``
 and solved by the pure function. The published optima below are LP/IP optima (not
 heuristic plans), so our optimum must equal them.
 """
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gateway.solver.model import solve
-from gateway.solver.problem import Problem
+from gateway.solver.problem import PlanningProblem
 
 approx = pytest.approx
 
@@ -73,7 +73,7 @@ def red_tomato(*, integer: bool) -> dict[str, Any]:
 
 
 def test_red_tomato_linear_program_reaches_the_published_optimum() -> None:
-    solution = solve(Problem.model_validate(red_tomato(integer=False)))
+    solution = solve(PlanningProblem.model_validate(red_tomato(integer=False)))
     assert solution.totals.total_cost == approx(422_275, abs=0.01)
     plant = solution.resources[0]
     assert plant.workers == approx([64.583333] * 6, rel=1e-6)
@@ -86,7 +86,7 @@ def test_red_tomato_linear_program_reaches_the_published_optimum() -> None:
 
 
 def test_red_tomato_in_whole_numbers_reaches_the_published_optimum() -> None:
-    solution = solve(Problem.model_validate(red_tomato(integer=True)))
+    solution = solve(PlanningProblem.model_validate(red_tomato(integer=True)))
     assert solution.totals.total_cost == approx(422_660)
     assert solution.resources[0].laid_off == approx([16, 0, 0, 0, 0, 0])
     assert solution.resources[0].workers == approx([64] * 6)
@@ -116,7 +116,7 @@ def northern_airplane(*, integer: bool) -> dict[str, Any]:
 
 @pytest.mark.parametrize("integer", [False, True])
 def test_northern_airplane_reaches_the_published_optimum(integer: bool) -> None:
-    solution = solve(Problem.model_validate(northern_airplane(integer=integer)))
+    solution = solve(PlanningProblem.model_validate(northern_airplane(integer=integer)))
     assert solution.totals.total_cost == approx(77.3)
     assert solution.families[0].production == approx([25, 5, 30, 10])
     assert solution.sales[0].sales == approx([10, 15, 25, 20])
@@ -163,7 +163,7 @@ def quarter_with_three_sources(*, integer: bool) -> dict[str, Any]:
 
 @pytest.mark.parametrize("integer", [False, True])
 def test_the_transportation_method_quarter_reaches_its_optimum(integer: bool) -> None:
-    solution = solve(Problem.model_validate(quarter_with_three_sources(integer=integer)))
+    solution = solve(PlanningProblem.model_validate(quarter_with_three_sources(integer=integer)))
     assert solution.totals.total_cost == approx(20_400)
     assert solution.families[0].outsourced == approx([50, 50, 50])
     assert solution.resources[0].overtime == approx([200, 200, 200])

@@ -4,11 +4,11 @@ import pytest
 
 from gateway.solver.model import solve, validate_problem
 from gateway.solver.problem import (
-    DemandInput,
     ExpansionInput,
     FamilyInput,
-    Problem,
+    PlanningProblem,
     RoutingInput,
+    SegmentDemand,
     SegmentInput,
     WorkforceInput,
 )
@@ -16,7 +16,7 @@ from shared.errors import ValidationFailed
 from tests.gateway.solver.builders import problem
 
 
-def fields(bad: Problem) -> dict[str, str]:
+def fields(bad: PlanningProblem) -> dict[str, str]:
     with pytest.raises(ValidationFailed) as failure:
         validate_problem(bad)
     assert failure.value.status == 422
@@ -34,9 +34,9 @@ def test_every_gap_is_listed_with_its_field() -> None:
             "families": [*base.families, FamilyInput(code="B", holding_cost=[1, 2])],
             "demand": [
                 *base.demand,
-                DemandInput(family="NOPE", segment="S", quantity=[1, 2, 3]),
-                DemandInput(family="A", segment="GHOST", quantity=[1, 2], price=[1, 2, 3, 4]),
-                DemandInput(family="A", segment="S", quantity=[0, 0, 0]),
+                SegmentDemand(family="NOPE", segment="S", quantity=[1, 2, 3]),
+                SegmentDemand(family="A", segment="GHOST", quantity=[1, 2], price=[1, 2, 3, 4]),
+                SegmentDemand(family="A", segment="S", quantity=[0, 0, 0]),
             ],
             "routings": [
                 *base.routings,
