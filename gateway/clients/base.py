@@ -91,6 +91,15 @@ class ServiceClient:
             raise _callers_fault(exc, self.service) or exc from exc
         return self._parse(_list_adapter(model), items, path)
 
+    async def list_matching(
+        self, model: type[ModelT], path: str, filters: BaseModel
+    ) -> list[ModelT]:
+        """Every item of a list endpoint matching a filter model of ``shared.contracts``, sent
+        as the query the endpoint declares with the same model (defaults left to it)."""
+        return await self.list_of(
+            model, path, **filters.model_dump(mode="json", exclude_defaults=True)
+        )
+
     async def one_of(self, model: type[ModelT], path: str, **filters: FilterValue) -> ModelT | None:
         """One resource (or computed answer, given ``filters``), or ``None`` on a 404."""
         params = {name: value for name, value in filters.items() if value is not None}

@@ -2,33 +2,34 @@
 demand review (baseline, role inputs, consensus and waterfall, accuracy and bias, customers,
 data quality)."""
 
-from collections.abc import Sequence
-
 from pydantic import RootModel
 
 from gateway.clients.base import ServiceClient
 from shared.contracts.demand import (
-    AccuracyDimension,
+    AccuracyFilters,
     AccuracyRowPublic,
+    BaselineFilters,
     BaselineSeriesPublic,
+    BiasFlagParams,
     BiasFlagPublic,
     ConsensusSummaryPublic,
     CustomerPlacement,
     CustomerPublic,
     DataQualityIssue,
     DataQualitySummaryPublic,
+    DemandInputFilters,
     DemandInputPublic,
+    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
     FamilyPublic,
-    ForecastSource,
-    InputStream,
     LifecycleStatus,
     PlanStatus,
     Quadrant,
     SegmentPublic,
     SegmentTargetPublic,
     SeriesQualityPublic,
+    WaterfallFilters,
     WaterfallRowPublic,
 )
 from shared.errors import ValidationFailed
@@ -41,6 +42,10 @@ def no_demand_plan() -> ValidationFailed:
         "review) first",
         field="demand.demand_plans",
     )
+
+
+ALL_LINES = DemandPlanLineFilters()
+DEFAULT_BIAS_PARAMS = BiasFlagParams()
 
 
 class SegmentTargets(RootModel[list[SegmentTargetPublic]]):
@@ -67,61 +72,26 @@ class DemandClient(ServiceClient):
         return await self.one_of(DemandPlanPublic, "/demand-plans/latest")
 
     async def demand_plan_lines(
-        self,
-        *,
-        plan_id: int,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        period_from: str | None = None,
-        period_to: str | None = None,
+        self, *, plan_id: int, filters: DemandPlanLineFilters = ALL_LINES
     ) -> list[DemandPlanLinePublic]:
-        return await self.list_of(
-            DemandPlanLinePublic,
-            f"/demand-plans/{plan_id}/lines",
-            family_code=family_code,
-            segment_code=segment_code,
-            period_from=period_from,
-            period_to=period_to,
+        return await self.list_matching(
+            DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines", filters
         )
 
     # --- demand review -------------------------------------------------------------------
 
     async def baseline_series(
-        self,
-        *,
-        plan_id: int,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        method: str | None = None,
-        fallback: bool | None = None,
+        self, *, plan_id: int, filters: BaselineFilters
     ) -> list[BaselineSeriesPublic]:
-        return await self.list_of(
-            BaselineSeriesPublic,
-            f"/demand-plans/{plan_id}/baseline",
-            family_code=family_code,
-            segment_code=segment_code,
-            method=method,
-            fallback=fallback,
+        return await self.list_matching(
+            BaselineSeriesPublic, f"/demand-plans/{plan_id}/baseline", filters
         )
 
     async def demand_inputs(
-        self,
-        *,
-        plan_id: int,
-        stream: InputStream | None = None,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        author: str | None = None,
-        reason_code: str | None = None,
+        self, *, plan_id: int, filters: DemandInputFilters
     ) -> list[DemandInputPublic]:
-        return await self.list_of(
-            DemandInputPublic,
-            f"/demand-plans/{plan_id}/inputs",
-            stream=stream,
-            family_code=family_code,
-            segment_code=segment_code,
-            author=author,
-            reason_code=reason_code,
+        return await self.list_matching(
+            DemandInputPublic, f"/demand-plans/{plan_id}/inputs", filters
         )
 
     async def consensus_summary(self, *, plan_id: int) -> ConsensusSummaryPublic | None:
@@ -129,80 +99,22 @@ class DemandClient(ServiceClient):
         return await self.one_of(ConsensusSummaryPublic, f"/demand-plans/{plan_id}/consensus")
 
     async def waterfall(
-        self,
-        *,
-        plan_id: int,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        period_from: str | None = None,
-        period_to: str | None = None,
+        self, *, plan_id: int, filters: WaterfallFilters
     ) -> list[WaterfallRowPublic]:
-        return await self.list_of(
-            WaterfallRowPublic,
-            f"/demand-plans/{plan_id}/waterfall",
-            family_code=family_code,
-            segment_code=segment_code,
-            period_from=period_from,
-            period_to=period_to,
+        return await self.list_matching(
+            WaterfallRowPublic, f"/demand-plans/{plan_id}/waterfall", filters
         )
 
-    async def accuracy(
-        self,
-        *,
-        plan_id: int | None = None,
-        stream: ForecastSource | None = None,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        lag: int | None = None,
-        period_from: str | None = None,
-        period_to: str | None = None,
-        group_by: Sequence[AccuracyDimension] | None = None,
-    ) -> list[AccuracyRowPublic]:
-        """Rows per stream and group; ``group_by`` ``None``: the service's default (family,
-        segment, lag). An empty list cannot be sent as a query parameter."""
-        return await self.list_of(
-            AccuracyRowPublic,
-            "/accuracy",
-            plan_id=plan_id,
-            stream=stream,
-            family_code=family_code,
-            segment_code=segment_code,
-            lag=lag,
-            period_from=period_from,
-            period_to=period_to,
-            group_by=None if group_by is None else [dimension.value for dimension in group_by],
-        )
+    async def accuracy(self, *, filters: AccuracyFilters) -> list[AccuracyRowPublic]:
+        """Rows per stream and group. An empty ``group_by`` cannot be sent as a query
+        parameter: it is sent as the service's default (family, segment, lag)."""
+        return await self.list_matching(AccuracyRowPublic, "/accuracy", filters)
 
     async def bias_flags(
-        self,
-        *,
-        stream: ForecastSource | None = None,
-        author: str | None = None,
-        family_code: str | None = None,
-        segment_code: str | None = None,
-        lag: int | None = None,
-        window_months: int | None = None,
-        threshold: float | None = None,
-        min_periods: int | None = None,
-        min_same_sign: float | None = None,
-        by_family: bool | None = None,
+        self, *, params: BiasFlagParams = DEFAULT_BIAS_PARAMS
     ) -> list[BiasFlagPublic]:
-        """Persistent bias per stream and author; ``None`` parameters take the service's
-        defaults."""
-        return await self.list_of(
-            BiasFlagPublic,
-            "/accuracy/bias-flags",
-            stream=stream,
-            author=author,
-            family_code=family_code,
-            segment_code=segment_code,
-            lag=lag,
-            window_months=window_months,
-            threshold=threshold,
-            min_periods=min_periods,
-            min_same_sign=min_same_sign,
-            by_family=by_family,
-        )
+        """Persistent bias per stream and author."""
+        return await self.list_matching(BiasFlagPublic, "/accuracy/bias-flags", params)
 
     async def customers(
         self, *, segment_code: str | None = None, strategic_importance: int | None = None

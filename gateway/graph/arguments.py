@@ -6,14 +6,16 @@ a 502.
 """
 
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from strawberry.utils.str_converters import to_camel_case
 
-from shared.errors import FieldError, UpstreamFailed, ValidationFailed
+from shared.errors import FieldError, UpstreamFailed, ValidationFailed, validation_errors
 from shared.types import MAX_ROW_ID
 
 T = TypeVar("T")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _argument_refusal(exc: UpstreamFailed) -> ValidationFailed | None:
@@ -54,3 +56,20 @@ def checked_id(value: int, field: str) -> int:
 
 def optional_id(value: int | None, field: str) -> int | None:
     return None if value is None else checked_id(value, field)
+
+
+def arguments_of(model: type[ModelT], **arguments: Any) -> ModelT:
+    """The GraphQL arguments given (``None``: not given) as the filter model the REST endpoint
+    declares, validated by that one model; a bad one is a 422 naming the GraphQL argument."""
+    try:
+        return model.model_validate(
+            {name: value for name, value in arguments.items() if value is not None}
+        )
+    except ValidationError as exc:
+        errors = validation_errors(
+            [
+                {**error, "loc": tuple(to_camel_case(str(part)) for part in error["loc"])}
+                for error in exc.errors()
+            ]
+        )
+        raise ValidationFailed("invalid arguments", errors=errors) from exc

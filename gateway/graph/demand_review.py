@@ -17,19 +17,23 @@ from typing import TypeVar
 
 import strawberry
 
-from gateway.graph.arguments import checked, checked_id
+from gateway.graph.arguments import arguments_of, checked, checked_id
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.loaders import GroupKey
-from gateway.graph.loaders.review import BaselineScope, InputScope, WaterfallScope
+from gateway.graph.loaders.review import PlanScope
 from gateway.graph.scalars import Code, Period
 from shared.contracts.demand import (
     AccuracyDimension,
+    AccuracyFilters,
     AccuracyRowPublic,
+    BaselineFilters,
     BaselineSeriesPublic,
+    BiasFlagParams,
     BiasFlagPublic,
     ConsensusSummaryPublic,
     DataQualityIssue,
+    DemandInputFilters,
     DemandRole,
     ForecastSource,
     InputKind,
@@ -37,6 +41,7 @@ from shared.contracts.demand import (
     Quadrant,
     SegmentTargetPublic,
     SeriesQualityPublic,
+    WaterfallFilters,
     WaterfallRowPublic,
 )
 from shared.errors import UpstreamFailed, ValidationFailed
@@ -52,6 +57,29 @@ strawberry.enum(
 strawberry.enum(AccuracyDimension, description="What accuracy rows are grouped by.")
 strawberry.enum(Quadrant, description="Cell of the customer prioritisation matrix.")
 strawberry.enum(DataQualityIssue, description="What can be wrong with a demand history series.")
+
+
+def _input_filters(
+    stream: InputStream | None,
+    segment_code: str | None,
+    author: str | None,
+    reason_code: str | None,
+) -> DemandInputFilters:
+    return arguments_of(
+        DemandInputFilters,
+        stream=stream,
+        segment_code=segment_code,
+        author=author,
+        reason_code=reason_code,
+    )
+
+
+def _waterfall_filters(
+    segment_code: str | None, period_from: str | None, period_to: str | None
+) -> WaterfallFilters:
+    return arguments_of(
+        WaterfallFilters, segment_code=segment_code, period_from=period_from, period_to=period_to
+    )
 
 
 async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
@@ -339,7 +367,12 @@ class DemandPlanReview:
         method: str | None = None,
         fallback: bool | None = None,
     ) -> list[BaselineSeries]:
-        scope = BaselineScope(self.id, segment_code, method, fallback)
+        scope = PlanScope(
+            self.id,
+            arguments_of(
+                BaselineFilters, segment_code=segment_code, method=method, fallback=fallback
+            ),
+        )
         found = await info.context.loaders.review.baseline.load(GroupKey(family_code, scope))
         return [BaselineSeries.of(series) for series in found]
 
@@ -353,7 +386,7 @@ class DemandPlanReview:
         author: str | None = None,
         reason_code: Code | None = None,
     ) -> list[DemandInput]:
-        scope = InputScope(self.id, stream, segment_code, author, reason_code)
+        scope = PlanScope(self.id, _input_filters(stream, segment_code, author, reason_code))
         found = await info.context.loaders.review.inputs.load(GroupKey(family_code, scope))
         return [from_model(DemandInput, row) for row in found]
 
@@ -371,7 +404,7 @@ class DemandPlanReview:
         period_from: Period | None = None,
         period_to: Period | None = None,
     ) -> list[WaterfallRow]:
-        scope = WaterfallScope(self.id, segment_code, period_from, period_to)
+        scope = PlanScope(self.id, _waterfall_filters(segment_code, period_from, period_to))
         found = await info.context.loaders.review.waterfall.load(GroupKey(family_code, scope))
         return [WaterfallRow.of(row) for row in found]
 
@@ -395,7 +428,7 @@ class FamilyDemandReview:
         plan = await _plan_or_latest(info, plan_id)
         if plan is None:
             return []
-        scope = WaterfallScope(plan, segment_code, period_from, period_to)
+        scope = PlanScope(plan, _waterfall_filters(segment_code, period_from, period_to))
         found = await info.context.loaders.review.waterfall.load(GroupKey(self.code, scope))
         return [WaterfallRow.of(row) for row in found]
 
@@ -414,7 +447,7 @@ class FamilyDemandReview:
         plan = await _plan_or_latest(info, plan_id)
         if plan is None:
             return []
-        scope = InputScope(plan, stream, segment_code, author, reason_code)
+        scope = PlanScope(plan, _input_filters(stream, segment_code, author, reason_code))
         found = await info.context.loaders.review.inputs.load(GroupKey(self.code, scope))
         return [from_model(DemandInput, row) for row in found]
 
@@ -463,14 +496,17 @@ class DemandReviewQuery:
             )
         rows = await checked(
             info.context.state.upstreams.demand.accuracy(
-                plan_id=None if plan_id is None else checked_id(plan_id, "planId"),
-                stream=stream,
-                family_code=family_code,
-                segment_code=segment_code,
-                lag=lag,
-                period_from=period_from,
-                period_to=period_to,
-                group_by=group_by,
+                filters=arguments_of(
+                    AccuracyFilters,
+                    plan_id=None if plan_id is None else checked_id(plan_id, "planId"),
+                    stream=stream,
+                    family_code=family_code,
+                    segment_code=segment_code,
+                    lag=lag,
+                    period_from=period_from,
+                    period_to=period_to,
+                    group_by=group_by,
+                )
             )
         )
         return [AccuracyRow.of(row) for row in rows]
@@ -496,16 +532,19 @@ class DemandReviewQuery:
     ) -> list[BiasFlag]:
         flags = await checked(
             info.context.state.upstreams.demand.bias_flags(
-                stream=stream,
-                author=author,
-                family_code=family_code,
-                segment_code=segment_code,
-                lag=lag,
-                window_months=window_months,
-                threshold=threshold,
-                min_periods=min_periods,
-                min_same_sign=min_same_sign,
-                by_family=by_family,
+                params=arguments_of(
+                    BiasFlagParams,
+                    stream=stream,
+                    author=author,
+                    family_code=family_code,
+                    segment_code=segment_code,
+                    lag=lag,
+                    window_months=window_months,
+                    threshold=threshold,
+                    min_periods=min_periods,
+                    min_same_sign=min_same_sign,
+                    by_family=by_family,
+                )
             )
         )
         return [BiasFlag.of(flag) for flag in flags]

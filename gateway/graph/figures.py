@@ -34,7 +34,6 @@ strawberry.enum(SupplyPlanStatus, description="A supply plan is a draft or propo
 strawberry.enum(SupplyPlanIssueKind, description="Why a supply plan line cannot be carried out.")
 
 
-
 @strawberry.type(description="Operations' proposal for a family and month, with its reason.")
 class SupplyPlanLine:
     family_code: str

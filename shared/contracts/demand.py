@@ -3,11 +3,13 @@
 from enum import StrEnum
 from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as Constraint
 from sqlmodel import Field, SQLModel
 
 from shared.types import (
     MAX_QUANTITY,
+    MAX_ROW_ID,
     TEXT_PATTERN,
     Code,
     Fraction,
@@ -135,7 +137,6 @@ class DemandPlanPublic(DemandPlanBase):
             "baseline and role inputs) rather than loaded directly."
         ),
     )
-
 
 
 class DemandPlanLineBase(SQLModel):
@@ -275,7 +276,6 @@ class DemandInputPublic(SQLModel):
     reason_code: Code
     assumption: str
     created_at: UtcDatetime
-
 
 
 class Contribution(SQLModel):
@@ -522,3 +522,90 @@ class DataQualitySummaryPublic(SQLModel):
         description="Families (not phased out) with no history at all: cold starts."
     )
     segments_without_history: list[Code]
+
+
+# --- filters of the demand review's reads: the service's query, the gateway's client and
+# the graph's arguments are one model each ---------------------------------------------------
+
+MAX_LAG = 36
+
+
+class FrozenFilters(BaseModel):
+    """Filters of a read: immutable, so that a DataLoader can key on them."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class AccuracyFilters(FrozenFilters):
+    plan_id: int | None = Constraint(default=None, ge=1, le=MAX_ROW_ID)
+    stream: ForecastSource | None = None
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    lag: int | None = Constraint(
+        default=None,
+        ge=0,
+        le=MAX_LAG,
+        description="Months from the plan's horizon start to the period (0: its first month).",
+    )
+    period_from: Period | None = None
+    period_to: Period | None = None
+    group_by: list[AccuracyDimension] = Constraint(
+        default=[AccuracyDimension.family, AccuracyDimension.segment, AccuracyDimension.lag],
+        max_length=4,
+        description="Dimensions of a row besides the stream; an empty list sums over them all.",
+    )
+
+
+class BiasFlagParams(FrozenFilters):
+    stream: ForecastSource | None = None
+    author: Name | None = None
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    lag: int | None = Constraint(
+        default=None,
+        ge=0,
+        le=MAX_LAG,
+        description="Only forecasts made this many months ahead; default: each period's most "
+        "recent locked forecast.",
+    )
+    window_months: int = Constraint(default=6, ge=1, le=MAX_LAG, description="The last N periods.")
+    threshold: float = Constraint(
+        default=0.10, gt=0, le=10, allow_inf_nan=False, description="|bias| / actual to flag."
+    )
+    min_periods: int = Constraint(default=3, ge=1, le=MAX_LAG)
+    min_same_sign: Fraction = Constraint(
+        default=0.8,
+        description="Share of the periods whose error has the bias's sign, for it to persist.",
+    )
+    by_family: bool = Constraint(
+        default=False, description="Judge each family within a segment, not the segment whole."
+    )
+
+
+class DemandInputFilters(FrozenFilters):
+    stream: InputStream | None = None
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    author: Name | None = None
+    reason_code: Code | None = None
+
+
+class WaterfallFilters(FrozenFilters):
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None
+
+
+class BaselineFilters(FrozenFilters):
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    method: str | None = Constraint(default=None, max_length=32)
+    fallback: bool | None = None
+
+
+class DemandPlanLineFilters(FrozenFilters):
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None

@@ -29,6 +29,7 @@ from gateway.plans.models import (
 from gateway.solver.solution import Explanation
 from gateway.state import GatewayState
 from shared.contracts.demand import (
+    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
     FamilyPublic,
@@ -94,7 +95,9 @@ class Loaders:
         async def demand_lines(family: str | None, plan_id: int) -> list[DemandPlanLinePublic]:
             if family is None:
                 return await planner.demand_lines(plan_id)
-            return await demand.demand_plan_lines(plan_id=plan_id, family_code=family)
+            return await demand.demand_plan_lines(
+                plan_id=plan_id, filters=DemandPlanLineFilters(family_code=family)
+            )
 
         database = PlanLoaders(state.engine)
         return cls(

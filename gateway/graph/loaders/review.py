@@ -1,55 +1,51 @@
-"""Per-request loaders of the demand review: baseline, inputs, waterfall, consensus, customers."""
+"""Per-request loaders of the demand review: baseline, inputs, waterfall, consensus, customers.
+
+A key is a family (the batching code) within a scope: a plan and the filter model of the
+demand service's endpoint, so the batch asks that endpoint once per plan and filter.
+"""
 
 import asyncio
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from pydantic import BaseModel
 from strawberry.dataloader import DataLoader
 
 from gateway.clients import DemandClient
 from gateway.graph.arguments import checked
 from gateway.graph.loaders.batching import GroupKey, grouped
 from shared.contracts.demand import (
+    BaselineFilters,
     BaselineSeriesPublic,
     ConsensusSummaryPublic,
     CustomerPublic,
+    DemandInputFilters,
     DemandInputPublic,
-    InputStream,
+    WaterfallFilters,
     WaterfallRowPublic,
 )
 
-
-@dataclass(frozen=True)
-class BaselineScope:
-    plan_id: int
-    segment_code: str | None = None
-    method: str | None = None
-    fallback: bool | None = None
+FiltersT = TypeVar("FiltersT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class InputScope:
-    plan_id: int
-    stream: InputStream | None = None
-    segment_code: str | None = None
-    author: str | None = None
-    reason_code: str | None = None
+class PlanScope(Generic[FiltersT]):
+    """A plan's read with its filters (their ``family_code`` is the batching code's)."""
 
-
-@dataclass(frozen=True)
-class WaterfallScope:
     plan_id: int
-    segment_code: str | None = None
-    period_from: str | None = None
-    period_to: str | None = None
+    filters: FiltersT
+
+    def of_family(self, family: str | None) -> FiltersT:
+        return self.filters.model_copy(update={"family_code": family})
 
 
 @dataclass(frozen=True)
 class ReviewLoaders:
     """Per-request loaders of the demand review, keyed by family (or segment) and scope."""
 
-    baseline: DataLoader[GroupKey[BaselineScope], list[BaselineSeriesPublic]]
-    inputs: DataLoader[GroupKey[InputScope], list[DemandInputPublic]]
-    waterfall: DataLoader[GroupKey[WaterfallScope], list[WaterfallRowPublic]]
+    baseline: DataLoader[GroupKey[PlanScope[BaselineFilters]], list[BaselineSeriesPublic]]
+    inputs: DataLoader[GroupKey[PlanScope[DemandInputFilters]], list[DemandInputPublic]]
+    waterfall: DataLoader[GroupKey[PlanScope[WaterfallFilters]], list[WaterfallRowPublic]]
     consensus: DataLoader[int, ConsensusSummaryPublic | None]
     customers: DataLoader[GroupKey[None], list[CustomerPublic]]  # by segment
 
@@ -63,38 +59,19 @@ class ReviewLoaders:
         return cls(
             baseline=grouped(
                 fetch=lambda family, scope: checked(
-                    demand.baseline_series(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        segment_code=scope.segment_code,
-                        method=scope.method,
-                        fallback=scope.fallback,
-                    )
+                    demand.baseline_series(plan_id=scope.plan_id, filters=scope.of_family(family))
                 ),
                 code_of=lambda series: series.family_code,
             ),
             inputs=grouped(
                 fetch=lambda family, scope: checked(
-                    demand.demand_inputs(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        stream=scope.stream,
-                        segment_code=scope.segment_code,
-                        author=scope.author,
-                        reason_code=scope.reason_code,
-                    )
+                    demand.demand_inputs(plan_id=scope.plan_id, filters=scope.of_family(family))
                 ),
                 code_of=lambda row: row.family_code,
             ),
             waterfall=grouped(
                 fetch=lambda family, scope: checked(
-                    demand.waterfall(
-                        plan_id=scope.plan_id,
-                        family_code=family,
-                        segment_code=scope.segment_code,
-                        period_from=scope.period_from,
-                        period_to=scope.period_to,
-                    )
+                    demand.waterfall(plan_id=scope.plan_id, filters=scope.of_family(family))
                 ),
                 code_of=lambda row: row.family_code,
             ),

@@ -6,8 +6,13 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field
 
 from services.demand.tables import DemandTable
-from shared.contracts.demand import ConsensusSummaryPublic, Contribution, WaterfallRowPublic
-from shared.types import Code, Name, Period, Text
+from shared.contracts.demand import (
+    ConsensusSummaryPublic,
+    Contribution,
+    WaterfallFilters,
+    WaterfallRowPublic,
+)
+from shared.types import Name, Text
 
 __all__ = [
     "ConsensusSummaryPublic",
@@ -54,13 +59,6 @@ class WaterfallRow(BaseModel):
     planner: float
     consensus: float
     contributions: list[dict[str, Any]]
-
-
-class WaterfallFilters(BaseModel):
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    period_from: Period | None = None
-    period_to: Period | None = None
 
 
 class NextVersionRequest(BaseModel):

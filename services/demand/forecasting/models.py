@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field
 
 from services.demand.tables import DemandTable
-from shared.contracts.demand import BaselineSeriesPublic
+from shared.contracts.demand import BaselineFilters, BaselineSeriesPublic
 from shared.types import Code, Period
 
 __all__ = [
@@ -71,10 +71,3 @@ class BaselineSummary(BaseModel):
     fallbacks: int
     methods: dict[str, int] = Constraint(description="How many series each method won.")
     seconds: float
-
-
-class BaselineFilters(BaseModel):
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    method: str | None = Constraint(default=None, max_length=32)
-    fallback: bool | None = None

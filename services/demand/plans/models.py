@@ -8,12 +8,13 @@ from services.demand.tables import DemandTable
 from shared.contracts.demand import (
     DemandPlanBase,
     DemandPlanLineBase,
+    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
     PlanStatus,
 )
 from shared.entity_router import MAX_BULK_ITEMS
-from shared.types import Code, Period, utc_now
+from shared.types import utc_now
 
 __all__ = [
     "DemandPlan",
@@ -95,10 +96,3 @@ class DemandPlanCreate(DemandPlanBase):
 
 class DemandPlanFilters(BaseModel):
     status: PlanStatus | None = None
-
-
-class DemandPlanLineFilters(BaseModel):
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    period_from: Period | None = None
-    period_to: Period | None = None

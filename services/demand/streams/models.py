@@ -8,6 +8,7 @@ from sqlmodel import Field as SQLField
 from services.demand.tables import DemandTable
 from shared.contracts.demand import (
     Assumption,
+    DemandInputFilters,
     DemandInputPublic,
     DemandRole,
     InputKind,
@@ -169,11 +170,3 @@ class ProductInputCreate(InputAuthorship):
 
 
 InputCreate = AdjustmentCreate | MarketingEventCreate | ProductInputCreate
-
-
-class DemandInputFilters(BaseModel):
-    stream: InputStream | None = None
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    author: Name | None = None
-    reason_code: Code | None = None
