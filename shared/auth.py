@@ -157,8 +157,9 @@ def verify_token(settings: AuthSettings, token: str) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid bearer token: {exc}", invalid_token=True) from exc
-    # pyjwt refuses an iat in the future, so this also bounds what is left of the token's life.
-    lifetime_minutes = (claims["exp"] - claims["iat"]) / 60
+    # pyjwt has checked both convert with int() (a string may too) and refuses an iat in the
+    # future, so this also bounds what is left of the token's life.
+    lifetime_minutes = (int(claims["exp"]) - int(claims["iat"])) / 60
     if lifetime_minutes > settings.max_token_minutes:
         raise Unauthorized(
             f"invalid bearer token: it lives {lifetime_minutes:.0f} minutes, longer than the "

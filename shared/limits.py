@@ -27,7 +27,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdecimal() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send)
             return
         received = 0

@@ -260,6 +260,15 @@ def test_a_token_living_longer_than_the_cap_is_refused(client: TestClient) -> No
     assert undated.status_code == 401 and '"iat"' in undated.json()["detail"]
 
 
+def test_times_written_as_numeric_strings_are_held_to_the_cap_too(client: TestClient) -> None:
+    settings = AuthSettings()
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    claims = {"sub": "eve", "iss": settings.issuer, "aud": settings.audience}
+    too_long = {**claims, "iat": str(now), "exp": str(now + 10**6)}
+    token = jwt.encode(too_long, settings.secret, algorithm="HS256")
+    assert client.get("/me", headers=bearer(token)).status_code == 401
+
+
 def test_minting_refuses_a_lifetime_over_the_cap() -> None:
     settings = AuthSettings(max_token_minutes=60)
     assert mint_token(settings, subject="ada", roles=[Role.viewer], minutes=60)
