@@ -1,6 +1,6 @@
-"""Request body size limit: a pure ASGI middleware, so nothing reads a body before it is
-counted (``BaseHTTPMiddleware`` would not stream, and FastAPI reads the whole body before
-any dependency, authentication included, runs)."""
+"""Request body size limit, as pure ASGI middleware: it counts each chunk as the app reads it
+and answers before the app has the body (FastAPI reads a whole body before any dependency,
+authentication included, runs)."""
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
