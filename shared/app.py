@@ -16,6 +16,7 @@ from shared.auth import Principal, Role, current_principal
 from shared.db import create_db_engine
 from shared.errors import Forbidden, install_problem_handlers
 from shared.schema import Migrations, migrate
+from shared.security import install_security
 from shared.settings import ServiceSettings
 from shared.webhooks import Dispatcher, WebhookTables, webhook_router
 
@@ -32,7 +33,8 @@ def create_service_app(
     audit_table: type[SQLModel] | None = None,
     webhooks: WebhookTables | None = None,
 ) -> FastAPI:
-    """A service app: its engine and migrated tables, problem+json errors, ``/health``, pages.
+    """A service app: its engine and migrated tables, problem+json errors, ``/health``, pages,
+    and ``shared.security``'s start-up check, body limit and headers.
 
     Given ``writers``, every route needs a bearer token: reads any role, writes (POST, PUT,
     PATCH, DELETE) one of ``writers``; ``open_routers`` hold computations (a valuation, a
@@ -56,6 +58,7 @@ def create_service_app(
         engine.dispose()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    install_security(app, settings=settings)
     app.state.engine = engine
     app.state.settings = settings
     app.state.audit_table = audit_table

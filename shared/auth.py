@@ -5,10 +5,16 @@ Two modes, one code path for everything after verification:
   ``sop up`` prints one per role so a newcomer can call every API locally.
 - ``oidc``: tokens issued by a real identity provider, verified against its JWKS URL
   (keys cached by ``PyJWKClient``), issuer and audience checked.
-The user's roles come from a configurable claim (``roles`` by default).
+The user's roles come from a configurable claim (``roles`` by default). Every token must
+carry ``iat`` and ``exp`` and live no longer than ``max_token_minutes``.
+
+The built-in dev secret is public (it is in this file), so whoever holds it can sign any
+role: a process running on it accepts tokens only from its own machine (``is_remote_peer``),
+and ``shared.security.startup_problems`` keeps it from starting where others can reach it.
 """
 
 import datetime as dt
+import ipaddress
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import lru_cache
@@ -50,13 +56,17 @@ RECONCILERS = frozenset({Role.process_owner})
 WEBHOOK_SUBSCRIBERS = frozenset({Role.process_owner, Role.integration})
 
 
+# Anyone can read it here: fit for a laptop, never for a process others can reach.
+PUBLIC_DEV_SECRET = "sop-local-development-secret-change-me"
+
+
 class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOP_AUTH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SOP_AUTH_", extra="ignore", validate_by_name=True)
 
     mode: Literal["dev", "oidc"] = "dev"
+    # Its length is checked at start-up (shared.security), where a refusal names every problem.
     secret: str = Field(
-        default="sop-local-development-secret-change-me",
-        min_length=32,
+        default=PUBLIC_DEV_SECRET,
         description="HS256 signing secret of dev mode; never used in oidc mode.",
     )
     issuer: str = "sop-dev"
@@ -65,6 +75,19 @@ class AuthSettings(BaseSettings):
     algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
     roles_claim: str = "roles"
     token_minutes: int = Field(default=12 * 60, ge=1)
+    max_token_minutes: int = Field(
+        default=12 * 60, ge=1, description="The longest a token may live (exp - iat), any mode."
+    )
+    # One variable for the whole deployment, hence SOP_ENV rather than SOP_AUTH_ENV.
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        validation_alias="SOP_ENV",
+        description="production: refuse to start without real auth, wherever the process binds.",
+    )
+
+    @property
+    def uses_public_secret(self) -> bool:
+        return self.mode == "dev" and self.secret == PUBLIC_DEV_SECRET
 
 
 class Principal(BaseModel):
@@ -86,7 +109,17 @@ def mint_token(
     name: str | None = None,
     minutes: int | None = None,
 ) -> str:
-    """A dev-mode token (HS256); production tokens come from the identity provider."""
+    """A dev-mode token (HS256); production tokens come from the identity provider.
+
+    Refuses (``ValueError``) a lifetime over ``max_token_minutes``: every process would refuse
+    the token anyway.
+    """
+    lifetime = minutes or settings.token_minutes
+    if lifetime > settings.max_token_minutes:
+        raise ValueError(
+            f"a token may live at most {settings.max_token_minutes} minutes "
+            f"(SOP_AUTH_MAX_TOKEN_MINUTES), not {lifetime}"
+        )
     now = dt.datetime.now(dt.UTC)
     claims = {
         "sub": subject,
@@ -95,7 +128,7 @@ def mint_token(
         "iss": settings.issuer,
         "aud": settings.audience,
         "iat": now,
-        "exp": now + dt.timedelta(minutes=minutes or settings.token_minutes),
+        "exp": now + dt.timedelta(minutes=lifetime),
     }
     return jwt.encode(claims, settings.secret, algorithm="HS256")
 
@@ -120,10 +153,19 @@ def verify_token(settings: AuthSettings, token: str) -> Principal:
             algorithms=algorithms,
             audience=settings.audience,
             issuer=settings.issuer,
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "iat", "sub"]},
         )
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"invalid bearer token: {exc}") from exc
+        raise Unauthorized(f"invalid bearer token: {exc}", invalid_token=True) from exc
+    # pyjwt has checked both convert with int() (a string may too) and refuses an iat in the
+    # future, so this also bounds what is left of the token's life.
+    lifetime_minutes = (int(claims["exp"]) - int(claims["iat"])) / 60
+    if lifetime_minutes > settings.max_token_minutes:
+        raise Unauthorized(
+            f"invalid bearer token: it lives {lifetime_minutes:.0f} minutes, longer than the "
+            f"{settings.max_token_minutes} allowed",
+            invalid_token=True,
+        )
     raw_roles = claims.get(settings.roles_claim, [])
     if isinstance(raw_roles, str):
         raw_roles = raw_roles.split()
@@ -141,12 +183,47 @@ def auth_settings_of(request: Request) -> AuthSettings:
     return settings
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only: ``localhost`` or a loopback address
+    (127.0.0.0/8, ::1). Anything else, a wildcard like 0.0.0.0 or a host name included, may be
+    reachable from elsewhere."""
+    address = _ip_address(host)
+    return host == "localhost" or (address is not None and address.is_loopback)
+
+
+def is_remote_peer(peer: str | None) -> bool:
+    """Whether a request came from another machine: its peer is an IP address outside loopback.
+
+    A TCP server reports the peer as an IP address; a unix socket has none (``None``) and an
+    in-process test transport names itself (``testclient``): neither crossed a network.
+    """
+    address = _ip_address(peer) if peer is not None else None
+    return address is not None and not address.is_loopback
+
+
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
 def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
-    principal = verify_token(auth_settings_of(request), token.strip())
+    settings = auth_settings_of(request)
+    # The start-up check sees only the configured host; bound wider than that (uvicorn --host
+    # 0.0.0.0 alone), the public secret would let anyone on the network sign an admin token.
+    peer = request.client.host if request.client else None
+    if settings.uses_public_secret and is_remote_peer(peer):
+        raise Unauthorized(
+            "this process signs tokens with the public development secret, so it accepts them "
+            "only from its own machine; set SOP_AUTH_SECRET or SOP_AUTH_MODE=oidc",
+            invalid_token=True,
+        )
+    principal = verify_token(settings, token.strip())
     request.state.principal = principal
     return principal
 

@@ -63,6 +63,7 @@ class DomainError(Exception):
         if field is not None:
             self.errors.insert(0, FieldError(field=field, reason=detail))
         self.extra = extra
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(DomainError):
@@ -80,9 +81,21 @@ class ValidationFailed(DomainError):
     code = "validation-error"
 
 
+def bearer_challenge(*, invalid_token: bool = False) -> str:
+    """The ``WWW-Authenticate`` value of a 401 (RFC 6750): ``error="invalid_token"`` only when
+    a token was given and refused; a request without one gets the bare challenge (section 3.1)."""
+    return 'Bearer realm="sop", error="invalid_token"' if invalid_token else 'Bearer realm="sop"'
+
+
 class Unauthorized(DomainError):
+    """No usable credentials; ``invalid_token`` when a bearer token was given but refused."""
+
     status = 401
     code = "unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": bearer_challenge(invalid_token=invalid_token)}
 
 
 class Forbidden(DomainError):
@@ -148,6 +161,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=exc.errors,
             extra=exc.extra,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -19,6 +19,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "info"
     max_page_size: int = Field(default=5000, ge=1)
     max_bulk_items: int = Field(default=20000, ge=1)
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
+    )
 
 
 class DemandSettings(ServiceSettings):

@@ -11,6 +11,8 @@ import yaml
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 
+from shared.auth import AuthSettings
+from shared.security import startup_problems
 from shared.settings import ServiceSettings
 from sop.supervisor import PROCESSES
 
@@ -22,13 +24,33 @@ FACTORIES = {name: factory for name, factory, _c, _o in PROCESSES}
 APPS = sorted(SETTINGS)
 
 
+# What an operator must export before `docker compose up` (compose's ``${NAME:?error}``).
+OPERATOR = {"SOP_AUTH_SECRET": "0123456789abcdef0123456789abcdef0123456789abcdef"}
+REQUIRED = re.compile(r"\$\{([A-Z_]+):\?[^}]+\}")
+
+
 def interpolate(value: str) -> str:
-    """Compose's ``${NAME:-default}`` with nothing set: the default."""
+    """Compose's ``${NAME:-default}`` with nothing set: the default; ``${NAME:?error}`` (no
+    default, compose refuses to start without it): what the operator exported."""
+    value = REQUIRED.sub(lambda required: OPERATOR[required.group(1)], value)
     return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
 
 
 def environment(service: str) -> dict[str, str]:
     return {key: interpolate(str(v)) for key, v in SERVICES[service]["environment"].items()}
+
+
+def is_auth_variable(variable: str) -> bool:
+    return variable == "SOP_ENV" or variable.startswith("SOP_AUTH_")
+
+
+def process_environment(service: str) -> dict[str, str]:
+    """The variables of the process's own settings class, without those of shared.auth."""
+    return {k: v for k, v in environment(service).items() if not is_auth_variable(k)}
+
+
+def auth_environment(service: str) -> dict[str, str]:
+    return {k: v for k, v in environment(service).items() if is_auth_variable(k)}
 
 
 def default_port(settings_class: type[ServiceSettings]) -> int:
@@ -63,14 +85,43 @@ def test_each_process_runs_its_factory_on_its_settings_port(name: str) -> None:
     factory, command_port = uvicorn_factory(SERVICES[name]["command"])
     assert factory == FACTORIES[name]
     assert command_port == port
-    assert SERVICES[name]["ports"] == [f"{port}:{port}"]
     check = " ".join(SERVICES[name]["healthcheck"]["test"])
     assert f"http://127.0.0.1:{port}/health" in check
 
 
+def test_only_the_gateway_is_published_and_only_on_the_hosts_loopback() -> None:
+    published = {name: spec["ports"] for name, spec in SERVICES.items() if spec.get("ports")}
+    port = default_port(SETTINGS["gateway"])
+    assert published == {"gateway": [f"127.0.0.1:{port}:{port}"]}
+
+
+@pytest.mark.parametrize("name", [*APPS, "demo"])
+def test_every_process_needs_the_operators_secret_and_runs_in_production(name: str) -> None:
+    raw = SERVICES[name]["environment"]
+    assert REQUIRED.fullmatch(raw["SOP_AUTH_SECRET"]), "the secret must have no default"
+    env = auth_environment(name)
+    for variable in env:
+        field = variable.removeprefix("SOP_AUTH_").lower()
+        assert variable == "SOP_ENV" or field in AuthSettings.model_fields, variable
+    assert env["SOP_ENV"] == "production"
+    assert env == auth_environment("gateway"), "the gateway forwards tokens: one secret"
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_each_process_starts_with_the_operators_secret_and_not_without(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable, value in auth_environment(name).items():
+        monkeypatch.setenv(variable, value)
+    host = SETTINGS[name].model_validate(process_environment(name)).host
+    assert startup_problems(auth=AuthSettings(), host=host) == []
+    monkeypatch.delenv("SOP_AUTH_SECRET")
+    assert startup_problems(auth=AuthSettings(), host=host)
+
+
 @pytest.mark.parametrize("name", APPS)
 def test_env_sets_real_fields_of_the_process_settings(name: str) -> None:
-    env = environment(name)
+    env = process_environment(name)
     assert env, f"{name} has no environment"
     fields = {}
     for variable, value in env.items():
@@ -84,7 +135,7 @@ def test_env_sets_real_fields_of_the_process_settings(name: str) -> None:
 
 
 def test_gateway_reaches_each_service_by_its_compose_name_and_port() -> None:
-    env = environment("gateway")
+    env = process_environment("gateway")
     for name in ("demand", "supply", "finance"):
         port = default_port(SETTINGS[name])
         assert env[f"SOP_GATEWAY_{name.upper()}_URL"] == f"http://{name}:{port}"
@@ -116,12 +167,14 @@ def test_the_demo_loader_reads_the_gateway_settings_for_service_urls() -> None:
     demo = SERVICES["demo"]
     assert demo["profiles"] == ["demo"]
     assert demo["command"][:3] == ["sop", "demo", "load"]
-    for variable in environment("demo"):
+    for variable in process_environment("demo"):
         settings_class, field = settings_for(variable)
         assert settings_class is SETTINGS["gateway"] and field in settings_class.model_fields
     upstreams = ("_DEMAND_URL", "_SUPPLY_URL", "_FINANCE_URL")
-    gateway = environment("gateway")
-    assert environment("demo") == {k: v for k, v in gateway.items() if k.endswith(upstreams)}
+    gateway = process_environment("gateway")
+    assert process_environment("demo") == {
+        k: v for k, v in gateway.items() if k.endswith(upstreams)
+    }
 
 
 def test_the_dockerfile_builds_one_image_whose_commands_name_importable_factories() -> None:
