@@ -26,11 +26,11 @@ from shared.auth import (
     mint_token,
     verify_token,
 )
-from shared.cli import app as sop
 from shared.errors import Forbidden, install_problem_handlers
 from shared.schema import Migrations
 from shared.security import InsecureConfiguration, install_security, startup_problems
 from shared.settings import DemandSettings
+from sop.cli import app as sop
 
 ROOT = Path(__file__).resolve().parents[2]
 OWN_SECRET = "an-operator-chosen-secret-of-32-bytes!"
