@@ -1,12 +1,15 @@
-"""The FastAPI application every service is built from."""
+"""The FastAPI application every process (the services and the gateway) is built from."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
 from fastapi_pagination import add_pagination
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
@@ -21,6 +24,94 @@ from shared.settings import ServiceSettings
 from shared.webhooks import Dispatcher, WebhookTables, webhook_router
 
 
+@dataclass(frozen=True)
+class Mount:
+    """A router of an app, with the dependencies every one of its routes runs first."""
+
+    router: APIRouter
+    dependencies: Sequence[Any] = ()
+    prefix: str = ""
+    tags: Sequence[str] = ()
+
+
+Resources = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
+"""Opens what a process holds while it runs (clients, pools) on the stack, closed at exit."""
+
+
+def create_process_app(
+    *,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    migrations: Migrations,
+    mounts: Sequence[Mount],
+    audit_table: type[SQLModel] | None = None,
+    audit_access: Sequence[Any] = (),
+    webhooks: WebhookTables | None = None,
+    webhook_access: Sequence[Any] = (),
+    resources: Resources | None = None,
+) -> FastAPI:
+    """The app every process (each service, the gateway) is built from: its engine and tables
+    migrated at start, ``shared.security``'s start-up check, body limit and headers,
+    problem+json errors, its routers, the audit trail (every write through a session is
+    recorded in ``audit_table``, served at ``GET /audit``), webhooks with their background
+    dispatcher, and pages. ``*_access`` are the dependencies that guard those routers.
+
+    ``resources`` opens what else the process holds while it runs, after the migration."""
+    engine = create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(engine, migrations)
+        async with AsyncExitStack() as stack:
+            if resources is not None:
+                await resources(app, stack)
+            if webhooks is not None:
+                client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+                dispatcher = Dispatcher(engine=engine, tables=webhooks, client=client)
+                task = asyncio.create_task(dispatcher.run())
+                stack.callback(task.cancel)
+            yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    install_security(app, settings=settings)
+    # The request-scoped session of shared.db reads the engine here; the audit hook
+    # (shared.audit) the audit table; events go out through the webhook tables.
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.audit_table = audit_table
+    install_problem_handlers(app)
+    for mount in mounts:
+        app.include_router(
+            mount.router,
+            prefix=mount.prefix,
+            tags=list(mount.tags),
+            dependencies=list(mount.dependencies),
+        )
+    if audit_table is not None:
+        app.include_router(audit_router(audit_table), dependencies=list(audit_access))
+    if webhooks is not None:
+        app.state.webhooks = webhooks
+        app.include_router(webhook_router(webhooks), dependencies=list(webhook_access))
+    add_pagination(app)
+    return app
+
+
+def operation_id(route: APIRoute) -> str:
+    """``<tag>-<name>``: the route's first tag and its function's name (``capacity-list_items``,
+    ``cycles-approve_cycle``), stable for generated clients as long as neither is renamed,
+    unlike FastAPI's default, which spells the path and method out."""
+    tag = re.sub(r"[^a-z0-9]+", "-", str(route.tags[0]).lower()).strip("-")
+    return f"{tag}-{route.name}"
+
+
 def create_service_app(
     *,
     title: str,
@@ -33,8 +124,7 @@ def create_service_app(
     audit_table: type[SQLModel] | None = None,
     webhooks: WebhookTables | None = None,
 ) -> FastAPI:
-    """A service app: its engine and migrated tables, problem+json errors, ``/health``, pages,
-    and ``shared.security``'s start-up check, body limit and headers.
+    """A service app (``create_process_app``) with ``/health``.
 
     Given ``writers``, every route needs a bearer token: reads any role, writes (POST, PUT,
     PATCH, DELETE) one of ``writers``; ``open_routers`` hold computations (a valuation, a
@@ -43,46 +133,35 @@ def create_service_app(
     subscribe at ``/webhooks`` and a background dispatcher delivers the events the service
     emits.
     """
-    engine = create_db_engine(settings.database_url)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        migrate(engine, migrations)
-        async with AsyncExitStack() as stack:
-            if webhooks is not None:
-                client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
-                dispatcher = Dispatcher(engine=engine, tables=webhooks, client=client)
-                task = asyncio.create_task(dispatcher.run())
-                stack.callback(task.cancel)
-            yield
-        engine.dispose()
-
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
-    install_security(app, settings=settings)
-    app.state.engine = engine
-    app.state.settings = settings
-    app.state.audit_table = audit_table
-    install_problem_handlers(app)
     guard = [Depends(write_guard(writers))] if writers is not None else []
     reader = [Depends(current_principal)] if writers is not None else []
-    for router in routers:
-        app.include_router(router, dependencies=guard)
-    for router in open_routers:
-        app.include_router(router, dependencies=reader)
-    if audit_table is not None:
-        app.include_router(audit_router(audit_table), dependencies=reader)
-    if webhooks is not None:
-        app.state.webhooks = webhooks
-        app.include_router(webhook_router(webhooks), dependencies=guard)
+    return create_process_app(
+        title=title,
+        description=description,
+        settings=settings,
+        migrations=migrations,
+        mounts=[
+            *(Mount(router, guard) for router in routers),
+            *(Mount(router, reader) for router in open_routers),
+            Mount(health_router(title)),
+        ],
+        audit_table=audit_table,
+        audit_access=reader,
+        webhooks=webhooks,
+        webhook_access=guard,
+    )
 
-    @app.get("/health", tags=["health"], summary="Liveness and database reachability")
+
+def health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", summary="Liveness and database reachability")
     def health(request: Request) -> dict[str, Any]:
         with Session(request.app.state.engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        return {"status": "ok", "service": title}
+        return {"status": "ok", "service": service}
 
-    add_pagination(app)
-    return app
+    return router
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
