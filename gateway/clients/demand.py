@@ -19,17 +19,16 @@ from shared.contracts.demand import (
     DataQualitySummaryPublic,
     DemandInputFilters,
     DemandInputPublic,
-    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
     FamilyPublic,
     LifecycleStatus,
+    PlanCellFilters,
     PlanStatus,
     Quadrant,
     SegmentPublic,
     SegmentTargetPublic,
     SeriesQualityPublic,
-    WaterfallFilters,
     WaterfallRowPublic,
 )
 from shared.errors import ValidationFailed
@@ -44,7 +43,7 @@ def no_demand_plan() -> ValidationFailed:
     )
 
 
-ALL_LINES = DemandPlanLineFilters()
+ALL_LINES = PlanCellFilters()
 DEFAULT_BIAS_PARAMS = BiasFlagParams()
 
 
@@ -72,7 +71,7 @@ class DemandClient(ServiceClient):
         return await self.one_of(DemandPlanPublic, "/demand-plans/latest")
 
     async def demand_plan_lines(
-        self, *, plan_id: int, filters: DemandPlanLineFilters = ALL_LINES
+        self, *, plan_id: int, filters: PlanCellFilters = ALL_LINES
     ) -> list[DemandPlanLinePublic]:
         return await self.list_matching(
             DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines", filters
@@ -99,7 +98,7 @@ class DemandClient(ServiceClient):
         return await self.one_of(ConsensusSummaryPublic, f"/demand-plans/{plan_id}/consensus")
 
     async def waterfall(
-        self, *, plan_id: int, filters: WaterfallFilters
+        self, *, plan_id: int, filters: PlanCellFilters
     ) -> list[WaterfallRowPublic]:
         return await self.list_matching(
             WaterfallRowPublic, f"/demand-plans/{plan_id}/waterfall", filters

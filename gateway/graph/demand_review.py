@@ -38,10 +38,10 @@ from shared.contracts.demand import (
     ForecastSource,
     InputKind,
     InputStream,
+    PlanCellFilters,
     Quadrant,
     SegmentTargetPublic,
     SeriesQualityPublic,
-    WaterfallFilters,
     WaterfallRowPublic,
 )
 from shared.errors import UpstreamFailed, ValidationFailed
@@ -76,9 +76,9 @@ def _input_filters(
 
 def _waterfall_filters(
     segment_code: str | None, period_from: str | None, period_to: str | None
-) -> WaterfallFilters:
+) -> PlanCellFilters:
     return arguments_of(
-        WaterfallFilters, segment_code=segment_code, period_from=period_from, period_to=period_to
+        PlanCellFilters, segment_code=segment_code, period_from=period_from, period_to=period_to
     )
 
 

@@ -590,7 +590,9 @@ class DemandInputFilters(FrozenFilters):
     reason_code: Code | None = None
 
 
-class WaterfallFilters(FrozenFilters):
+class PlanCellFilters(FrozenFilters):
+    """Cells of a demand plan (its lines, its waterfall) by family, segment and months."""
+
     family_code: Code | None = None
     segment_code: Code | None = None
     period_from: Period | None = None
@@ -602,10 +604,3 @@ class BaselineFilters(FrozenFilters):
     segment_code: Code | None = None
     method: str | None = Constraint(default=None, max_length=32)
     fallback: bool | None = None
-
-
-class DemandPlanLineFilters(FrozenFilters):
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    period_from: Period | None = None
-    period_to: Period | None = None

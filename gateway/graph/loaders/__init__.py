@@ -29,10 +29,10 @@ from gateway.plans.models import (
 from gateway.solver.solution import Explanation
 from gateway.state import GatewayState
 from shared.contracts.demand import (
-    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
     FamilyPublic,
+    PlanCellFilters,
     SegmentPublic,
 )
 from shared.contracts.finance import PricePublic, UnitCostPublic
@@ -96,7 +96,7 @@ class Loaders:
             if family is None:
                 return await planner.demand_lines(plan_id)
             return await demand.demand_plan_lines(
-                plan_id=plan_id, filters=DemandPlanLineFilters(family_code=family)
+                plan_id=plan_id, filters=PlanCellFilters(family_code=family)
             )
 
         database = PlanLoaders(state.engine)

@@ -21,7 +21,7 @@ from shared.contracts.demand import (
     CustomerPublic,
     DemandInputFilters,
     DemandInputPublic,
-    WaterfallFilters,
+    PlanCellFilters,
     WaterfallRowPublic,
 )
 
@@ -45,7 +45,7 @@ class ReviewLoaders:
 
     baseline: DataLoader[GroupKey[PlanScope[BaselineFilters]], list[BaselineSeriesPublic]]
     inputs: DataLoader[GroupKey[PlanScope[DemandInputFilters]], list[DemandInputPublic]]
-    waterfall: DataLoader[GroupKey[PlanScope[WaterfallFilters]], list[WaterfallRowPublic]]
+    waterfall: DataLoader[GroupKey[PlanScope[PlanCellFilters]], list[WaterfallRowPublic]]
     consensus: DataLoader[int, ConsensusSummaryPublic | None]
     customers: DataLoader[GroupKey[None], list[CustomerPublic]]  # by segment
 

@@ -9,7 +9,7 @@ from services.demand.tables import DemandTable
 from shared.contracts.demand import (
     ConsensusSummaryPublic,
     Contribution,
-    WaterfallFilters,
+    PlanCellFilters,
     WaterfallRowPublic,
 )
 from shared.types import Name, Text
@@ -18,8 +18,8 @@ __all__ = [
     "ConsensusSummaryPublic",
     "Contribution",
     "NextVersionRequest",
+    "PlanCellFilters",
     "WaterfallCell",
-    "WaterfallFilters",
     "WaterfallRow",
     "WaterfallRowPublic",
 ]

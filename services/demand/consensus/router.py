@@ -18,7 +18,7 @@ from shared.entity_router import PROBLEM_RESPONSES
 from shared.pagination import Page, PageParams
 
 from . import service
-from .models import ConsensusSummaryPublic, NextVersionRequest, WaterfallFilters, WaterfallRowPublic
+from .models import ConsensusSummaryPublic, NextVersionRequest, PlanCellFilters, WaterfallRowPublic
 
 router = APIRouter(prefix="/demand-plans/{id}", tags=["consensus"], responses=PROBLEM_RESPONSES)
 
@@ -67,7 +67,7 @@ def read_consensus(session: SessionDep, plan: ReadPlan) -> Any:
 def list_waterfall(
     session: SessionDep,
     plan: ReadPlan,
-    filters: Annotated[WaterfallFilters, Query()],
+    filters: Annotated[PlanCellFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
     assert plan.id is not None

@@ -28,8 +28,8 @@ from shared.periods import horizon
 from .models import (
     ConsensusSummaryPublic,
     NextVersionRequest,
+    PlanCellFilters,
     WaterfallCell,
-    WaterfallFilters,
     WaterfallRow,
 )
 from .rules import Cell, RuleInput, Waterfall, build_waterfall
@@ -169,7 +169,7 @@ def consensus_summary(session: Session, *, plan_id: int) -> ConsensusSummaryPubl
     )
 
 
-def waterfall_query(*, plan_id: int, filters: WaterfallFilters) -> SelectOfScalar[WaterfallCell]:
+def waterfall_query(*, plan_id: int, filters: PlanCellFilters) -> SelectOfScalar[WaterfallCell]:
     return crud.filtered(WATERFALL, filters).where(col(WaterfallCell.plan_id) == plan_id)
 
 

@@ -8,9 +8,9 @@ from services.demand.tables import DemandTable
 from shared.contracts.demand import (
     DemandPlanBase,
     DemandPlanLineBase,
-    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
+    PlanCellFilters,
     PlanStatus,
 )
 from shared.entity_router import MAX_BULK_ITEMS
@@ -22,10 +22,10 @@ __all__ = [
     "DemandPlanFilters",
     "DemandPlanLine",
     "DemandPlanLineCreate",
-    "DemandPlanLineFilters",
     "DemandPlanLinePublic",
     "DemandPlanLineRow",
     "DemandPlanPublic",
+    "PlanCellFilters",
 ]
 
 

@@ -27,9 +27,9 @@ from .models import (
     DemandPlanCreate,
     DemandPlanFilters,
     DemandPlanLineCreate,
-    DemandPlanLineFilters,
     DemandPlanLinePublic,
     DemandPlanPublic,
+    PlanCellFilters,
 )
 
 router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
@@ -110,7 +110,7 @@ def read_plan(plan: ReadPlan) -> Any:
 def list_lines(
     session: SessionDep,
     plan: ReadPlan,
-    filters: Annotated[DemandPlanLineFilters, Query()],
+    filters: Annotated[PlanCellFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
     assert plan.id is not None

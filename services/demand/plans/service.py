@@ -32,8 +32,8 @@ from .models import (
     DemandPlanFilters,
     DemandPlanLine,
     DemandPlanLineBase,
-    DemandPlanLineFilters,
     DemandPlanLineRow,
+    PlanCellFilters,
     utc_now,
 )
 
@@ -200,7 +200,7 @@ def require_stream_plan(session: Session, *, plan: DemandPlan) -> None:
         )
 
 
-def lines_query(*, plan_id: int, filters: DemandPlanLineFilters) -> SelectOfScalar[DemandPlanLine]:
+def lines_query(*, plan_id: int, filters: PlanCellFilters) -> SelectOfScalar[DemandPlanLine]:
     return crud.filtered(LINES, filters).where(col(DemandPlanLine.plan_id) == plan_id)
 
 
