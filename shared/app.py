@@ -18,6 +18,7 @@ from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
 from shared.db import create_db_engine
 from shared.errors import Forbidden, install_problem_handlers
+from shared.observability import configure_logging, install_observability
 from shared.schema import Migrations, migrate
 from shared.security import install_security
 from shared.settings import ServiceSettings
@@ -82,6 +83,9 @@ def create_process_app(
         generate_unique_id_function=operation_id,
     )
     install_security(app, settings=settings)
+    install_observability(app, service=settings.process, otel_enabled=settings.otel_enabled)
+    if settings.log_json:
+        configure_logging(settings.log_level)
     # The request-scoped session of shared.db reads the engine here; the audit hook
     # (shared.audit) the audit table; events go out through the webhook tables.
     app.state.engine = engine
@@ -108,7 +112,8 @@ def operation_id(route: APIRoute) -> str:
     """``<tag>-<name>``: the route's first tag and its function's name (``capacity-list_items``,
     ``cycles-approve_cycle``), stable for generated clients as long as neither is renamed,
     unlike FastAPI's default, which spells the path and method out."""
-    tag = re.sub(r"[^a-z0-9]+", "-", str(route.tags[0]).lower()).strip("-")
+    tag = re.sub(r"[^a-z0-9]+", "-", str(route.tags[0] if route.tags else "default").lower())
+    tag = tag.strip("-")
     return f"{tag}-{route.name}"
 
 

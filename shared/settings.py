@@ -4,6 +4,8 @@ Defaults start everything on one machine with SQLite files under ``var/``; set
 ``SOP_<SERVICE>_DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://...``) to move.
 """
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -12,11 +14,25 @@ class ServiceSettings(BaseSettings):
     """What every service process needs."""
 
     model_config = SettingsConfigDict(extra="ignore")
+    process: ClassVar[str]
+    """The process's name: its metrics' and logs' label."""
 
     database_url: str
     host: str = "127.0.0.1"
     port: int = Field(ge=1, le=65535)
     log_level: str = "info"
+    log_json: bool = Field(
+        default=True, description="Log one JSON object a line, with the request id."
+    )
+    otel_enabled: bool = Field(
+        default=False, description="Export OpenTelemetry traces (the `otel` extra, OTEL_* env)."
+    )
+    expensive_calls_per_minute: int = Field(
+        default=30, ge=1, description="Per caller: solves, reconciles, baselines a minute (429)."
+    )
+    expensive_calls_concurrent: int = Field(
+        default=2, ge=1, description="Per caller: such calls in flight at once (429 beyond)."
+    )
     max_page_size: int = Field(default=5000, ge=1)
     max_bulk_items: int = Field(default=20000, ge=1)
     max_body_bytes: int = Field(
@@ -26,6 +42,7 @@ class ServiceSettings(BaseSettings):
 
 class DemandSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_DEMAND_", extra="ignore")
+    process: ClassVar[str] = "demand"
 
     database_url: str = "sqlite:///var/demand.db"
     port: int = 8001
@@ -33,6 +50,7 @@ class DemandSettings(ServiceSettings):
 
 class SupplySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_SUPPLY_", extra="ignore")
+    process: ClassVar[str] = "supply"
 
     database_url: str = "sqlite:///var/supply.db"
     port: int = 8002
@@ -40,6 +58,7 @@ class SupplySettings(ServiceSettings):
 
 class FinanceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_FINANCE_", extra="ignore")
+    process: ClassVar[str] = "finance"
 
     database_url: str = "sqlite:///var/finance.db"
     port: int = 8003
@@ -53,6 +72,7 @@ class FinanceSettings(ServiceSettings):
 
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_GATEWAY_", extra="ignore")
+    process: ClassVar[str] = "gateway"
 
     database_url: str = "sqlite:///var/gateway.db"
     port: int = 8000
@@ -61,6 +81,9 @@ class GatewaySettings(ServiceSettings):
     finance_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     solve_time_limit_seconds: float = Field(default=60.0, gt=0)
+    solve_max_cells: int = Field(
+        default=250_000, ge=1, description="Largest /solve: families x periods (422 beyond)."
+    )
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
     )

@@ -15,6 +15,7 @@ from shared.concurrency import IfMatch
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.pagination import Page, PageParams
+from shared.throttle import throttled
 
 from . import service
 from .models import BaselineFilters, BaselineRequest, BaselineSeriesPublic, BaselineSummary
@@ -37,6 +38,7 @@ router = APIRouter(
         "planner's (or an integration's)." + EDIT_DOC
     ),
     responses=EDIT_RESPONSES,
+    dependencies=[Depends(throttled("baseline"))],
 )
 def run_baseline(
     session: SessionDep,
