@@ -1,8 +1,9 @@
 """RFC 9457 problem details: domain errors raised by services, one place that renders them.
 
 Services raise the exceptions below; ``install_problem_handlers`` turns them, request
-validation errors, HTTP errors and database integrity errors into
-``application/problem+json`` bodies with a stable ``code`` and per-field ``errors``.
+validation errors, HTTP errors and database errors into ``application/problem+json`` bodies
+with a stable ``code`` and per-field ``errors``. A database that is busy (no connection free
+within the pool timeout) or unavailable answers 503 with ``Retry-After``.
 """
 
 import logging
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -48,6 +50,8 @@ class DomainError(Exception):
 
     status: int = 400
     code: str = "bad-request"
+    # Seconds after which a refused request may be tried again, sent as Retry-After.
+    retry_after_seconds: int | None = None
 
     def __init__(
         self,
@@ -88,6 +92,22 @@ class Unauthorized(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class DatabaseBusy(DomainError):
+    """No database connection came free within the pool timeout (503): retry shortly."""
+
+    status = 503
+    code = "database-busy"
+    retry_after_seconds = 1
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached or failed (503): retry later."""
+
+    status = 503
+    code = "database-unavailable"
+    retry_after_seconds = 5
 
 
 class UpstreamFailed(DomainError):
@@ -141,6 +161,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        retry = exc.retry_after_seconds
         return problem_response(
             status=exc.status,
             code=exc.code,
@@ -148,6 +169,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=exc.errors,
             extra=exc.extra,
+            headers={"Retry-After": str(retry)} if retry is not None else None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -186,12 +208,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free on %s: %s", request.url.path, exc)
+        return await domain_error(
+            request, DatabaseBusy("Every database connection is busy; retry shortly.")
+        )
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         log.exception("database error on %s", request.url.path)
-        return problem_response(
-            status=503,
-            code="database-unavailable",
-            detail="The database could not complete the request; retry later.",
-            instance=request.url.path,
+        return await domain_error(
+            request,
+            DatabaseUnavailable("The database could not complete the request; retry later."),
         )
