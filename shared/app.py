@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi_pagination import add_pagination
@@ -13,7 +14,7 @@ from sqlmodel import Session, SQLModel
 
 from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
-from shared.db import create_db_engine
+from shared.db import create_db_engine, run_in_session, worker_threads
 from shared.errors import Forbidden, install_problem_handlers
 from shared.schema import Migrations, migrate
 from shared.settings import ServiceSettings
@@ -41,11 +42,13 @@ def create_service_app(
     subscribe at ``/webhooks`` and a background dispatcher delivers the events the service
     emits.
     """
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, limits=settings.pool_limits)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         migrate(engine, migrations)
+        # Sync endpoints and dependencies run on these threads: as many as connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(engine)
         async with AsyncExitStack() as stack:
             if webhooks is not None:
                 client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
@@ -73,13 +76,16 @@ def create_service_app(
         app.include_router(webhook_router(webhooks), dependencies=guard)
 
     @app.get("/health", tags=["health"], summary="Liveness and database reachability")
-    def health(request: Request) -> dict[str, Any]:
-        with Session(request.app.state.engine) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    async def health(request: Request) -> dict[str, Any]:
+        await run_in_session(request.app.state.engine, work=_ping)
         return {"status": "ok", "service": title}
 
     add_pagination(app)
     return app
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
