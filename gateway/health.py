@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from gateway.clients import ServiceClient
-from gateway.db import run_in_session
 from gateway.state import GatewayStateDep
+from shared.db import run_in_session
 from shared.errors import DomainError
 
 UPSTREAM_HEALTH_TIMEOUT_SECONDS = 5.0

@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -16,7 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
-from shared.db import create_db_engine
+from shared.db import create_db_engine, run_in_session, worker_threads
 from shared.errors import Forbidden, install_problem_handlers
 from shared.observability import configure_logging, install_observability
 from shared.schema import Migrations, migrate
@@ -59,11 +60,13 @@ def create_process_app(
     dispatcher, and pages. ``*_access`` are the dependencies that guard those routers.
 
     ``resources`` opens what else the process holds while it runs, after the migration."""
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, limits=settings.pool_limits)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(engine, migrations)
+        # Sync endpoints and dependencies run on these threads: as many as connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(engine)
         async with AsyncExitStack() as stack:
             if resources is not None:
                 await resources(app, stack)
@@ -161,12 +164,15 @@ def health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/health", summary="Liveness and database reachability")
-    def health(request: Request) -> dict[str, Any]:
-        with Session(request.app.state.engine) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    async def health(request: Request) -> dict[str, Any]:
+        await run_in_session(request.app.state.engine, work=_ping)
         return {"status": "ok", "service": service}
 
     return router
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

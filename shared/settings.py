@@ -4,10 +4,29 @@ Defaults start everything on one machine with SQLite files under ``var/``; set
 ``SOP_<SERVICE>_DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://...``) to move.
 """
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True, kw_only=True)
+class PoolLimits:
+    """A process's database connections, by which its concurrency is sized: the pool opens at
+    most ``connections``, as many worker threads run sync code, and a request waits (on the
+    event loop, see ``shared.db``) at most ``timeout_seconds`` for one before a 503."""
+
+    size: int = 10
+    max_overflow: int = 10
+    timeout_seconds: float = 30.0
+
+    @property
+    def connections(self) -> int:
+        return self.size + self.max_overflow
+
+
+DEFAULT_POOL = PoolLimits()
 
 
 class ServiceSettings(BaseSettings):
@@ -38,6 +57,17 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
     )
+    db_pool_size: int = Field(default=DEFAULT_POOL.size, ge=1)
+    db_max_overflow: int = Field(default=DEFAULT_POOL.max_overflow, ge=0)
+    db_pool_timeout_seconds: float = Field(default=DEFAULT_POOL.timeout_seconds, gt=0)
+
+    @property
+    def pool_limits(self) -> PoolLimits:
+        return PoolLimits(
+            size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            timeout_seconds=self.db_pool_timeout_seconds,
+        )
 
 
 class DemandSettings(ServiceSettings):

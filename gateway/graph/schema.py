@@ -14,7 +14,6 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gateway.db import run_in_session
 from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
@@ -34,6 +33,7 @@ from gateway.reconcile.service import reconcile
 from gateway.solver.problem import Objective
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.contracts.demand import LifecycleStatus, PlanStatus
+from shared.db import run_in_session
 from shared.errors import DomainError, FieldError, ValidationFailed
 
 MAX_PLANS_PER_PAGE = 500

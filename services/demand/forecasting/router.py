@@ -7,8 +7,8 @@ from services.demand.plans.router import (
     EDIT_DOC,
     EDIT_RESPONSES,
     PlanId,
-    ReadPlan,
     answer_revision,
+    read_plan_etag,
 )
 from services.demand.rights import PlanKeeper
 from shared.concurrency import IfMatch
@@ -60,9 +60,10 @@ def run_baseline(
 )
 def list_baseline(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[BaselineFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
-    assert plan.id is not None
-    return paginate(session, service.baseline_query(plan_id=plan.id, filters=filters), params)
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return paginate(session, service.baseline_query(plan_id=plan_id, filters=filters), params)
