@@ -9,7 +9,6 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from sqlmodel import Session
 from strawberry.extensions import SchemaExtension
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -19,6 +18,8 @@ from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.figures import PlanningQuery
+from gateway.graph.http import GatewayGraphQLRouter
+from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
     ConsensusPlan,
@@ -35,6 +36,7 @@ from gateway.solver.problem import Objective
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.contracts.demand import LifecycleStatus, PlanStatus
 from shared.errors import DomainError, FieldError, ValidationFailed
+from shared.settings import GatewaySettings
 
 MAX_PLANS_PER_PAGE = 500
 
@@ -231,21 +233,44 @@ class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Domain errors are answers (a 404, a 422), not faults: log only the unexpected.
+        # Domain errors are answers (a 404, a 422), not faults, and so are the refusals of
+        # the request limits: log only the unexpected.
         unexpected = [
-            error for error in errors if not isinstance(error.original_error, DomainError)
+            error
+            for error in errors
+            if not isinstance(error.original_error, DomainError)
+            and (error.extensions or {}).get("code") not in LIMIT_CODES
         ]
         super().process_errors(unexpected, execution_context)
 
 
-schema = GatewaySchema(
-    query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
-    mutation=merge_types("Mutation", (Mutation, CycleMutation)),
-    extensions=[ProblemExtensions, ClosePlanner],
-    config=StrawberryConfig(scalar_map=SCALARS),
-)
+def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
+    """The graph; with ``limits``, as the gateway serves it (``gateway.graph.limits``), else
+    without them (its SDL is the same: the contract printed by ``sop graphql-schema``)."""
+    extensions: list[type[SchemaExtension] | ExtensionFactory] = [ProblemExtensions, ClosePlanner]
+    if limits is not None:
+        extensions = [*limit_extensions(limits), *extensions]
+    return GatewaySchema(
+        query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation)),
+        extensions=extensions,
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            disable_field_suggestions=limits is not None and not limits.introspection,
+        ),
+    )
 
 
-def graphql_router() -> GraphQLRouter[GraphContext, None]:
-    """``/graphql``: POST (and GET) queries; GraphiQL when a browser GETs it."""
-    return GraphQLRouter(schema, graphql_ide="graphiql", context_getter=get_context)
+schema = build_schema()
+
+
+def graphql_router(settings: GatewaySettings) -> GatewayGraphQLRouter:
+    """``/graphql``: POST (and GET) queries within the limits of ``settings``; GraphiQL when
+    a browser GETs it, unless introspection is off."""
+    limits = GraphLimits.of(settings)
+    return GatewayGraphQLRouter(
+        build_schema(limits=limits),
+        time_budget_seconds=settings.graphql_time_budget_seconds,
+        graphql_ide="graphiql" if limits.introspection else None,
+        context_getter=get_context,
+    )
