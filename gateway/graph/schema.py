@@ -46,7 +46,7 @@ class Query:
     @strawberry.field(description="Product families, optionally by codes or lifecycle status.")
     async def families(
         self, info: Info, codes: list[Code] | None = None, status: LifecycleStatus | None = None
-    ) -> list[Family]:
+    ) -> list[Family] | None:
         catalog = info.context.loaders.families
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [
@@ -61,7 +61,7 @@ class Query:
         return Family.of(family) if family else None
 
     @strawberry.field(description="Customer segments, optionally by codes.")
-    async def segments(self, info: Info, codes: list[Code] | None = None) -> list[Segment]:
+    async def segments(self, info: Info, codes: list[Code] | None = None) -> list[Segment] | None:
         catalog = info.context.loaders.segments
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [Segment.of(segment) for segment in found if segment is not None]
@@ -72,7 +72,7 @@ class Query:
         return Segment.of(segment) if segment else None
 
     @strawberry.field(description="Resources, optionally by codes.")
-    async def resources(self, info: Info, codes: list[Code] | None = None) -> list[Resource]:
+    async def resources(self, info: Info, codes: list[Code] | None = None) -> list[Resource] | None:
         catalog = info.context.loaders.resources
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [Resource.of(resource) for resource in found if resource is not None]
@@ -83,7 +83,9 @@ class Query:
         return Resource.of(resource) if resource else None
 
     @strawberry.field(description="Demand plans, optionally by status.")
-    async def demand_plans(self, info: Info, status: PlanStatus | None = None) -> list[DemandPlan]:
+    async def demand_plans(
+        self, info: Info, status: PlanStatus | None = None
+    ) -> list[DemandPlan] | None:
         plans = await info.context.loaders.demand_plans.all()
         return [DemandPlan.of(plan) for plan in plans if status is None or plan.status == status]
 
@@ -203,7 +205,8 @@ class Mutation:
 
 class ProblemExtensions(SchemaExtension):
     """Domain errors carry their problem details into GraphQL errors' ``extensions``, so a
-    GraphQL client reads the same ``code``, ``status`` and field ``errors`` as a REST one."""
+    GraphQL client reads the same ``code``, ``status`` and field ``errors`` as a REST one;
+    a failed upstream is named in ``upstream`` (``demand``, ``supply`` or ``finance``)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -216,6 +219,9 @@ class ProblemExtensions(SchemaExtension):
                     "status": original.status,
                     "errors": [item.model_dump() for item in original.errors],
                 }
+                upstream = (original.extra or {}).get("upstream")
+                if upstream is not None:
+                    error.extensions["upstream"] = upstream
 
 
 class ClosePlanner(SchemaExtension):
