@@ -132,10 +132,9 @@ class CodedMaxTokensLimiter(MaxTokensLimiter):
     """Strawberry's token limit, its refusal (graphql-core's parse error "Document contains
     more than N tokens") carrying ``extensions.code``."""
 
-    def on_operation(self) -> Iterator[None]:
-        yield from super().on_operation()
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or []:
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or []:
             if isinstance(error, GraphQLSyntaxError) and "tokens" in error.message:
                 error.extensions = {**(error.extensions or {}), "code": TOO_MANY_TOKENS}
 
