@@ -1,23 +1,20 @@
-"""Gateways for the graph's hardening tests: fake upstreams that answer nothing, refuse or
-hang, and the real services behind transports that can be stopped."""
+"""Gateways for the graph's hardening tests: fake upstreams that answer nothing or hang, and
+a way to stop one of the platform's services."""
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from gateway.main import create_app as create_gateway
-from services.demand.main import create_app as create_demand
-from services.finance.main import create_app as create_finance
-from services.supply.main import create_app as create_supply
 from shared.auth import Role
-from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
-from tests.conftest import sibling_database
-from tests.gateway.conftest import CALLER, LOADER, Call, CountingTransport, Platform
+from shared.settings import GatewaySettings
+from tests.gateway.conftest import CountingTransport
 from tests.tokens import bearer
 
 UPSTREAMS = ("demand", "supply", "finance")
@@ -74,61 +71,17 @@ async def gateway_over(
         yield app, client
 
 
-class Stoppable(httpx.AsyncBaseTransport):
-    """An upstream that can be stopped: then every call is refused, as by a process that is
-    not running."""
+def stop(monkeypatch: pytest.MonkeyPatch, service: str) -> None:
+    """Stop one service of ``tests.gateway.conftest.platform``: the gateway's calls to it (at
+    its configured URL) are refused, as by a process that is not running."""
+    url = getattr(GatewaySettings(database_url="sqlite://"), f"{service}_url")
+    forward = CountingTransport.handle_async_request
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.stopped = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.stopped:
+    async def refuse_or_forward(
+        transport: CountingTransport, request: httpx.Request
+    ) -> httpx.Response:
+        if str(request.url).startswith(url):
             raise httpx.ConnectError("connection refused", request=request)
-        return await self.inner.handle_async_request(request)
+        return await forward(transport, request)
 
-
-@dataclass
-class StoppablePlatform:
-    platform: Platform
-    upstreams: dict[str, Stoppable]
-
-
-@asynccontextmanager
-async def stoppable_platform(database_url: str) -> AsyncIterator[StoppablePlatform]:
-    """``tests.gateway.conftest.platform`` with each upstream behind a ``Stoppable``."""
-    services = {
-        "demand": create_demand(DemandSettings(database_url=sibling_database("demand"))),
-        "supply": create_supply(SupplySettings(database_url=sibling_database("supply"))),
-        "finance": create_finance(FinanceSettings(database_url=sibling_database("finance"))),
-    }
-    calls: list[Call] = []
-    upstreams = {
-        name: Stoppable(CountingTransport(app, service=name, calls=calls))
-        for name, app in services.items()
-    }
-    gateway = create_gateway(
-        GatewaySettings(database_url=database_url, solve_time_limit_seconds=30),
-        transports=dict(upstreams),
-    )
-    async with AsyncExitStack() as stack:
-        for app in [*services.values(), gateway]:
-            await stack.enter_async_context(app.router.lifespan_context(app))
-        clients = {
-            name: await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url=f"http://{name}",
-                    headers=CALLER if name == "gateway" else LOADER,
-                )
-            )
-            for name, app in [*services.items(), ("gateway", gateway)]
-        }
-        platform = Platform(
-            gateway=clients["gateway"],
-            demand=clients["demand"],
-            supply=clients["supply"],
-            finance=clients["finance"],
-            calls=calls,
-        )
-        yield StoppablePlatform(platform=platform, upstreams=upstreams)
+    monkeypatch.setattr(CountingTransport, "handle_async_request", refuse_or_forward)
