@@ -122,7 +122,7 @@ class MaxCostLimiter(SchemaExtension):
             reason = f"may answer about {int(cost)} field values"
         return GraphQLError(
             f"'{name}' {reason}; the limit is {self.max_cost} (ask fewer or smaller lists: "
-            "a list field counts its limit argument, else 10 items)",
+            f"a list field counts its limit argument, else {self.default_list_size} items)",
             [operation],
             extensions=extensions,
         )
