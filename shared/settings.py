@@ -117,3 +117,28 @@ class GatewaySettings(ServiceSettings):
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
     )
+    # GraphQL limits (gateway.graph.limits): refusals are GraphQL errors with a code.
+    graphql_max_depth: int = Field(
+        default=10, ge=1, description="Deepest nesting of fields an operation may select."
+    )
+    graphql_max_aliases: int = Field(
+        default=30, ge=0, description="Most aliased fields a GraphQL document may hold."
+    )
+    graphql_max_tokens: int = Field(
+        default=2000, ge=1, description="Most lexical tokens a GraphQL document may hold."
+    )
+    graphql_max_cost: int = Field(
+        default=100_000,
+        ge=1,
+        description="Largest estimated answer, in field values (gateway.graph.cost).",
+    )
+    graphql_introspection: bool | None = Field(
+        default=None,
+        description="Introspection, field suggestions and GraphiQL; default: on, off when "
+        "SOP_ENV=production.",
+    )
+    graphql_time_budget_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="The longest one GraphQL request may run; then it answers with an error.",
+    )
