@@ -3,7 +3,7 @@
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -73,8 +73,7 @@ def create_process_app(
             if webhooks is not None:
                 client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
                 dispatcher = Dispatcher(engine=engine, tables=webhooks, client=client)
-                task = asyncio.create_task(dispatcher.run())
-                stack.callback(task.cancel)
+                stack.push_async_callback(stopped, asyncio.create_task(dispatcher.run()))
             yield
         engine.dispose()
 
@@ -109,6 +108,14 @@ def create_process_app(
         app.include_router(webhook_router(webhooks), dependencies=list(webhook_access))
     add_pagination(app)
     return app
+
+
+async def stopped(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait for it: its database work in a worker thread finishes before
+    the engine is disposed (a connection closed under a running query crashes SQLite)."""
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
 
 
 def operation_id(route: APIRoute) -> str:
