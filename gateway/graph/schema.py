@@ -37,6 +37,7 @@ from shared.contracts.demand import LifecycleStatus, PlanStatus
 from shared.db import run_in_session
 from shared.errors import DomainError, FieldError, ValidationFailed
 from shared.settings import GatewaySettings
+from shared.throttle import gate_of
 
 MAX_PLANS_PER_PAGE = 500
 
@@ -190,11 +191,15 @@ class Mutation:
         "plan (the same as POST /reconcile)."
     )
     async def reconcile(self, info: Info, input: ReconcileInput | None = None) -> ConsensusPlan:
-        require_roles(RECONCILERS)(current_principal(cast(Request, info.context.request)))
+        request = cast(Request, info.context.request)
+        caller = current_principal(request)
+        require_roles(RECONCILERS)(caller)
         try:
-            plan = await reconcile(
-                state=info.context.state, request=reconcile_request(input), location="input"
-            )
+            # The same per-caller limits as POST /reconcile (shared.throttle).
+            async with gate_of(request.app, "reconcile").admit(caller.subject):
+                plan = await reconcile(
+                    state=info.context.state, request=reconcile_request(input), location="input"
+                )
         except ValidationFailed as refused:
             for error in refused.errors:
                 if error.field.startswith("input."):

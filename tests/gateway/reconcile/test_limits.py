@@ -89,3 +89,15 @@ async def test_the_solver_time_is_a_metric_by_outcome(gateway: httpx.AsyncClient
     after = (await gateway.get("/metrics")).text
     outcome = solved.json()["stats"]["termination"]
     assert solves(after, outcome) - solves(before, outcome) == 1
+
+
+async def test_the_reconcile_mutation_shares_the_reconcile_limits(
+    gateway: httpx.AsyncClient,
+) -> None:
+    app = gateway._transport.app  # type: ignore[attr-defined]
+    async with gate_of(app, "reconcile").admit("olivia"):
+        answer = await gateway.post(
+            "/graphql", json={"query": "mutation { reconcile { version } }"}, headers=OLIVIA
+        )
+    errors = answer.json()["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["too-many-requests"]
