@@ -36,6 +36,8 @@ class Mount:
     tags: Sequence[str] = ()
 
 
+DISPATCHER_GRACE_SECONDS = 10.0
+
 Resources = Callable[[FastAPI, AsyncExitStack], Awaitable[None]]
 """Opens what a process holds while it runs (clients, pools) on the stack, closed at exit."""
 
@@ -73,7 +75,8 @@ def create_process_app(
             if webhooks is not None:
                 client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
                 dispatcher = Dispatcher(engine=engine, tables=webhooks, client=client)
-                stack.push_async_callback(stopped, asyncio.create_task(dispatcher.run()))
+                task = asyncio.create_task(dispatcher.run())
+                stack.push_async_callback(stop_dispatcher, dispatcher, task)
             yield
         engine.dispose()
 
@@ -110,12 +113,17 @@ def create_process_app(
     return app
 
 
-async def stopped(task: asyncio.Task[Any]) -> None:
-    """Cancel ``task`` and wait for it: its database work in a worker thread finishes before
-    the engine is disposed (a connection closed under a running query crashes SQLite)."""
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
+async def stop_dispatcher(dispatcher: Dispatcher, task: asyncio.Task[None]) -> None:
+    """Let the dispatcher finish its pass (its database work in a worker thread must end
+    before the engine is disposed: a connection closed under a running query crashes
+    SQLite); a pass still retrying deliveries after the grace period is cancelled."""
+    dispatcher.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=DISPATCHER_GRACE_SECONDS)
+    except TimeoutError:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def operation_id(route: APIRoute) -> str:

@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -147,14 +148,21 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.poll_seconds = poll_seconds
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        while True:
+        """Pass after pass until ``stop``: the pass in progress ends first, so that no query
+        is left running in a worker thread when the process disposes of its engine."""
+        while not self._stopping.is_set():
             try:
                 await self.deliver_pending()
             except Exception:  # keep the loop alive; the failure is logged, the row retried
                 log.exception("webhook dispatch pass failed")
-            await asyncio.sleep(self.poll_seconds)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     async def deliver_pending(self) -> int:
         pairs = await run_in_session(self.engine, work=self._pending)
