@@ -47,6 +47,9 @@ import httpx
 # Lines per page of the families reads: the "pages of up to 200".
 PAGE_LINES = 200
 
+# The first answer of each kind of error, printed under the table.
+SAMPLES: dict[str, str] = {}
+
 
 @dataclass(frozen=True)
 class Request:
@@ -92,7 +95,10 @@ async def send(client: httpx.AsyncClient, request: Request) -> str:
     except httpx.HTTPError as exc:
         return type(exc).__name__
     if request.body is not None and response.status_code == 200 and response.json().get("errors"):
+        SAMPLES.setdefault(f"{request.name}: graphql", response.text[:300])
         return "graphql"
+    if response.status_code >= 400:
+        SAMPLES.setdefault(f"{request.name}: {response.status_code}", response.text[:300])
     return str(response.status_code)
 
 
@@ -194,6 +200,7 @@ def table(*, tallies: dict[str, Tally], names: Sequence[str], elapsed: float) ->
             f"{percentile(ms, 0.99):>7.0f}  {errors}"
         )
     lines.append(f"({elapsed:.1f} s; latencies in ms)")
+    lines += [f"first {what}: {text}" for what, text in SAMPLES.items()]
     return "\n".join(lines)
 
 
