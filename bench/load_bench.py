@@ -19,9 +19,10 @@ demand plan lines in pages of at most 200 lines per segment, resources with thei
 load, and a cycle with its steps, action items and escalations (a cycle is opened, and a plan
 reconciled, first when there is none). A GraphQL answer with ``errors`` counts as an error.
 
-``--reconcile`` keeps a reconcile running meanwhile: ``POST /reconcile`` on the gateway in a
-loop (the token of ``-H`` must be a reconciler's, e.g. ``sop token --role process_owner``);
-its answers get their own row, outside "all".
+``--reconcile`` keeps a reconcile running meanwhile: ``POST /reconcile`` on the gateway (of
+``--graphql``, else ``--gateway URL``) in a loop (the token of ``-H`` must be a
+reconciler's, e.g. ``sop token --role process_owner``); its answers get their own row,
+outside "all".
 
 Client ``i`` of ``n`` walks the request list from position ``i * len / n``, so every request
 sees the same share. After ``--duration`` seconds no request starts; those in flight finish
@@ -356,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--reconcile", action="store_true", help="keep POST /reconcile running meanwhile"
     )
+    parser.add_argument(
+        "--gateway", metavar="URL", help="the gateway to reconcile on (default: of --graphql)"
+    )
     args = parser.parse_args(argv)
     pairs = (h.split(":", 1) for h in args.header)
     headers = {k.strip(): v.strip() for k, v in pairs}
@@ -366,9 +370,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         requests += asyncio.run(planner_reads(graphql_url=args.graphql, headers=headers))
     if not requests:
         parser.error("give URLs to GET, or --graphql URL")
-    gateway = args.graphql.removesuffix("/graphql") if args.graphql else None
+    gateway = args.gateway or (args.graphql.removesuffix("/graphql") if args.graphql else None)
     if args.reconcile and gateway is None:
-        parser.error("--reconcile needs --graphql URL (the gateway)")
+        parser.error("--reconcile needs --gateway URL or --graphql URL")
     tallies, elapsed = asyncio.run(
         run(
             requests=requests,
