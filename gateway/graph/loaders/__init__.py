@@ -113,7 +113,7 @@ class Loaders:
                     lines = LOCKED_DEMAND_LINES.put(
                         demand, key, await planner.demand_lines(plan_id)
                     )
-                return lines if family is None else [x for x in lines if x.family_code == family]
+                return [x for x in lines if family is None or x.family_code == family]
             if family is None:
                 return await planner.demand_lines(plan_id)
             return await demand.demand_plan_lines(

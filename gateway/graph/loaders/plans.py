@@ -97,7 +97,7 @@ class PlanLoaders:
             self.engine,
             lambda session: consensus.cached_escalations(session, plan_ids=sorted(set(plan_ids))),
         )
-        return [found.get(plan_id, []) for plan_id in plan_ids]
+        return [list(found.get(plan_id, [])) for plan_id in plan_ids]
 
     async def explanations(self, plan_ids: list[int]) -> list[Explanation | None]:
         found = await run_in_session(
