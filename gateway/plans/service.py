@@ -3,10 +3,17 @@
 A plan is written whole (plan row, lines, escalations) by ``store_plan``, which only
 flushes: the caller's session commits it in one transaction. Versions are the highest
 version + 1 and unique, so two concurrent reconciles cannot share one (the loser gets 409).
+
+Once stored, a plan's lines and escalation items never change (only the plan's status does:
+``gateway/cycle/immutability.py``), so their validated rows are kept in ``ImmutableRows``
+caches per plan id, read from the database once per process.
 """
 
-from collections.abc import Sequence
-from typing import Any
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
@@ -275,3 +282,124 @@ def resource_lines(
 def escalations(session: Session, *, plan_ids: Sequence[int]) -> list[Escalation]:
     query = select(Escalation).where(col(Escalation.plan_id).in_(plan_ids))
     return list(session.exec(query.order_by(col(Escalation.plan_id), col(Escalation.position))))
+
+
+KeyT = TypeVar("KeyT")
+ValueT = TypeVar("ValueT")
+
+
+class ImmutableRows(Generic[KeyT, ValueT]):
+    """A bounded, process-wide LRU of rows that never change once stored, by a key that names
+    them for good (a plan id; a plan id and version).
+
+    Entries are kept per scope (the engine, or the client, the rows were read through), held
+    weakly, so two apps in one process (tests) never see each other's plan 1, and a scope's
+    entries go with it. Safe from worker threads and the event loop alike.
+    """
+
+    def __init__(self, *, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._scopes: weakref.WeakKeyDictionary[object, OrderedDict[KeyT, ValueT]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self, scope: object, key: KeyT) -> ValueT | None:
+        with self._lock:
+            entries = self._scopes.get(scope)
+            if entries is None or key not in entries:
+                return None
+            entries.move_to_end(key)
+            return entries[key]
+
+    def put(self, scope: object, key: KeyT, value: ValueT) -> ValueT:
+        with self._lock:
+            entries = self._scopes.setdefault(scope, OrderedDict())
+            entries[key] = value
+            entries.move_to_end(key)
+            while len(entries) > self.maxsize:
+                entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._scopes.clear()
+
+    def many(
+        self, scope: object, keys: Sequence[KeyT], read: Callable[[list[KeyT]], dict[KeyT, ValueT]]
+    ) -> dict[KeyT, ValueT]:
+        """The values of ``keys``: cached ones, and the others from ``read`` (given only the
+        missing keys), kept; a key ``read`` does not answer (no such row yet) is left out."""
+        found: dict[KeyT, ValueT] = {}
+        missing: list[KeyT] = []
+        for key in dict.fromkeys(keys):
+            value = self.get(scope, key)
+            if value is None:
+                missing.append(key)
+            else:
+                found[key] = value
+        if missing:
+            for key, value in read(missing).items():
+                found[key] = self.put(scope, key, value)
+        return found
+
+
+# Validated rows of stored plans, by plan id (a plan's lines and escalations never change).
+PLAN_ESCALATIONS: ImmutableRows[int, list[EscalationPublic]] = ImmutableRows(maxsize=64)
+PLAN_FAMILY_LINES: ImmutableRows[int, list[ConsensusFamilyLinePublic]] = ImmutableRows(maxsize=64)
+PLAN_RESOURCE_LINES: ImmutableRows[int, list[ConsensusResourceLinePublic]] = ImmutableRows(
+    maxsize=64
+)
+
+
+def cached_escalations(
+    session: Session, *, plan_ids: Sequence[int]
+) -> dict[int, list[EscalationPublic]]:
+    """Each plan's escalation items, validated once per process."""
+
+    def read(missing: list[int]) -> dict[int, list[EscalationPublic]]:
+        found: dict[int, list[EscalationPublic]] = _stored(session, missing)
+        for row in escalations(session, plan_ids=missing):
+            found[row.plan_id].append(EscalationPublic.model_validate(row))
+        return found
+
+    return PLAN_ESCALATIONS.many(_scope(session), plan_ids, read)
+
+
+def cached_family_lines(
+    session: Session, *, plan_ids: Sequence[int]
+) -> dict[int, list[ConsensusFamilyLinePublic]]:
+    """Each plan's lines per family and month (every family), validated once per process."""
+
+    def read(missing: list[int]) -> dict[int, list[ConsensusFamilyLinePublic]]:
+        found: dict[int, list[ConsensusFamilyLinePublic]] = _stored(session, missing)
+        for row in family_lines(session, plan_ids=missing):
+            found[row.plan_id].append(ConsensusFamilyLinePublic.model_validate(row))
+        return found
+
+    return PLAN_FAMILY_LINES.many(_scope(session), plan_ids, read)
+
+
+def cached_resource_lines(
+    session: Session, *, plan_ids: Sequence[int]
+) -> dict[int, list[ConsensusResourceLinePublic]]:
+    """Each plan's lines per resource and month (every resource), validated once per process."""
+
+    def read(missing: list[int]) -> dict[int, list[ConsensusResourceLinePublic]]:
+        found: dict[int, list[ConsensusResourceLinePublic]] = _stored(session, missing)
+        for row in resource_lines(session, plan_ids=missing):
+            found[row.plan_id].append(ConsensusResourceLinePublic.model_validate(row))
+        return found
+
+    return PLAN_RESOURCE_LINES.many(_scope(session), plan_ids, read)
+
+
+def _stored(session: Session, plan_ids: list[int]) -> dict[int, list[Any]]:
+    """An empty list per plan id stored (an id not stored yet must not be cached as empty)."""
+    return {plan.id: [] for plan in plans_by_id(session, plan_ids=plan_ids) if plan.id is not None}
+
+
+def _scope(session: Session) -> object:
+    """What a session reads through: its engine (plan ids are per database)."""
+    bind = session.get_bind()
+    return getattr(bind, "engine", bind)

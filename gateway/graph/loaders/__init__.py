@@ -7,6 +7,10 @@ list call per distinct scope (a period window, a plan), filtered by the code whe
 asks for a single one and grouped here otherwise. So the number of upstream calls of a query
 does not grow with the number of rows it returns. Reads of the gateway's own database are
 batched the same way, one query per loader and tick, in a worker thread.
+
+Rows that can never change are the exception, kept process-wide: the lines of a locked
+demand plan (by plan id and version; any role may read them), and a stored consensus plan's
+lines and escalation items (by plan id, ``gateway.plans.service``).
 """
 
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from gateway.plans.models import (
     ConsensusResourceLinePublic,
     EscalationPublic,
 )
+from gateway.plans.service import ImmutableRows
 from gateway.solver.solution import Explanation
 from gateway.state import GatewayState
 from shared.contracts.demand import (
@@ -32,6 +37,7 @@ from shared.contracts.demand import (
     DemandPlanPublic,
     FamilyPublic,
     PlanCellFilters,
+    PlanStatus,
     SegmentPublic,
 )
 from shared.contracts.finance import PricePublic, UnitCostPublic
@@ -45,6 +51,11 @@ from shared.contracts.supply import (
 from shared.db import run_in_session
 
 __all__ = ["Catalog", "GroupKey", "LineFilter", "Loaders", "Window", "grouped"]
+
+# Lines of locked demand plans by (plan id, version), per demand client (one per app).
+LOCKED_DEMAND_LINES: ImmutableRows[tuple[int, int], list[DemandPlanLinePublic]] = ImmutableRows(
+    maxsize=8
+)
 
 
 @dataclass
@@ -93,6 +104,16 @@ class Loaders:
             return [plan for _ in keys]
 
         async def demand_lines(family: str | None, plan_id: int) -> list[DemandPlanLinePublic]:
+            latest = await planner.latest_demand_plan()
+            if latest is not None and latest.id == plan_id and latest.status == PlanStatus.locked:
+                # A locked plan never changes: its lines are read once per version.
+                key = (plan_id, latest.version)
+                lines = LOCKED_DEMAND_LINES.get(demand, key)
+                if lines is None:
+                    lines = LOCKED_DEMAND_LINES.put(
+                        demand, key, await planner.demand_lines(plan_id)
+                    )
+                return [x for x in lines if family is None or x.family_code == family]
             if family is None:
                 return await planner.demand_lines(plan_id)
             return await demand.demand_plan_lines(

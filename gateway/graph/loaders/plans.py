@@ -1,5 +1,6 @@
 """Batch functions over the gateway's stored consensus plans: one query per batch, in a
-worker thread."""
+worker thread; a plan's lines per family and resource and its escalation items, which never
+change once stored, from the process-wide caches of ``gateway.plans.service``."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -78,34 +79,25 @@ class PlanLoaders:
         return [found.get(key, []) for key in keys]
 
     async def family_lines(self, keys: list[PlanCode]) -> list[list[ConsensusFamilyLinePublic]]:
-        def read(session: Session) -> list[tuple[int, ConsensusFamilyLinePublic]]:
-            rows = consensus.family_lines(
-                session, plan_ids=_plans_of(keys), family_codes=_codes_of(keys)
-            )
-            return [(row.plan_id, ConsensusFamilyLinePublic.model_validate(row)) for row in rows]
-
-        rows = await run_in_session(self.engine, read)
-        return _by_plan_and_code(keys, rows, code_of=lambda line: line.family_code)
+        found = await run_in_session(
+            self.engine,
+            lambda session: consensus.cached_family_lines(session, plan_ids=_plans_of(keys)),
+        )
+        return _by_plan_and_code(keys, found, code_of=lambda line: line.family_code)
 
     async def resource_lines(self, keys: list[PlanCode]) -> list[list[ConsensusResourceLinePublic]]:
-        def read(session: Session) -> list[tuple[int, ConsensusResourceLinePublic]]:
-            rows = consensus.resource_lines(
-                session, plan_ids=_plans_of(keys), resource_codes=_codes_of(keys)
-            )
-            return [(row.plan_id, ConsensusResourceLinePublic.model_validate(row)) for row in rows]
-
-        rows = await run_in_session(self.engine, read)
-        return _by_plan_and_code(keys, rows, code_of=lambda line: line.resource_code)
+        found = await run_in_session(
+            self.engine,
+            lambda session: consensus.cached_resource_lines(session, plan_ids=_plans_of(keys)),
+        )
+        return _by_plan_and_code(keys, found, code_of=lambda line: line.resource_code)
 
     async def escalations(self, plan_ids: list[int]) -> list[list[EscalationPublic]]:
-        def read(session: Session) -> dict[int, list[EscalationPublic]]:
-            found: dict[int, list[EscalationPublic]] = defaultdict(list)
-            for row in consensus.escalations(session, plan_ids=sorted(set(plan_ids))):
-                found[row.plan_id].append(EscalationPublic.model_validate(row))
-            return found
-
-        found = await run_in_session(self.engine, read)
-        return [found.get(plan_id, []) for plan_id in plan_ids]
+        found = await run_in_session(
+            self.engine,
+            lambda session: consensus.cached_escalations(session, plan_ids=sorted(set(plan_ids))),
+        )
+        return [list(found.get(plan_id, [])) for plan_id in plan_ids]
 
     async def explanations(self, plan_ids: list[int]) -> list[Explanation | None]:
         found = await run_in_session(
@@ -118,17 +110,11 @@ def _plans_of(keys: list[PlanCode]) -> list[int]:
     return sorted({plan_id for plan_id, _ in keys})
 
 
-def _codes_of(keys: list[PlanCode]) -> list[str] | None:
-    """The codes asked for, or ``None`` when one key asks for every code."""
-    codes = {code for _, code in keys}
-    return None if None in codes else sorted(code for code in codes if code is not None)
-
-
 def _by_plan_and_code(
-    keys: list[PlanCode], rows: list[tuple[int, ItemT]], *, code_of: Callable[[ItemT], str]
+    keys: list[PlanCode], found: dict[int, list[ItemT]], *, code_of: Callable[[ItemT], str]
 ) -> list[list[ItemT]]:
-    found: dict[PlanCode, list[ItemT]] = defaultdict(list)
-    for plan_id, item in rows:
-        found[(plan_id, None)].append(item)
-        found[(plan_id, code_of(item))].append(item)
-    return [found.get(key, []) for key in keys]
+    """Each key's lines: its plan's, of its code (every code for ``None``)."""
+    return [
+        [item for item in found.get(plan_id, []) if code is None or code_of(item) == code]
+        for plan_id, code in keys
+    ]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway.graph.loaders import LOCKED_DEMAND_LINES
 from shared.auth import Role
 from tests.gateway.company import DEMAND, MONTHS, Company, family_codes
 from tests.gateway.conftest import CALLER, Call, Platform
@@ -23,7 +24,13 @@ query Families($codes: [Code!]) {
 """
 
 
-async def _families_calls(platform: Platform, codes: list[str] | None) -> tuple[int, list[Call]]:
+async def _families_calls(
+    platform: Platform, codes: list[str] | None, *, cold: bool = True
+) -> tuple[int, list[Call]]:
+    """Families read, and the upstream calls made; ``cold``: as if the gateway had read no
+    locked demand plan's lines before (they are kept process-wide once read)."""
+    if cold:
+        LOCKED_DEMAND_LINES.clear()
     platform.calls.clear()
     data = await platform.graphql(FAMILIES_QUERY, codes=codes)
     families = data["families"]
@@ -56,6 +63,18 @@ async def test_upstream_calls_do_not_grow_with_rows(platform: Platform) -> None:
             "/resources",
         ]
     )
+
+
+async def test_a_locked_demand_plans_lines_are_read_once_per_process(platform: Platform) -> None:
+    await Company(families=3).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    _, first = await _families_calls(platform, None)
+    _, again = await _families_calls(platform, ["F01"], cold=False)
+
+    assert "/demand-plans/1/lines" in [call.path for call in first]
+    assert "/demand-plans/1/lines" not in [call.path for call in again]
+    assert "/demand-plans/latest" in [call.path for call in again]
 
 
 async def test_family_fields_carry_each_services_data(platform: Platform) -> None:
