@@ -7,6 +7,8 @@ Defaults start everything on one machine with SQLite files under ``var/``; set
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.http import UPSTREAM_KEEPALIVE_SECONDS
+
 
 class ServiceSettings(BaseSettings):
     """What every service process needs."""
@@ -21,6 +23,13 @@ class ServiceSettings(BaseSettings):
     max_bulk_items: int = Field(default=20000, ge=1)
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
+    )
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        description="How long uvicorn keeps an idle connection open (--timeout-keep-alive): "
+        "longer than any client of the process keeps one (the gateway's upstream clients: "
+        "upstream_keepalive_seconds), so a client never sends on a connection being closed.",
     )
 
 
@@ -63,4 +72,10 @@ class GatewaySettings(ServiceSettings):
     solve_time_limit_seconds: float = Field(default=60.0, gt=0)
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
+    )
+    upstream_keepalive_seconds: float = Field(
+        default=UPSTREAM_KEEPALIVE_SECONDS,
+        gt=0,
+        description="How long the upstream clients keep an idle connection: less than the "
+        "services' keep_alive_seconds.",
     )

@@ -34,6 +34,7 @@ PROCESSES: tuple[tuple[str, str, type[ServiceSettings], int], ...] = (
     ("finance", "services.finance.main:create_app", FinanceSettings, 3),
 )
 UPSTREAMS = ("demand", "supply", "finance")
+KEEP_ALIVE_SECONDS: int = ServiceSettings.model_fields["keep_alive_seconds"].default
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class ServiceSpec:
     host: str
     port: int
     env: Mapping[str, str] = field(default_factory=dict)
+    # uvicorn's idle-connection timeout: longer than its clients keep connections idle.
+    keep_alive_seconds: int = KEEP_ALIVE_SECONDS
 
     @property
     def url(self) -> str:
@@ -65,6 +68,8 @@ class ServiceSpec:
             str(self.port),
             "--timeout-graceful-shutdown",
             "5",
+            "--timeout-keep-alive",
+            str(self.keep_alive_seconds),
         ]
 
 
@@ -88,7 +93,16 @@ def local_services(
         env = {f"{prefix}HOST": spec_host, f"{prefix}PORT": str(port)}
         if database_urls and name in database_urls:
             env[f"{prefix}DATABASE_URL"] = database_urls[name]
-        specs.append(ServiceSpec(name=name, factory=factory, host=spec_host, port=port, env=env))
+        specs.append(
+            ServiceSpec(
+                name=name,
+                factory=factory,
+                host=spec_host,
+                port=port,
+                env=env,
+                keep_alive_seconds=settings.keep_alive_seconds,
+            )
+        )
     upstreams = upstream_urls(specs)
     wiring = {f"SOP_GATEWAY_{name.upper()}_URL": getattr(upstreams, name) for name in UPSTREAMS}
     return [
