@@ -214,3 +214,14 @@ def test_concurrent_edits_of_the_same_revision_one_wins(database_url: str) -> No
                 assert [x["production"] for x in stored] == [winner + 1]
 
     asyncio.run(scenario())
+
+
+def test_a_horizon_starting_out_of_the_sane_window_is_refused(client: TestClient) -> None:
+    for start in ("9999-12", "1999-12"):
+        body = assert_problem(
+            client.post("/supply-plans", json={**PLAN, "horizon_start": start}),
+            422,
+            "body.horizon_start",
+        )
+        assert start in body["errors"][0]["reason"]
+    assert client.get("/supply-plans").json()["total"] == 0

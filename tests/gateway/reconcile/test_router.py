@@ -174,3 +174,27 @@ async def test_a_caller_the_services_refuse_gets_401_not_502(platform: Platform)
     )
     assert graph.status_code == 401
     assert graph.json()["code"] == "unauthorized"
+
+
+async def test_a_plan_starting_beyond_the_sane_window_is_a_422_not_a_502(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await Company(families=1).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    # A plan stored before the demand service refused such starts.
+    monkeypatch.setattr(
+        "services.demand.plans.service.check_horizon_start", lambda **_: None, raising=False
+    )
+    far = {"name": "Typo", "horizon_start": "9999-12", "horizon_months": 24}
+    created = await platform.demand.post("/demand-plans", json=far)
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+
+    response = await platform.gateway.post("/reconcile", json={"demand_plan_id": plan_id})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    (error,) = response.json()["errors"]
+    assert error["field"] == f"demand.demand_plans.{plan_id}.horizon_start"
+    assert "9999-12" in error["reason"] and "5 years" in error["reason"]
