@@ -17,7 +17,13 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from sop.cli import app
-from sop.supervisor import ServiceFailed, ServiceSpec, Supervisor, local_services
+from sop.supervisor import (
+    RestartPolicy,
+    ServiceFailed,
+    ServiceSpec,
+    Supervisor,
+    local_services,
+)
 from tests.e2e.platform import free_port_block, free_ports, nothing_listens, sqlite_urls
 
 SOP = str(Path(sys.executable).with_name("sop"))
@@ -115,11 +121,12 @@ def test_a_process_that_cannot_start_is_reported_with_its_log(tmp_path: Path) ->
     assert all(p.returncode is not None for p in sup.processes.values())
 
 
-def test_watch_raises_when_a_running_process_dies(tmp_path: Path) -> None:
+def test_watch_gives_up_at_once_when_no_restart_is_allowed(tmp_path: Path) -> None:
     specs = [spec("one", "health_app"), spec("two", "health_app")]
+    never = RestartPolicy(max_quick_failures=0)
     with (
-        pytest.raises(ServiceFailed, match="two exited"),
-        Supervisor(specs, log_dir=tmp_path) as sup,
+        pytest.raises(ServiceFailed, match="two exited with code -9, failing 1 time in a row"),
+        Supervisor(specs, log_dir=tmp_path, policy=never) as sup,
     ):
         sup.wait_healthy(timeout=60)
         sup.processes["two"].kill()
