@@ -225,3 +225,14 @@ def test_a_horizon_starting_out_of_the_sane_window_is_refused(client: TestClient
         )
         assert start in body["errors"][0]["reason"]
     assert client.get("/supply-plans").json()["total"] == 0
+
+
+def test_a_creation_retried_with_its_idempotency_key_creates_one_plan(client: TestClient) -> None:
+    body = {**PLAN, "lines": [line("FAM-01", "2026-01")]}
+    key = {"Idempotency-Key": "supply-proposal-2026-01"}
+    first = client.post("/supply-plans", json=body, headers=key)
+    retried = client.post("/supply-plans", json=body, headers=key)
+    assert (first.status_code, retried.status_code) == (201, 201), retried.text
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json() == first.json() and retried.headers["ETag"] == first.headers["ETag"]
+    assert client.get("/supply-plans").json()["total"] == 1
