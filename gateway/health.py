@@ -12,14 +12,14 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from gateway.clients import ServiceClient
-from gateway.db import run_in_session
 from gateway.state import GatewayStateDep
+from shared.db import run_in_session
 from shared.errors import DomainError
 from shared.readiness import (
     READY_RESPONSES,
     NotReady,
     Readiness,
-    database_problem_async,
+    check_database,
 )
 
 UPSTREAM_HEALTH_TIMEOUT_SECONDS = 5.0
@@ -115,7 +115,7 @@ async def _upstream_readiness(client: ServiceClient) -> str:
 async def ready(request: Request, state: GatewayStateDep) -> Readiness:
     upstreams = state.upstreams
     database, demand, supply, finance = await asyncio.gather(
-        database_problem_async(request),
+        check_database(request),
         _upstream_readiness(upstreams.demand),
         _upstream_readiness(upstreams.supply),
         _upstream_readiness(upstreams.finance),

@@ -74,7 +74,7 @@ def create_app(
         settings=settings,
         migrations=migrations,
         mounts=[
-            Mount(graphql_router(), prefix="/graphql", tags=["graphql"]),
+            Mount(graphql_router(settings), prefix="/graphql", tags=["graphql"]),
             Mount(reconcile_router),
             Mount(plans_router, reader),
             Mount(figures_router, reader),

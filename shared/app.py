@@ -3,10 +3,11 @@
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute
@@ -16,8 +17,9 @@ from sqlmodel import Session, SQLModel
 
 from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
-from shared.db import create_db_engine
+from shared.db import create_db_engine, run_in_session, worker_threads
 from shared.errors import Forbidden, install_problem_handlers
+from shared.observability import configure_logging, install_observability
 from shared.readiness import Schema, install_recovery, ready_router
 from shared.schema import Migrations
 from shared.security import install_security
@@ -62,12 +64,14 @@ def create_process_app(
     A database that cannot be migrated at start (unreachable, read-only) does not stop the
     process: it starts not ready and migrates when the database allows (``shared.readiness``).
     """
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, limits=settings.pool_limits)
     install_recovery(engine)
     schema = Schema(engine=engine, migrations=migrations)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints and dependencies run on these threads: as many as connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(engine)
         async with AsyncExitStack() as stack:
             await schema.start(stack)
             if resources is not None:
@@ -75,8 +79,7 @@ def create_process_app(
             if webhooks is not None:
                 client = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
                 dispatcher = Dispatcher(engine=engine, tables=webhooks, client=client)
-                task = asyncio.create_task(dispatcher.run())
-                stack.callback(task.cancel)
+                stack.push_async_callback(stopped, asyncio.create_task(dispatcher.run()))
             yield
         engine.dispose()
 
@@ -88,6 +91,9 @@ def create_process_app(
         generate_unique_id_function=operation_id,
     )
     install_security(app, settings=settings)
+    install_observability(app, service=settings.process, otel_enabled=settings.otel_enabled)
+    if settings.log_json:
+        configure_logging(settings.log_level)
     # The request-scoped session of shared.db reads the engine here; the audit hook
     # (shared.audit) the audit table; events go out through the webhook tables.
     app.state.engine = engine
@@ -111,11 +117,20 @@ def create_process_app(
     return app
 
 
+async def stopped(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait for it: its database work in a worker thread finishes before
+    the engine is disposed (a connection closed under a running query crashes SQLite)."""
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+
+
 def operation_id(route: APIRoute) -> str:
     """``<tag>-<name>``: the route's first tag and its function's name (``capacity-list_items``,
     ``cycles-approve_cycle``), stable for generated clients as long as neither is renamed,
     unlike FastAPI's default, which spells the path and method out."""
-    tag = re.sub(r"[^a-z0-9]+", "-", str(route.tags[0]).lower()).strip("-")
+    tag = re.sub(r"[^a-z0-9]+", "-", str(route.tags[0] if route.tags else "default").lower())
+    tag = tag.strip("-")
     return f"{tag}-{route.name}"
 
 
@@ -165,12 +180,15 @@ def health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/health", summary="Liveness and database reachability")
-    def health(request: Request) -> dict[str, Any]:
-        with Session(request.app.state.engine) as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    async def health(request: Request) -> dict[str, Any]:
+        await run_in_session(request.app.state.engine, work=_ping)
         return {"status": "ok", "service": service}
 
     return router
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

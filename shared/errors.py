@@ -1,8 +1,9 @@
 """RFC 9457 problem details: domain errors raised by services, one place that renders them.
 
 Services raise the exceptions below; ``install_problem_handlers`` turns them, request
-validation errors, HTTP errors and database integrity errors into
-``application/problem+json`` bodies with a stable ``code`` and per-field ``errors``.
+validation errors, HTTP errors and database errors into ``application/problem+json`` bodies
+with a stable ``code`` and per-field ``errors``. A database that is busy (no connection free
+within the pool timeout) or unavailable answers 503 with ``Retry-After``.
 """
 
 import logging
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -48,6 +50,8 @@ class DomainError(Exception):
 
     status: int = 400
     code: str = "bad-request"
+    # Seconds after which a refused request may be tried again, sent as Retry-After.
+    retry_after_seconds: int | None = None
 
     def __init__(
         self,
@@ -63,7 +67,12 @@ class DomainError(Exception):
         if field is not None:
             self.errors.insert(0, FieldError(field=field, reason=detail))
         self.extra = extra
-        self.headers: dict[str, str] = {}
+        # Errors a client should retry say when (a 503 busy database, a 429).
+        self.headers: dict[str, str] = (
+            {}
+            if self.retry_after_seconds is None
+            else {"Retry-After": str(self.retry_after_seconds)}
+        )
 
 
 class NotFound(DomainError):
@@ -101,6 +110,22 @@ class Unauthorized(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class DatabaseBusy(DomainError):
+    """No database connection came free within the pool timeout (503): retry shortly."""
+
+    status = 503
+    code = "database-busy"
+    retry_after_seconds = 1
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached or failed (503): retry later."""
+
+    status = 503
+    code = "database-unavailable"
+    retry_after_seconds = 5
 
 
 class UpstreamFailed(DomainError):
@@ -200,12 +225,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no database connection free on %s: %s", request.url.path, exc)
+        return await domain_error(
+            request, DatabaseBusy("Every database connection is busy; retry shortly.")
+        )
+
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         log.exception("database error on %s", request.url.path)
-        return problem_response(
-            status=503,
-            code="database-unavailable",
-            detail="The database could not complete the request; retry later.",
-            instance=request.url.path,
+        return await domain_error(
+            request,
+            DatabaseUnavailable("The database could not complete the request; retry later."),
         )

@@ -14,8 +14,10 @@ from contextvars import ContextVar
 from typing import Any
 
 import httpx
+from asgi_correlation_id.context import correlation_id
 
 from shared.errors import UpstreamFailed
+from shared.observability import REQUEST_ID_HEADER
 
 PAGE_SIZE = 5000
 UPSTREAM_KEEPALIVE_SECONDS = 30.0
@@ -31,10 +33,14 @@ forwarded_authorization: ContextVar[str | None] = ContextVar(
 )
 
 
-async def _forward_authorization(request: httpx.Request) -> None:
+async def _forward_caller(request: httpx.Request) -> None:
     value = forwarded_authorization.get()
     if value and "authorization" not in request.headers:
         request.headers["Authorization"] = value
+    # One id follows a request through every process it reaches (shared.observability).
+    request_id = correlation_id.get()
+    if request_id and REQUEST_ID_HEADER not in request.headers:
+        request.headers[REQUEST_ID_HEADER] = request_id
 
 
 class _ConnectionProbe:
@@ -122,7 +128,7 @@ def make_client(
         timeout=httpx.Timeout(timeout_seconds, connect=5.0),
         # The limits belong to the transport: a client given a transport ignores its own.
         transport=transport or upstream_transport(keepalive_seconds=keepalive_seconds),
-        event_hooks={"request": [_forward_authorization]},
+        event_hooks={"request": [_forward_caller]},
     )
 
 

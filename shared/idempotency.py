@@ -49,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
 from shared.auth import Principal, current_principal
+from shared.db import connection_slot
 from shared.errors import Conflict, Problem, ValidationFailed
 from shared.types import as_utc, utc_now
 
@@ -269,6 +270,14 @@ def record_answer(
         raise Conflict(f"this request's {HEADER} was taken over by a retry; nothing was done")
 
 
+async def _release(engine: Engine, table: Table, claim: Claim) -> None:
+    try:
+        async with connection_slot(engine):
+            await anyio.to_thread.run_sync(release_key, engine, table, claim)
+    except Exception:  # a busy pool: the claim lapses in time
+        log.exception("could not release an %s claim", HEADER)
+
+
 def release_key(engine: Engine, table: Table, claim: Claim) -> None:
     """Free the key of a request that failed (nothing was created): its retry may run.
     An answered key is left as it is."""
@@ -340,7 +349,9 @@ class Idempotency:
 
 def idempotency_key(table: type[SQLModel]) -> Callable[..., AsyncIterator[Idempotency]]:
     """The dependency of a POST that creates (``idempotent`` declares it): it claims the
-    request's key before the route runs and releases it when the request fails."""
+    request's key before the route runs and releases it when the request fails. Declare it
+    before the request's session: it takes a connection slot (``shared.db``) of its own to
+    claim, which it must not wait for while the session holds one."""
     sql_table: Table = table.__table__  # type: ignore[attr-defined]
 
     async def dependency(
@@ -369,18 +380,19 @@ def idempotency_key(table: type[SQLModel]) -> Callable[..., AsyncIterator[Idempo
             query=request.url.query,
             body=await request.body(),
         )
-        outcome = await anyio.to_thread.run_sync(
-            partial(
-                claim_key,
-                engine,
-                sql_table,
-                caller=principal.subject,
-                route=f"{request.method} {getattr(route, 'path', request.url.path)}",
-                key=key,
-                fingerprint=fingerprint,
-                now=utc_now(),
+        async with connection_slot(engine):
+            outcome = await anyio.to_thread.run_sync(
+                partial(
+                    claim_key,
+                    engine,
+                    sql_table,
+                    caller=principal.subject,
+                    route=f"{request.method} {getattr(route, 'path', request.url.path)}",
+                    key=key,
+                    fingerprint=fingerprint,
+                    now=utc_now(),
+                )
             )
-        )
         if isinstance(outcome, Stored):
             yield Idempotency(table=sql_table, replay=outcome.response())
             return
@@ -393,7 +405,7 @@ def idempotency_key(table: type[SQLModel]) -> Callable[..., AsyncIterator[Idempo
             # Answered: recorded with the resource, committed before this runs (the request's
             # session is function-scoped, this dependency request-scoped).
             if failed or not idempotency.answered:
-                await anyio.to_thread.run_sync(release_key, engine, sql_table, outcome)
+                await _release(engine, sql_table, outcome)
 
     return dependency
 

@@ -16,7 +16,7 @@ started serves again as soon as it recovers, without a restart:
 import asyncio
 import logging
 import threading
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from typing import Any, Literal
 
 import anyio.to_thread
@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from shared.db import connection_slot
 from shared.errors import DomainError, Problem
 from shared.schema import Migrations, migrate
 
@@ -179,12 +180,22 @@ class Schema:
             self.problem,
         )
         task = asyncio.create_task(self._keep_migrating())
-        stack.callback(task.cancel)
+
+        async def stop() -> None:
+            # Waited for: a migration running in a worker thread ends before the engine goes.
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+        stack.push_async_callback(stop)
 
     async def _keep_migrating(self) -> None:
         first, longest = MIGRATION_RETRY_SECONDS
         wait = first
-        while not await anyio.to_thread.run_sync(self.migrate):
+        while True:
+            async with connection_slot(self.engine):
+                if await anyio.to_thread.run_sync(self.migrate):
+                    break
             await asyncio.sleep(wait)
             wait = min(longest, wait * 2)
         log.info("%s: the database is migrated", self.migrations.name)
@@ -212,15 +223,12 @@ def database_problem(schema: Schema) -> str | None:
     return None
 
 
-def check_database(request: Request) -> str | None:
-    """``database_problem`` of the app's schema (``create_process_app`` keeps it)."""
+async def check_database(request: Request) -> str | None:
+    """``database_problem`` of the app's schema (``create_process_app`` keeps it), in a
+    worker thread holding one of the engine's connection slots (``shared.db``)."""
     schema: Schema = request.app.state.schema
-    return database_problem(schema)
-
-
-async def database_problem_async(request: Request) -> str | None:
-    """``check_database`` in a worker thread, for async routes."""
-    return await anyio.to_thread.run_sync(check_database, request)
+    async with connection_slot(schema.engine):
+        return await anyio.to_thread.run_sync(database_problem, schema)
 
 
 def ready_router(service: str) -> APIRouter:
@@ -233,8 +241,8 @@ def ready_router(service: str) -> APIRouter:
         description=READY_DESCRIPTION,
         responses=READY_RESPONSES,
     )
-    def ready(request: Request) -> Readiness:
-        problem = check_database(request)
+    async def ready(request: Request) -> Readiness:
+        problem = await check_database(request)
         if problem is not None:
             raise NotReady(f"not ready: {problem}", checks={"database": problem})
         return Readiness(service=service, checks={"database": "ok"})

@@ -4,26 +4,64 @@ Defaults start everything on one machine with SQLite files under ``var/``; set
 ``SOP_<SERVICE>_DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://...``) to move.
 """
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.http import UPSTREAM_KEEPALIVE_SECONDS
 
 
+@dataclass(frozen=True, kw_only=True)
+class PoolLimits:
+    """A process's database connections, by which its concurrency is sized: the pool opens at
+    most ``connections``, as many worker threads run sync code, and a request waits (on the
+    event loop, see ``shared.db``) at most ``timeout_seconds`` for one before a 503."""
+
+    size: int = 10
+    max_overflow: int = 10
+    timeout_seconds: float = 30.0
+
+    @property
+    def connections(self) -> int:
+        return self.size + self.max_overflow
+
+
+DEFAULT_POOL = PoolLimits()
+
+
 class ServiceSettings(BaseSettings):
     """What every service process needs."""
 
     model_config = SettingsConfigDict(extra="ignore")
+    process: ClassVar[str]
+    """The process's name: its metrics' and logs' label."""
 
     database_url: str
     host: str = "127.0.0.1"
     port: int = Field(ge=1, le=65535)
     log_level: str = "info"
+    log_json: bool = Field(
+        default=True, description="Log one JSON object a line, with the request id."
+    )
+    otel_enabled: bool = Field(
+        default=False, description="Export OpenTelemetry traces (the `otel` extra, OTEL_* env)."
+    )
+    expensive_calls_per_minute: int = Field(
+        default=30, ge=1, description="Per caller: solves, reconciles, baselines a minute (429)."
+    )
+    expensive_calls_concurrent: int = Field(
+        default=2, ge=1, description="Per caller: such calls in flight at once (429 beyond)."
+    )
     max_page_size: int = Field(default=5000, ge=1)
     max_bulk_items: int = Field(default=20000, ge=1)
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
     )
+    db_pool_size: int = Field(default=DEFAULT_POOL.size, ge=1)
+    db_max_overflow: int = Field(default=DEFAULT_POOL.max_overflow, ge=0)
+    db_pool_timeout_seconds: float = Field(default=DEFAULT_POOL.timeout_seconds, gt=0)
     keep_alive_seconds: int = Field(
         default=75,
         ge=1,
@@ -32,9 +70,18 @@ class ServiceSettings(BaseSettings):
         "upstream_keepalive_seconds), so a client never sends on a connection being closed.",
     )
 
+    @property
+    def pool_limits(self) -> PoolLimits:
+        return PoolLimits(
+            size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            timeout_seconds=self.db_pool_timeout_seconds,
+        )
+
 
 class DemandSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_DEMAND_", extra="ignore")
+    process: ClassVar[str] = "demand"
 
     database_url: str = "sqlite:///var/demand.db"
     port: int = 8001
@@ -42,6 +89,7 @@ class DemandSettings(ServiceSettings):
 
 class SupplySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_SUPPLY_", extra="ignore")
+    process: ClassVar[str] = "supply"
 
     database_url: str = "sqlite:///var/supply.db"
     port: int = 8002
@@ -49,6 +97,7 @@ class SupplySettings(ServiceSettings):
 
 class FinanceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_FINANCE_", extra="ignore")
+    process: ClassVar[str] = "finance"
 
     database_url: str = "sqlite:///var/finance.db"
     port: int = 8003
@@ -62,6 +111,7 @@ class FinanceSettings(ServiceSettings):
 
 class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SOP_GATEWAY_", extra="ignore")
+    process: ClassVar[str] = "gateway"
 
     database_url: str = "sqlite:///var/gateway.db"
     port: int = 8000
@@ -70,8 +120,36 @@ class GatewaySettings(ServiceSettings):
     finance_url: str = "http://127.0.0.1:8003"
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     solve_time_limit_seconds: float = Field(default=60.0, gt=0)
+    solve_max_cells: int = Field(
+        default=250_000, ge=1, description="Largest /solve: families x periods (422 beyond)."
+    )
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
+    )
+    # GraphQL limits (gateway.graph.limits): refusals are GraphQL errors with a code.
+    graphql_max_depth: int = Field(
+        default=10, ge=1, description="Deepest nesting of fields an operation may select."
+    )
+    graphql_max_aliases: int = Field(
+        default=30, ge=0, description="Most aliased fields a GraphQL document may hold."
+    )
+    graphql_max_tokens: int = Field(
+        default=2000, ge=1, description="Most lexical tokens a GraphQL document may hold."
+    )
+    graphql_max_cost: int = Field(
+        default=100_000,
+        ge=1,
+        description="Largest estimated answer, in field values (gateway.graph.cost).",
+    )
+    graphql_introspection: bool | None = Field(
+        default=None,
+        description="Introspection, field suggestions and GraphiQL; default: on, off when "
+        "SOP_ENV=production.",
+    )
+    graphql_time_budget_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="The longest one GraphQL request may run; then it answers with an error.",
     )
     upstream_keepalive_seconds: float = Field(
         default=UPSTREAM_KEEPALIVE_SECONDS,

@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 import httpx
@@ -28,7 +29,7 @@ from sqlmodel import Field as SqlField
 from sqlmodel import Session, SQLModel, col, select
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
-from shared.db import SessionDep
+from shared.db import SessionDep, run_in_session
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
 from shared.types import Code, RowId
@@ -124,7 +125,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class Dispatcher:
-    """Delivers pending webhook deliveries; ``run`` loops, ``deliver_pending`` does one pass."""
+    """Delivers pending webhook deliveries; ``run`` loops, ``deliver_pending`` does one pass.
+
+    Its reads and writes of the delivery log run in worker threads, each within a connection
+    slot (``shared.db.run_in_session``): the event loop it shares with the requests never
+    waits on the database."""
 
     def __init__(
         self,
@@ -152,20 +157,23 @@ class Dispatcher:
             await asyncio.sleep(self.poll_seconds)
 
     async def deliver_pending(self) -> int:
-        with Session(self.engine) as session:
-            pending = session.exec(
-                select(self.tables.delivery, self.tables.subscription)
-                .where(col(self.tables.delivery.status) == "pending")  # type: ignore[attr-defined]
-                .where(
-                    col(self.tables.delivery.subscription_id)  # type: ignore[attr-defined]
-                    == col(self.tables.subscription.id)  # type: ignore[attr-defined]
-                )
-                .order_by(col(self.tables.delivery.id))  # type: ignore[attr-defined]
-                .limit(100)
-            ).all()
-            pairs = [(d.model_dump(), s.model_dump()) for d, s in pending]
+        pairs = await run_in_session(self.engine, work=self._pending)
         await asyncio.gather(*(self._deliver(delivery, sub) for delivery, sub in pairs))
         return len(pairs)
+
+    def _pending(self, session: Session) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The oldest pending deliveries with their subscriptions, as plain data."""
+        pending = session.exec(
+            select(self.tables.delivery, self.tables.subscription)
+            .where(col(self.tables.delivery.status) == "pending")  # type: ignore[attr-defined]
+            .where(
+                col(self.tables.delivery.subscription_id)  # type: ignore[attr-defined]
+                == col(self.tables.subscription.id)  # type: ignore[attr-defined]
+            )
+            .order_by(col(self.tables.delivery.id))  # type: ignore[attr-defined]
+            .limit(100)
+        ).all()
+        return [(d.model_dump(), s.model_dump()) for d, s in pending]
 
     async def _deliver(self, delivery: dict[str, Any], subscription: dict[str, Any]) -> None:
         body = json.dumps(
@@ -188,7 +196,10 @@ class Dispatcher:
                         raise RuntimeError(outcome["last_error"])
         except RetryError:
             outcome["status"] = "failed"
-        self._record(delivery["id"], attempts=attempts, **outcome)
+        outcome["attempts"] = attempts
+        await run_in_session(
+            self.engine, work=partial(self._record, delivery_id=delivery["id"], values=outcome)
+        )
 
     async def _post(
         self, subscription: dict[str, Any], delivery: dict[str, Any], body: bytes
@@ -217,18 +228,17 @@ class Dispatcher:
             "last_error": f"receiver answered {response.status_code}",
         }
 
-    def _record(self, delivery_id: int, **values: Any) -> None:
-        with Session(self.engine) as session:
-            row = session.get(self.tables.delivery, delivery_id)
-            if row is None:
-                return
-            values["attempts"] = row.attempts + values["attempts"]  # type: ignore[attr-defined]
-            if values["status"] == "delivered":
-                values["delivered_at"] = dt.datetime.now(dt.UTC)
-            for name, value in values.items():
-                setattr(row, name, value)
-            session.add(row)
-            session.commit()
+    def _record(self, session: Session, *, delivery_id: int, values: dict[str, Any]) -> None:
+        """One more outcome on the delivery row: its status, attempts so far, last answer."""
+        row = session.get(self.tables.delivery, delivery_id)
+        if row is None:
+            return
+        values = {**values, "attempts": row.attempts + values["attempts"]}  # type: ignore[attr-defined]
+        if values["status"] == "delivered":
+            values["delivered_at"] = dt.datetime.now(dt.UTC)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
 
 
 def webhook_router(tables: WebhookTables, *, dependencies: Sequence[Any] = ()) -> APIRouter:

@@ -48,6 +48,14 @@ def _callers_fault(exc: UpstreamFailed, service: str) -> DomainError | None:
     return error(f"the {service} service refused the request: {detail or status}")
 
 
+def _named(exc: UpstreamFailed, service: str) -> UpstreamFailed:
+    """The failure of a service, named: its detail says which service failed and its
+    ``extra["upstream"]`` is the service's name, so a GraphQL error (``extensions.upstream``)
+    or a problem tells the caller which upstream is missing from the answer."""
+    extra = {**(exc.extra or {}), "upstream": service}
+    return UpstreamFailed(f"the {service} service failed: {exc.detail}", extra=extra)
+
+
 def _data_refusal(
     exc: UpstreamFailed, service: str, path: str, rename: Callable[[str], str]
 ) -> DomainError | None:
@@ -88,7 +96,7 @@ class ServiceClient:
             # A list under a parent (a plan's lines) is 404 when the parent does not exist.
             if _status_of(exc) == 404:
                 raise NotFound(f"the {self.service} service has no {path}") from exc
-            raise _callers_fault(exc, self.service) or exc from exc
+            raise _callers_fault(exc, self.service) or _named(exc, self.service) from exc
         return self._parse(_list_adapter(model), items, path)
 
     async def list_matching(
@@ -108,7 +116,7 @@ class ServiceClient:
         except UpstreamFailed as exc:
             if _status_of(exc) == 404:
                 return None
-            raise _callers_fault(exc, self.service) or exc from exc
+            raise _callers_fault(exc, self.service) or _named(exc, self.service) from exc
         return self._parse(TypeAdapter(model), answer, path)
 
     async def post_of(
@@ -138,7 +146,7 @@ class ServiceClient:
             refusal = _callers_fault(exc, self.service) or _data_refusal(
                 exc, self.service, path, rename or default_rename
             )
-            raise refusal or exc from exc
+            raise refusal or _named(exc, self.service) from exc
         return self._parse(TypeAdapter(model), answer, path)
 
     def _parse(self, adapter: TypeAdapter[Any], data: Any, path: str) -> Any:
@@ -147,5 +155,8 @@ class ServiceClient:
         except ValidationError as exc:
             raise UpstreamFailed(
                 f"the {self.service} service answered {path} with data that breaks its contract",
-                extra={"contract_errors": exc.errors(include_url=False, include_input=False)[:20]},
+                extra={
+                    "upstream": self.service,
+                    "contract_errors": exc.errors(include_url=False, include_input=False)[:20],
+                },
             ) from exc

@@ -230,9 +230,11 @@ def list_escalations(session: SessionDep, cycle_id: CycleId) -> list[EscalationD
     responses=idempotency.created_responses("The decision, with its action items"),
 )
 def decide_escalation(
-    session: SessionDep,
     principal: CurrentUser,
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
     once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
     cycle_id: CycleId,
     escalation_id: EscalationId,
     version: IfMatch,

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 from fastapi import Request
 from sqlmodel import Session
 
-from gateway.db import run_in_session
+from shared.db import run_in_session
 
 ResultT = TypeVar("ResultT")
 

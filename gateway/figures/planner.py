@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 
 from gateway.clients import Upstreams
 from gateway.clients.demand import no_demand_plan
-from gateway.db import run_in_session
 from gateway.figures.comparison import compare_plans
 from gateway.figures.figures import (
     LeverRates,
@@ -51,6 +50,7 @@ from shared.contracts.supply import (
     SupplyPlanPublic,
     SupplyPlanValidation,
 )
+from shared.db import run_in_session
 from shared.errors import NotFound, ValidationFailed
 from shared.periods import horizon
 

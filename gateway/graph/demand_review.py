@@ -366,7 +366,7 @@ class DemandPlanReview:
         segment_code: Code | None = None,
         method: str | None = None,
         fallback: bool | None = None,
-    ) -> list[BaselineSeries]:
+    ) -> list[BaselineSeries] | None:
         scope = PlanScope(
             self.id,
             arguments_of(
@@ -385,7 +385,7 @@ class DemandPlanReview:
         segment_code: Code | None = None,
         author: str | None = None,
         reason_code: Code | None = None,
-    ) -> list[DemandInput]:
+    ) -> list[DemandInput] | None:
         scope = PlanScope(self.id, _input_filters(stream, segment_code, author, reason_code))
         found = await info.context.loaders.review.inputs.load(GroupKey(family_code, scope))
         return [from_model(DemandInput, row) for row in found]
@@ -403,7 +403,7 @@ class DemandPlanReview:
         segment_code: Code | None = None,
         period_from: Period | None = None,
         period_to: Period | None = None,
-    ) -> list[WaterfallRow]:
+    ) -> list[WaterfallRow] | None:
         scope = PlanScope(self.id, _waterfall_filters(segment_code, period_from, period_to))
         found = await info.context.loaders.review.waterfall.load(GroupKey(family_code, scope))
         return [WaterfallRow.of(row) for row in found]
@@ -424,7 +424,7 @@ class FamilyDemandReview:
         segment_code: Code | None = None,
         period_from: Period | None = None,
         period_to: Period | None = None,
-    ) -> list[WaterfallRow]:
+    ) -> list[WaterfallRow] | None:
         plan = await _plan_or_latest(info, plan_id)
         if plan is None:
             return []
@@ -443,7 +443,7 @@ class FamilyDemandReview:
         segment_code: Code | None = None,
         author: str | None = None,
         reason_code: Code | None = None,
-    ) -> list[DemandInput]:
+    ) -> list[DemandInput] | None:
         plan = await _plan_or_latest(info, plan_id)
         if plan is None:
             return []
@@ -459,7 +459,7 @@ class SegmentCustomers:
     @strawberry.field(description="The segment's customers, optionally by importance.")
     async def customers(
         self, info: Info, strategic_importance: int | None = None
-    ) -> list[Customer]:
+    ) -> list[Customer] | None:
         found = await info.context.loaders.review.customers.load(GroupKey(self.code, None))
         return [
             from_model(Customer, customer)
@@ -488,7 +488,7 @@ class DemandReviewQuery:
         period_from: Period | None = None,
         period_to: Period | None = None,
         group_by: list[AccuracyDimension] | None = None,
-    ) -> list[AccuracyRow]:
+    ) -> list[AccuracyRow] | None:
         if group_by is not None and not group_by:
             raise ValidationFailed(
                 "name at least one dimension to group by (plan, family, segment or lag)",
@@ -529,7 +529,7 @@ class DemandReviewQuery:
         min_periods: int | None = None,
         min_same_sign: float | None = None,
         by_family: bool | None = None,
-    ) -> list[BiasFlag]:
+    ) -> list[BiasFlag] | None:
         flags = await checked(
             info.context.state.upstreams.demand.bias_flags(
                 params=arguments_of(
@@ -555,7 +555,7 @@ class DemandReviewQuery:
         info: Info,
         segment_code: Code | None = None,
         strategic_importance: int | None = None,
-    ) -> list[Customer]:
+    ) -> list[Customer] | None:
         found = await checked(
             info.context.state.upstreams.demand.customers(
                 segment_code=segment_code, strategic_importance=strategic_importance
@@ -574,7 +574,7 @@ class DemandReviewQuery:
         quadrant: Quadrant | None = None,
         margin_cut: float | None = None,
         importance_cut: int | None = None,
-    ) -> list[CustomerPlacement]:
+    ) -> list[CustomerPlacement] | None:
         found = await checked(
             info.context.state.upstreams.demand.customer_matrix(
                 segment_code=segment_code,
@@ -591,7 +591,7 @@ class DemandReviewQuery:
     )
     async def segment_targets(
         self, info: Info, margin_cut: float | None = None, importance_cut: int | None = None
-    ) -> list[SegmentTarget]:
+    ) -> list[SegmentTarget] | None:
         found = await checked(
             info.context.state.upstreams.demand.segment_targets(
                 margin_cut=margin_cut, importance_cut=importance_cut
@@ -609,7 +609,7 @@ class DemandReviewQuery:
         period_to: Period | None = None,
         min_months: int | None = None,
         outlier_score: float | None = None,
-    ) -> DataQuality:
+    ) -> DataQuality | None:
         summary = await checked(
             info.context.state.upstreams.demand.data_quality(
                 family_code=family_code,
@@ -621,7 +621,9 @@ class DemandReviewQuery:
             )
         )
         if summary is None:
-            raise UpstreamFailed("the demand service has no /data-quality report")
+            raise UpstreamFailed(
+                "the demand service has no /data-quality report", extra={"upstream": "demand"}
+            )
         return from_model(DataQuality, summary)
 
     @strawberry.field(
@@ -639,7 +641,7 @@ class DemandReviewQuery:
         outlier_score: float | None = None,
         issue: DataQualityIssue | None = None,
         only_issues: bool | None = None,
-    ) -> list[SeriesQuality]:
+    ) -> list[SeriesQuality] | None:
         found = await checked(
             info.context.state.upstreams.demand.data_quality_series(
                 family_code=family_code,

@@ -108,7 +108,9 @@ class SupplyPlan:
         return DemandPlan.of(plan) if plan else None
 
     @strawberry.field(description="The plan's lines, optionally for one family.")
-    async def lines(self, info: Info, family_code: Code | None = None) -> list[SupplyPlanLine]:
+    async def lines(
+        self, info: Info, family_code: Code | None = None
+    ) -> list[SupplyPlanLine] | None:
         lines = await info.context.loaders.planner.supply_lines(self.id)
         return [
             from_model(SupplyPlanLine, line)
@@ -120,20 +122,20 @@ class SupplyPlan:
         description="The plan in money: its shipments serve the demand plan it answers, "
         "strategic and high-priority segments first."
     )
-    async def valuation(self, info: Info) -> PlanValuationType:
+    async def valuation(self, info: Info) -> PlanValuationType | None:
         return await valuation_of(info, PlanKind.supply, self.id)
 
     @strawberry.field(description="Gap of the plan to the AOP, explained.")
-    async def aop_gap(self, info: Info, tolerance: Tolerance = None) -> PlanAopGapType:
+    async def aop_gap(self, info: Info, tolerance: Tolerance = None) -> PlanAopGapType | None:
         return await aop_gap_of(info, PlanKind.supply, self.id, tolerance)
 
     @strawberry.field(description="Which lines cannot be carried out, and why.")
-    async def validation(self, info: Info) -> SupplyPlanValidationType:
+    async def validation(self, info: Info) -> SupplyPlanValidationType | None:
         validation = await info.context.loaders.planner.supply_validation(self.id)
         return SupplyPlanValidationType.of(validation)
 
     @strawberry.field(description="Inventory turns, utilisation, fill rates, margin %, AOP gap.")
-    async def kpis(self, info: Info, tolerance: Tolerance = None) -> PlanKpisType:
+    async def kpis(self, info: Info, tolerance: Tolerance = None) -> PlanKpisType | None:
         return await kpis_of(info, PlanKind.supply, self.id, tolerance)
 
     @strawberry.field(
@@ -141,7 +143,7 @@ class SupplyPlan:
     )
     async def comparison(
         self, info: Info, consensus_plan_id: int | None = None
-    ) -> SupplyComparisonType:
+    ) -> SupplyComparisonType | None:
         comparison = await info.context.loaders.planner.comparison(
             self.id,
             consensus_plan_id=optional_id(consensus_plan_id, "consensusPlanId"),
@@ -157,7 +159,7 @@ class PlanningQuery:
         "latest draft): load per resource and month against regular and overtime capacity, "
         "the families causing overloads, the bottlenecks."
     )
-    async def rccp(self, info: Info, demand_plan_id: int | None = None) -> Rccp:
+    async def rccp(self, info: Info, demand_plan_id: int | None = None) -> Rccp | None:
         planner = info.context.loaders.planner
         plan_id = optional_id(demand_plan_id, "demandPlanId")
         return Rccp.of(await planner.rccp(plan_id, field="demandPlanId"))
@@ -165,7 +167,7 @@ class PlanningQuery:
     @strawberry.field(description="Supply plans, optionally by status.")
     async def supply_plans(
         self, info: Info, status: SupplyPlanStatus | None = None
-    ) -> list[SupplyPlan]:
+    ) -> list[SupplyPlan] | None:
         plans = await info.context.loaders.supply_plans.all()
         return [SupplyPlan.of(plan) for plan in plans if status is None or plan.status == status]
 

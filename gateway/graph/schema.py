@@ -9,16 +9,16 @@ from graphql import GraphQLError
 from pydantic import ValidationError
 from sqlmodel import Session
 from strawberry.extensions import SchemaExtension
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from gateway.db import run_in_session
 from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.figures import PlanningQuery
+from gateway.graph.http import GatewayGraphQLRouter
+from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
     ConsensusPlan,
@@ -34,7 +34,10 @@ from gateway.reconcile.service import reconcile
 from gateway.solver.problem import Objective
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.contracts.demand import LifecycleStatus, PlanStatus
+from shared.db import run_in_session
 from shared.errors import DomainError, FieldError, ValidationFailed
+from shared.settings import GatewaySettings
+from shared.throttle import gate_of
 
 MAX_PLANS_PER_PAGE = 500
 
@@ -44,7 +47,7 @@ class Query:
     @strawberry.field(description="Product families, optionally by codes or lifecycle status.")
     async def families(
         self, info: Info, codes: list[Code] | None = None, status: LifecycleStatus | None = None
-    ) -> list[Family]:
+    ) -> list[Family] | None:
         catalog = info.context.loaders.families
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [
@@ -59,7 +62,7 @@ class Query:
         return Family.of(family) if family else None
 
     @strawberry.field(description="Customer segments, optionally by codes.")
-    async def segments(self, info: Info, codes: list[Code] | None = None) -> list[Segment]:
+    async def segments(self, info: Info, codes: list[Code] | None = None) -> list[Segment] | None:
         catalog = info.context.loaders.segments
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [Segment.of(segment) for segment in found if segment is not None]
@@ -70,7 +73,7 @@ class Query:
         return Segment.of(segment) if segment else None
 
     @strawberry.field(description="Resources, optionally by codes.")
-    async def resources(self, info: Info, codes: list[Code] | None = None) -> list[Resource]:
+    async def resources(self, info: Info, codes: list[Code] | None = None) -> list[Resource] | None:
         catalog = info.context.loaders.resources
         found = await catalog.all() if codes is None else await catalog.get_many(codes)
         return [Resource.of(resource) for resource in found if resource is not None]
@@ -81,7 +84,9 @@ class Query:
         return Resource.of(resource) if resource else None
 
     @strawberry.field(description="Demand plans, optionally by status.")
-    async def demand_plans(self, info: Info, status: PlanStatus | None = None) -> list[DemandPlan]:
+    async def demand_plans(
+        self, info: Info, status: PlanStatus | None = None
+    ) -> list[DemandPlan] | None:
         plans = await info.context.loaders.demand_plans.all()
         return [DemandPlan.of(plan) for plan in plans if status is None or plan.status == status]
 
@@ -186,11 +191,15 @@ class Mutation:
         "plan (the same as POST /reconcile)."
     )
     async def reconcile(self, info: Info, input: ReconcileInput | None = None) -> ConsensusPlan:
-        require_roles(RECONCILERS)(current_principal(cast(Request, info.context.request)))
+        request = cast(Request, info.context.request)
+        caller = current_principal(request)
+        require_roles(RECONCILERS)(caller)
         try:
-            plan = await reconcile(
-                state=info.context.state, request=reconcile_request(input), location="input"
-            )
+            # The same per-caller limits as POST /reconcile (shared.throttle).
+            async with gate_of(request.app, "reconcile").admit(caller.subject):
+                plan = await reconcile(
+                    state=info.context.state, request=reconcile_request(input), location="input"
+                )
         except ValidationFailed as refused:
             for error in refused.errors:
                 if error.field.startswith("input."):
@@ -201,7 +210,8 @@ class Mutation:
 
 class ProblemExtensions(SchemaExtension):
     """Domain errors carry their problem details into GraphQL errors' ``extensions``, so a
-    GraphQL client reads the same ``code``, ``status`` and field ``errors`` as a REST one."""
+    GraphQL client reads the same ``code``, ``status`` and field ``errors`` as a REST one;
+    a failed upstream is named in ``upstream`` (``demand``, ``supply`` or ``finance``)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -214,6 +224,9 @@ class ProblemExtensions(SchemaExtension):
                     "status": original.status,
                     "errors": [item.model_dump() for item in original.errors],
                 }
+                upstream = (original.extra or {}).get("upstream")
+                if upstream is not None:
+                    error.extensions["upstream"] = upstream
 
 
 class ClosePlanner(SchemaExtension):
@@ -231,21 +244,44 @@ class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Domain errors are answers (a 404, a 422), not faults: log only the unexpected.
+        # Domain errors are answers (a 404, a 422), not faults, and so are the refusals of
+        # the request limits: log only the unexpected.
         unexpected = [
-            error for error in errors if not isinstance(error.original_error, DomainError)
+            error
+            for error in errors
+            if not isinstance(error.original_error, DomainError)
+            and (error.extensions or {}).get("code") not in LIMIT_CODES
         ]
         super().process_errors(unexpected, execution_context)
 
 
-schema = GatewaySchema(
-    query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
-    mutation=merge_types("Mutation", (Mutation, CycleMutation)),
-    extensions=[ProblemExtensions, ClosePlanner],
-    config=StrawberryConfig(scalar_map=SCALARS),
-)
+def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
+    """The graph; with ``limits``, as the gateway serves it (``gateway.graph.limits``), else
+    without them (its SDL is the same: the contract printed by ``sop graphql-schema``)."""
+    extensions: list[type[SchemaExtension] | ExtensionFactory] = [ProblemExtensions, ClosePlanner]
+    if limits is not None:
+        extensions = [*limit_extensions(limits), *extensions]
+    return GatewaySchema(
+        query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation)),
+        extensions=extensions,
+        config=StrawberryConfig(
+            scalar_map=SCALARS,
+            disable_field_suggestions=limits is not None and not limits.introspection,
+        ),
+    )
 
 
-def graphql_router() -> GraphQLRouter[GraphContext, None]:
-    """``/graphql``: POST (and GET) queries; GraphiQL when a browser GETs it."""
-    return GraphQLRouter(schema, graphql_ide="graphiql", context_getter=get_context)
+schema = build_schema()
+
+
+def graphql_router(settings: GatewaySettings) -> GatewayGraphQLRouter:
+    """``/graphql``: POST (and GET) queries within the limits of ``settings``; GraphiQL when
+    a browser GETs it, unless introspection is off."""
+    limits = GraphLimits.of(settings)
+    return GatewayGraphQLRouter(
+        build_schema(limits=limits),
+        time_budget_seconds=settings.graphql_time_budget_seconds,
+        graphql_ide="graphiql" if limits.introspection else None,
+        context_getter=get_context,
+    )

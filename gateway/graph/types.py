@@ -71,7 +71,7 @@ class Family(FamilyDemandReview):
     )
     async def demand_plan_lines(
         self, info: Info, plan_id: int | None = None, segment_code: Code | None = None
-    ) -> list["DemandPlanLine"]:
+    ) -> list["DemandPlanLine"] | None:
         loaders = info.context.loaders
         if plan_id is None:
             latest = await loaders.latest_demand_plan.load(None)
@@ -94,7 +94,7 @@ class Family(FamilyDemandReview):
         segment_code: Code | None = None,
         period_from: Period | None = None,
         period_to: Period | None = None,
-    ) -> list["Price"]:
+    ) -> list["Price"] | None:
         window = Window(period_from, period_to)
         prices = await info.context.loaders.prices.load(GroupKey(self.code, window))
         return [
@@ -104,12 +104,12 @@ class Family(FamilyDemandReview):
         ]
 
     @strawberry.field(description="Variable cost per unit, by effective month (finance service).")
-    async def unit_costs(self, info: Info) -> list["UnitCost"]:
+    async def unit_costs(self, info: Info) -> list["UnitCost"] | None:
         costs = await info.context.loaders.unit_costs.load(GroupKey(self.code, None))
         return [from_model(UnitCost, cost) for cost in costs]
 
     @strawberry.field(description="Bill of resources: hours per unit on each resource (supply).")
-    async def routings(self, info: Info) -> list["Routing"]:
+    async def routings(self, info: Info) -> list["Routing"] | None:
         routings = await info.context.loaders.routings_of_family.load(GroupKey(self.code, None))
         return [from_model(Routing, routing) for routing in routings]
 
@@ -147,14 +147,14 @@ class Resource:
     @strawberry.field(description="Regular and overtime hours per month.")
     async def capacity(
         self, info: Info, period_from: Period | None = None, period_to: Period | None = None
-    ) -> list["Capacity"]:
+    ) -> list["Capacity"] | None:
         rows = await info.context.loaders.capacity.load(
             GroupKey(self.code, Window(period_from, period_to))
         )
         return [from_model(Capacity, row) for row in rows]
 
     @strawberry.field(description="Families that load this resource, hours per unit.")
-    async def routings(self, info: Info) -> list["Routing"]:
+    async def routings(self, info: Info) -> list["Routing"] | None:
         routings = await info.context.loaders.routings_of_resource.load(GroupKey(self.code, None))
         return [from_model(Routing, routing) for routing in routings]
 
@@ -241,7 +241,7 @@ class DemandPlan(DemandPlanReview):
     @strawberry.field(description="The plan's lines, optionally for one family or segment.")
     async def lines(
         self, info: Info, family_code: Code | None = None, segment_code: Code | None = None
-    ) -> list["DemandPlanLine"]:
+    ) -> list["DemandPlanLine"] | None:
         lines = await info.context.loaders.demand_lines.load(GroupKey(family_code, self.id))
         return [
             from_model(DemandPlanLine, line)
@@ -250,7 +250,7 @@ class DemandPlan(DemandPlanReview):
         ]
 
     @strawberry.field(description="Unconstrained demand in money (finance service).")
-    async def valuation(self, info: Info) -> PlanValuationType:
+    async def valuation(self, info: Info) -> PlanValuationType | None:
         return await valuation_of(info, PlanKind.demand, self.id)
 
     @strawberry.field(description="Gap of the unconstrained demand to the AOP, explained.")
@@ -258,7 +258,7 @@ class DemandPlan(DemandPlanReview):
         self,
         info: Info,
         tolerance: Tolerance = None,
-    ) -> PlanAopGapType:
+    ) -> PlanAopGapType | None:
         return await aop_gap_of(info, PlanKind.demand, self.id, tolerance)
 
     @strawberry.field(description="Margin %, fill rates, the unconstrained load on capacity.")
@@ -266,11 +266,11 @@ class DemandPlan(DemandPlanReview):
         self,
         info: Info,
         tolerance: Tolerance = None,
-    ) -> PlanKpisType:
+    ) -> PlanKpisType | None:
         return await kpis_of(info, PlanKind.demand, self.id, tolerance)
 
     @strawberry.field(description="Rough-cut capacity: the plan's load on every resource.")
-    async def rccp(self, info: Info) -> Rccp:
+    async def rccp(self, info: Info) -> Rccp | None:
         return Rccp.of(await info.context.loaders.planner.rccp(self.id, field="id"))
 
 
@@ -539,7 +539,7 @@ class ConsensusPlan:
         ]
 
     @strawberry.field(description="The plan in money (finance service).")
-    async def valuation(self, info: Info) -> PlanValuationType:
+    async def valuation(self, info: Info) -> PlanValuationType | None:
         return await valuation_of(info, PlanKind.consensus, self.id)
 
     @strawberry.field(
@@ -549,7 +549,7 @@ class ConsensusPlan:
         self,
         info: Info,
         tolerance: Tolerance = None,
-    ) -> PlanAopGapType:
+    ) -> PlanAopGapType | None:
         return await aop_gap_of(info, PlanKind.consensus, self.id, tolerance)
 
     @strawberry.field(description="Inventory turns, utilisation, fill rates, margin %, AOP gap.")
@@ -557,7 +557,7 @@ class ConsensusPlan:
         self,
         info: Info,
         tolerance: Tolerance = None,
-    ) -> PlanKpisType:
+    ) -> PlanKpisType | None:
         return await kpis_of(info, PlanKind.consensus, self.id, tolerance)
 
     @strawberry.field(description="Escalation items with their options and recommendation.")

@@ -15,6 +15,7 @@ from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import ValidationFailed
 from shared.idempotency import Idempotency
 from shared.responses import json_response
+from shared.throttle import throttled
 
 from .examples import SOLVE_EXAMPLES
 from .models import ReconcileRequest
@@ -26,7 +27,7 @@ router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
 @router.post(
     "/reconcile",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_roles(RECONCILERS))],
+    dependencies=[Depends(require_roles(RECONCILERS)), Depends(throttled("reconcile"))],
     response_model=ConsensusPlanPublic,
     summary="Reconcile the services' data into a new recommended consensus plan",
     description=(
@@ -65,7 +66,7 @@ async def reconcile_plan(
 @router.post(
     "/solve",
     response_model=Solution,
-    dependencies=[Depends(current_principal)],
+    dependencies=[Depends(current_principal), Depends(throttled("solve"))],
     summary="Solve a whole planning problem (stateless)",
     description=(
         "For harnesses and APS tools: the body is the reconciliation model's input, the "
@@ -83,5 +84,13 @@ async def solve_problem(
         raise ValidationFailed(
             f"the time limit may not exceed the gateway's {limit:g} s",
             field="body.options.time_limit_seconds",
+        )
+    cells = len(problem.families) * len(problem.periods)
+    if cells > state.settings.solve_max_cells:
+        raise ValidationFailed(
+            f"{len(problem.families)} families x {len(problem.periods)} periods = {cells:,} "
+            f"cells; the gateway solves at most {state.settings.solve_max_cells:,} at once "
+            "(use POST /reconcile for a company's own data)",
+            field="body.families",
         )
     return json_response(await state.solver.solve(problem))

@@ -5,12 +5,12 @@ from collections.abc import Callable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from gateway.db import run_in_session
 from gateway.figures.figures import LeverRates
 from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusPlanPublic
 from gateway.reconcile.aop_gaps import aop_gap_items
 from gateway.state import GatewayState
+from shared.db import run_in_session
 from shared.errors import Conflict, ValidationFailed
 
 from .bias import forecast_bias_items

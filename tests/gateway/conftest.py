@@ -35,6 +35,7 @@ class Call:
     method: str
     path: str
     authorization: str | None = None
+    request_id: str | None = None
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -52,6 +53,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
                 request.method,
                 request.url.path,
                 request.headers.get("authorization"),
+                request.headers.get("x-request-id"),
             )
         )
         return await self._inner.handle_async_request(request)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
-from gateway.db import run_in_session
 from gateway.figures.planner import Planner
 from gateway.graph.loaders.batching import Catalog, GroupKey, Window, grouped
 from gateway.graph.loaders.cycle import CycleLoaders
@@ -43,6 +42,7 @@ from shared.contracts.supply import (
     RoutingPublic,
     SupplyPlanPublic,
 )
+from shared.db import run_in_session
 
 __all__ = ["Catalog", "GroupKey", "LineFilter", "Loaders", "Window", "grouped"]
 

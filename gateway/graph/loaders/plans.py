@@ -9,7 +9,6 @@ from typing import TypeVar
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from gateway.db import run_in_session
 from gateway.plans import service as consensus
 from gateway.plans.models import (
     ConsensusFamilyLinePublic,
@@ -20,6 +19,7 @@ from gateway.plans.models import (
     EscalationPublic,
 )
 from gateway.solver.solution import Explanation
+from shared.db import run_in_session
 
 ItemT = TypeVar("ItemT")
 

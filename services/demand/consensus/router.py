@@ -8,8 +8,8 @@ from services.demand.plans.router import (
     EDIT_DOC,
     EDIT_RESPONSES,
     PlanId,
-    ReadPlan,
     answer_revision,
+    read_plan_etag,
 )
 from services.demand.rights import PlanKeeper
 from shared.concurrency import IfMatch, set_etag
@@ -54,9 +54,9 @@ def build_consensus(
     response_model=ConsensusSummaryPublic,
     summary="Total units of the plan after each stream",
 )
-def read_consensus(session: SessionDep, plan: ReadPlan) -> Any:
-    assert plan.id is not None
-    return service.consensus_summary(session, plan_id=plan.id)
+def read_consensus(session: SessionDep, plan_id: PlanId, response: Response) -> Any:
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return service.consensus_summary(session, plan_id=plan_id)
 
 
 @router.get(
@@ -66,12 +66,13 @@ def read_consensus(session: SessionDep, plan: ReadPlan) -> Any:
 )
 def list_waterfall(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[PlanCellFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
-    assert plan.id is not None
-    return paginate(session, service.waterfall_query(plan_id=plan.id, filters=filters), params)
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return paginate(session, service.waterfall_query(plan_id=plan_id, filters=filters), params)
 
 
 @router.post(

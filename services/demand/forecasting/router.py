@@ -7,14 +7,15 @@ from services.demand.plans.router import (
     EDIT_DOC,
     EDIT_RESPONSES,
     PlanId,
-    ReadPlan,
     answer_revision,
+    read_plan_etag,
 )
 from services.demand.rights import PlanKeeper
 from shared.concurrency import IfMatch
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.pagination import Page, PageParams
+from shared.throttle import throttled
 
 from . import service
 from .models import BaselineFilters, BaselineRequest, BaselineSeriesPublic, BaselineSummary
@@ -37,6 +38,7 @@ router = APIRouter(
         "planner's (or an integration's)." + EDIT_DOC
     ),
     responses=EDIT_RESPONSES,
+    dependencies=[Depends(throttled("baseline"))],
 )
 def run_baseline(
     session: SessionDep,
@@ -58,9 +60,10 @@ def run_baseline(
 )
 def list_baseline(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[BaselineFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
-    assert plan.id is not None
-    return paginate(session, service.baseline_query(plan_id=plan.id, filters=filters), params)
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return paginate(session, service.baseline_query(plan_id=plan_id, filters=filters), params)

@@ -50,14 +50,13 @@ EDIT_DOC = (
 )
 
 
-def read_plan_etag(session: SessionDep, plan_id: PlanId, response: Response) -> DemandPlan:
-    """The plan, its revision answered as ETag before its content is read."""
+def read_plan_etag(session: Session, *, plan_id: int, response: Response) -> DemandPlan:
+    """The plan, its revision answered as ETag; a read calls it before reading the content.
+    Called from the endpoint, not as a dependency: a sync dependency would run in a thread
+    hop of its own, and the request's database work belongs in the endpoint's."""
     plan = service.get_plan(session, plan_id=plan_id)
     set_etag(response, plan.revision)
     return plan
-
-
-ReadPlan = Annotated[DemandPlan, Depends(read_plan_etag)]
 
 
 @router.post(
@@ -75,9 +74,11 @@ ReadPlan = Annotated[DemandPlan, Depends(read_plan_etag)]
     responses=idempotency.created_responses("The draft created"),
 )
 def create_plan(
-    session: SessionDep,
     _writer: PlanKeeper,
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
     once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
     plan: DemandPlanCreate,
 ) -> Any:
     if once.replay is not None:
@@ -113,8 +114,8 @@ def latest_plan(session: SessionDep, response: Response) -> Any:
 
 
 @router.get("/{id}", response_model=DemandPlanPublic, summary="Read one demand plan")
-def read_plan(plan: ReadPlan) -> Any:
-    return plan
+def read_plan(session: SessionDep, plan_id: PlanId, response: Response) -> Any:
+    return read_plan_etag(session, plan_id=plan_id, response=response)
 
 
 @router.get(
@@ -124,12 +125,13 @@ def read_plan(plan: ReadPlan) -> Any:
 )
 def list_lines(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[PlanCellFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
-    assert plan.id is not None
-    return paginate(session, service.lines_query(plan_id=plan.id, filters=filters), params)
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return paginate(session, service.lines_query(plan_id=plan_id, filters=filters), params)
 
 
 @router.put(

@@ -9,8 +9,8 @@ from services.demand.plans.router import (
     EDIT_DOC,
     EDIT_RESPONSES,
     PlanId,
-    ReadPlan,
     answer_revision,
+    read_plan_etag,
 )
 from services.demand.rights import stream_writer
 from shared.auth import CurrentUser, Principal
@@ -185,12 +185,13 @@ def add_planner(
 )
 def list_inputs(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[DemandInputFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
-    assert plan.id is not None
-    return paginate(session, service.inputs_query(plan_id=plan.id, filters=filters), params)
+    read_plan_etag(session, plan_id=plan_id, response=response)
+    return paginate(session, service.inputs_query(plan_id=plan_id, filters=filters), params)
 
 
 @router.delete(

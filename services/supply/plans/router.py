@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from fastapi_pagination.ext.sqlmodel import paginate
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from services.supply.tables import IdempotencyKey
 from shared import crud, idempotency
@@ -54,14 +54,13 @@ EDIT_DOC = (
 )
 
 
-def read_plan_etag(session: SessionDep, plan_id: PlanId, response: Response) -> SupplyPlan:
-    """The plan, its revision answered as ETag before its lines are read."""
+def read_plan_etag(session: Session, *, plan_id: int, response: Response) -> SupplyPlan:
+    """The plan, its revision answered as ETag; a read calls it before reading the lines.
+    Called from the endpoint, not as a dependency: a sync dependency would run in a thread
+    hop of its own, and the request's database work belongs in the endpoint's."""
     plan = service.get_plan(session, plan_id=plan_id)
     set_etag(response, plan.revision)
     return plan
-
-
-ReadPlan = Annotated[SupplyPlan, Depends(read_plan_etag)]
 
 
 @router.post(
@@ -77,8 +76,10 @@ ReadPlan = Annotated[SupplyPlan, Depends(read_plan_etag)]
     responses=idempotency.created_responses("The draft created"),
 )
 def create_plan(
-    session: SessionDep,
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
     once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
     plan: SupplyPlanCreate,
 ) -> Any:
     if once.replay is not None:
@@ -118,8 +119,8 @@ def latest_plan(session: SessionDep, response: Response) -> Any:
 
 
 @router.get("/{plan_id}", response_model=SupplyPlanPublic, summary="Read one supply plan")
-def read_plan(plan: ReadPlan) -> Any:
-    return plan
+def read_plan(session: SessionDep, plan_id: PlanId, response: Response) -> Any:
+    return read_plan_etag(session, plan_id=plan_id, response=response)
 
 
 @router.get(
@@ -129,12 +130,14 @@ def read_plan(plan: ReadPlan) -> Any:
 )
 def list_lines(
     session: SessionDep,
-    plan: ReadPlan,
+    plan_id: PlanId,
+    response: Response,
     filters: Annotated[SupplyPlanLineFilters, Query()],
     params: Annotated[PageParams, Depends()],
 ) -> Any:
+    read_plan_etag(session, plan_id=plan_id, response=response)
     query = crud.filtered(service.SUPPLY_PLAN_LINES, filters).where(
-        col(SupplyPlanLine.plan_id) == plan.id
+        col(SupplyPlanLine.plan_id) == plan_id
     )
     return paginate(session, query, params)
 

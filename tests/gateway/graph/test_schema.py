@@ -178,3 +178,18 @@ async def test_graphiql_is_served_to_a_browser(platform: Platform) -> None:
     page = await platform.gateway.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
+
+
+async def test_the_request_id_follows_the_request_upstream(platform: Platform) -> None:
+    await Company(families=2).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    platform.calls.clear()
+    answer = await platform.gateway.post(
+        "/graphql",
+        json={"query": "{ families { code prices { price } routings { hoursPerUnit } } }"},
+        headers={"X-Request-ID": "5e1f0c2a9b8d4e7f8a6b5c4d3e2f1a0b"},
+    )
+    assert answer.headers["X-Request-ID"] == "5e1f0c2a9b8d4e7f8a6b5c4d3e2f1a0b"
+    assert {call.service for call in platform.calls} == {"demand", "supply", "finance"}
+    assert {call.request_id for call in platform.calls} == {"5e1f0c2a9b8d4e7f8a6b5c4d3e2f1a0b"}
