@@ -227,7 +227,7 @@ def test_db_upgrade_migrates_each_process_database(
         monkeypatch.setenv(f"SOP_{name.upper()}_DATABASE_URL", url)
     result = CliRunner().invoke(app, ["db", "upgrade", "supply", "gateway"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["supply: at revision 0001", "gateway: at revision 0001"]
+    assert result.output.splitlines() == ["supply: at revision 0002", "gateway: at revision 0002"]
     assert {path.name for path in tmp_path.glob("*.db")} == {"supply.db", "gateway.db"}
 
 
