@@ -20,4 +20,4 @@ RUN pip install . \
 
 USER sop
 EXPOSE 8000 8001 8002 8003
-CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--timeout-keep-alive", "75"]

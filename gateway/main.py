@@ -50,6 +50,7 @@ def create_app(
                 make_client(
                     base_urls[name],
                     timeout_seconds=settings.upstream_timeout_seconds,
+                    keepalive_seconds=settings.upstream_keepalive_seconds,
                     transport=transports.get(name),
                 )
             )

@@ -1,5 +1,5 @@
 """The gateway's own table registry: consensus plans, escalations, the S&OP cycle, and its
-audit trail and webhook tables.
+audit trail, webhook and idempotency-key tables.
 
 Everything in the gateway that audits or emits events uses ``AuditEntry`` and ``WEBHOOKS``;
 the app passes the same objects to ``app.state`` (``audit_table``, ``webhooks``) and to the
@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
 from shared.audit import audit_table_for
+from shared.idempotency import idempotency_table_for
 from shared.schema import Migrations
 from shared.webhooks import webhook_tables_for
 
@@ -22,6 +23,8 @@ class GatewayTable(SQLModel, registry=registry()):
 
 AuditEntry = audit_table_for(GatewayTable)
 WEBHOOKS = webhook_tables_for(GatewayTable)
+# Keys of the POSTs that create (shared.idempotency), stored with what they created.
+IdempotencyKey = idempotency_table_for(GatewayTable)
 
 metadata = GatewayTable.metadata
 # Complete once the app's modules are imported (``main``): every table registers on import.

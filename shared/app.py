@@ -20,7 +20,8 @@ from shared.auth import Principal, Role, current_principal
 from shared.db import create_db_engine, run_in_session, worker_threads
 from shared.errors import Forbidden, install_problem_handlers
 from shared.observability import configure_logging, install_observability
-from shared.schema import Migrations, migrate
+from shared.readiness import Schema, install_recovery, ready_router
+from shared.schema import Migrations
 from shared.security import install_security
 from shared.settings import ServiceSettings
 from shared.webhooks import Dispatcher, WebhookTables, webhook_router
@@ -61,15 +62,20 @@ def create_process_app(
     recorded in ``audit_table``, served at ``GET /audit``), webhooks with their background
     dispatcher, and pages. ``*_access`` are the dependencies that guard those routers.
 
-    ``resources`` opens what else the process holds while it runs, after the migration."""
+    ``resources`` opens what else the process holds while it runs, after the migration.
+    A database that cannot be migrated at start (unreachable, read-only) does not stop the
+    process: it starts not ready and migrates when the database allows (``shared.readiness``).
+    """
     engine = create_db_engine(settings.database_url, limits=settings.pool_limits)
+    install_recovery(engine)
+    schema = Schema(engine=engine, migrations=migrations)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        migrate(engine, migrations)
         # Sync endpoints and dependencies run on these threads: as many as connections.
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(engine)
         async with AsyncExitStack() as stack:
+            await schema.start(stack)
             if resources is not None:
                 await resources(app, stack)
             if webhooks is not None:
@@ -94,6 +100,7 @@ def create_process_app(
     # The request-scoped session of shared.db reads the engine here; the audit hook
     # (shared.audit) the audit table; events go out through the webhook tables.
     app.state.engine = engine
+    app.state.schema = schema
     app.state.settings = settings
     app.state.audit_table = audit_table
     install_problem_handlers(app)
@@ -147,7 +154,8 @@ def create_service_app(
     audit_table: type[SQLModel] | None = None,
     webhooks: WebhookTables | None = None,
 ) -> FastAPI:
-    """A service app (``create_process_app``) with ``/health``.
+    """A service app (``create_process_app``) with ``/health`` (liveness) and ``/ready``
+    (readiness: ``shared.readiness``).
 
     Given ``writers``, every route needs a bearer token: reads any role, writes (POST, PUT,
     PATCH, DELETE) one of ``writers``; ``open_routers`` hold computations (a valuation, a
@@ -167,6 +175,7 @@ def create_service_app(
             *(Mount(router, guard) for router in routers),
             *(Mount(router, reader) for router in open_routers),
             Mount(health_router(title)),
+            Mount(ready_router(title)),
         ],
         audit_table=audit_table,
         audit_access=reader,

@@ -40,3 +40,34 @@ def horizon(start: str, months: int) -> list[str]:
 def current_period(today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     return format_period(today.year, today.month)
+
+
+EARLIEST_HORIZON_START = "2000-01"
+MAX_YEARS_AHEAD = 5
+
+
+def horizon_start_problem(*, start: str, today: dt.date) -> str | None:
+    """Why a plan's horizon may not start in ``start``; ``None`` when it may.
+
+    The rule: a horizon starts no earlier than 2000-01 (``EARLIEST_HORIZON_START``) and no
+    later than 5 years after the current month (``MAX_YEARS_AHEAD``: December 2026 allows up
+    to December 2031). A plan is about the months ahead, with history behind it; a start
+    further out is a typo (9999-12 for 2026-12), and its periods would run past what a
+    period can spell, breaking every calculation downstream.
+    """
+    latest = add_months(current_period(today), 12 * MAX_YEARS_AHEAD)
+    if months_between(EARLIEST_HORIZON_START, start) < 0:
+        return f"a horizon cannot start in {start}, before {EARLIEST_HORIZON_START}"
+    if months_between(start, latest) < 0:
+        return (
+            f"a horizon cannot start in {start}, more than {MAX_YEARS_AHEAD} years after the "
+            f"current month (the latest start is {latest})"
+        )
+    return None
+
+
+def check_horizon_start(*, start: str, today: dt.date, field: str) -> None:
+    """422 on ``field`` when ``horizon_start_problem`` refuses ``start``."""
+    problem = horizon_start_problem(start=start, today=today)
+    if problem is not None:
+        raise ValidationFailed(problem, field=field)

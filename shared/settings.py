@@ -10,6 +10,8 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.http import UPSTREAM_KEEPALIVE_SECONDS
+
 
 @dataclass(frozen=True, kw_only=True)
 class PoolLimits:
@@ -60,6 +62,13 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=DEFAULT_POOL.size, ge=1)
     db_max_overflow: int = Field(default=DEFAULT_POOL.max_overflow, ge=0)
     db_pool_timeout_seconds: float = Field(default=DEFAULT_POOL.timeout_seconds, gt=0)
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        description="How long uvicorn keeps an idle connection open (--timeout-keep-alive): "
+        "longer than any client of the process keeps one (the gateway's upstream clients: "
+        "upstream_keepalive_seconds), so a client never sends on a connection being closed.",
+    )
 
     @property
     def pool_limits(self) -> PoolLimits:
@@ -141,4 +150,10 @@ class GatewaySettings(ServiceSettings):
         default=120.0,
         gt=0,
         description="The longest one GraphQL request may run; then it answers with an error.",
+    )
+    upstream_keepalive_seconds: float = Field(
+        default=UPSTREAM_KEEPALIVE_SECONDS,
+        gt=0,
+        description="How long the upstream clients keep an idle connection: less than the "
+        "services' keep_alive_seconds.",
     )

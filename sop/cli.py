@@ -69,8 +69,16 @@ def up(
     log_dir: Annotated[Path, typer.Option(help="Where each process writes its log.")] = Path(
         "var/log"
     ),
+    log_max_bytes: Annotated[
+        int, typer.Option(min=1024, help="A process's log is rotated past this many bytes.")
+    ] = 10 * 1024 * 1024,
+    log_backups: Annotated[
+        int, typer.Option(min=0, help="Rotated logs kept per process (<name>.log.1 ...).")
+    ] = 3,
 ) -> None:
-    """Start the gateway and the three services; Ctrl-C stops all four."""
+    """Start the gateway and the three services; one that dies is started again (1 s, 2 s,
+    4 s... apart; after 5 quick failures in a row all stop, exit code 1); Ctrl-C stops all
+    four."""
     ports = (
         {name: base_port + offset for name, _f, _s, offset in PROCESSES}
         if base_port is not None
@@ -82,7 +90,14 @@ def up(
             if path.exists():
                 path.unlink()
                 typer.echo(f"deleted {path}")
-    with _stop_on_signals(), Supervisor(specs, log_dir=log_dir) as supervisor:
+    supervisor = Supervisor(
+        specs,
+        log_dir=log_dir,
+        log_max_bytes=log_max_bytes,
+        log_backups=log_backups,
+        notify=lambda message: typer.echo(message, err=True),
+    )
+    with _stop_on_signals(), supervisor:
         try:
             typer.echo(f"starting {', '.join(s.name for s in specs)} (logs in {log_dir}/)")
             supervisor.wait_healthy()

@@ -203,3 +203,18 @@ def exec_form(text: str) -> list[str]:
     parsed = yaml.safe_load(text)  # JSON is YAML
     assert isinstance(parsed, list) and all(isinstance(item, str) for item in parsed)
     return parsed
+
+
+def test_every_process_keeps_idle_connections_longer_than_its_clients() -> None:
+    """uvicorn's keep-alive, explicit in each command, is the settings' and outlasts the
+    gateway's upstream clients' (which then always close an idle connection first)."""
+    cmd = next(
+        ln.strip() for ln in (ROOT / "Dockerfile").read_text().splitlines() if ln.startswith("CMD ")
+    )
+    commands = [exec_form(cmd.removeprefix("CMD "))]
+    commands += [SERVICES[name]["command"] for name in APPS]
+    client_keep_alive = SETTINGS["gateway"].model_fields["upstream_keepalive_seconds"].default
+    for command in commands:
+        keep_alive = int(command[command.index("--timeout-keep-alive") + 1])
+        assert keep_alive == ServiceSettings.model_fields["keep_alive_seconds"].default
+        assert keep_alive > client_keep_alive

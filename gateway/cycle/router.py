@@ -38,10 +38,13 @@ from gateway.cycle.runner import session_runner
 from gateway.cycle.settings import CycleSettings, cycle_settings
 from gateway.cycle.sources import PlanSources, forwarding_credentials, plan_sources
 from gateway.plans.models import ConsensusPlanPublic
+from gateway.tables import IdempotencyKey
+from shared import idempotency
 from shared.auth import CurrentUser, current_principal
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import Problem
+from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
@@ -220,19 +223,25 @@ def list_escalations(session: SessionDep, cycle_id: CycleId) -> list[EscalationD
         "Choose one of the item's options (`option_index`) or `override` it, with a "
         "`rationale`. 409 when the item is decided already or is not of the cycle's "
         "recommended plan. Emits escalation.decided. The ETag answered is the cycle's new "
-        "version." + WRITE_DOC
+        "version. With an Idempotency-Key, a retry (after a lost answer) answers the decision "
+        "made first, whatever the cycle's version is by then." + WRITE_DOC
     ),
     dependencies=[allowed(Action.decide_escalation)],
+    responses=idempotency.created_responses("The decision, with its action items"),
 )
 def decide_escalation(
-    session: SessionDep,
     principal: CurrentUser,
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
+    once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
     cycle_id: CycleId,
     escalation_id: EscalationId,
     version: IfMatch,
     body: DecisionCreate,
-    response: Response,
-) -> DecisionPublic:
+) -> Response:
+    if once.replay is not None:
+        return once.replay
     decision = service.decide_escalation(
         session,
         principal=principal,
@@ -241,9 +250,13 @@ def decide_escalation(
         expected_version=version,
         data=body,
     )
-    response.headers["ETag"] = etag(queries.get_cycle(session, cycle_id=cycle_id).version)
-    response.headers["Location"] = f"/cycles/{cycle_id}/decisions"
-    return decision
+    headers = {
+        "ETag": etag(queries.get_cycle(session, cycle_id=cycle_id).version),
+        "Location": f"/cycles/{cycle_id}/decisions",
+    }
+    return once.respond(
+        session, body=decision, status_code=status.HTTP_201_CREATED, headers=headers
+    )
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """Gathering the inputs of a reconciliation from the three services, concurrently."""
 
 import asyncio
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,7 @@ from shared.contracts.supply import (
 )
 from shared.errors import ValidationFailed
 from shared.money import UnitCostSchedule
-from shared.periods import horizon
+from shared.periods import horizon, horizon_start_problem
 
 
 @dataclass
@@ -190,7 +191,8 @@ class PlanningData:
 async def gather_planning_data(
     upstreams: Upstreams, *, demand_plan_id: int | None, location: str = "body"
 ) -> PlanningData:
-    """The demand plan first (its horizon bounds the other reads), then the rest at once,
+    """The demand plan first (its horizon bounds the other reads: a 422 when it starts out
+    of the sane window of ``shared.periods.horizon_start_problem``), then the rest at once,
     then the safety stocks computed from the plan's demand (one call, only when a policy
     computes them).
 
@@ -201,6 +203,7 @@ async def gather_planning_data(
     plan = await resolve_demand_plan(
         upstreams, demand_plan_id=demand_plan_id, field=f"{location}.demand_plan_id"
     )
+    check_plan_horizon(plan)
     periods = horizon(plan.horizon_start, plan.horizon_months)
     first, last = periods[0], periods[-1]
     demand, supply, finance = upstreams.demand, upstreams.supply, upstreams.finance
@@ -260,6 +263,17 @@ def _first_of(failures: ExceptionGroup[Exception]) -> Exception:
     while isinstance(failure, ExceptionGroup):
         failure = failure.exceptions[0]
     return failure
+
+
+def check_plan_horizon(plan: DemandPlanPublic) -> None:
+    """A 422 naming the plan's horizon start when it is out of the sane window (a plan
+    stored before the demand service refused such starts): never a 502 further on."""
+    problem = horizon_start_problem(start=plan.horizon_start, today=dt.date.today())
+    if problem is not None:
+        raise ValidationFailed(
+            f"demand plan '{plan.name}' (version {plan.version}) cannot be reconciled: {problem}",
+            field=f"demand.demand_plans.{plan.id}.horizon_start",
+        )
 
 
 async def resolve_demand_plan(

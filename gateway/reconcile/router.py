@@ -8,9 +8,12 @@ from gateway.plans.models import ConsensusPlanPublic
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.state import GatewayStateDep
+from gateway.tables import IdempotencyKey
+from shared import idempotency
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import ValidationFailed
+from shared.idempotency import Idempotency
 from shared.responses import json_response
 from shared.throttle import throttled
 
@@ -37,14 +40,27 @@ router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
         "resources from their crews, safety stock as the supply service computes it); values "
         "the plan against the AOP through the finance service, each month beyond the "
         "tolerance becoming an aop_gap escalation item with its options; stores the plan with "
-        "its lines and escalation items as the next version; returns it whole."
+        "its lines and escalation items as the next version; returns it whole. With an "
+        "Idempotency-Key, a retry (after a lost answer) stores nothing and answers the plan "
+        "stored first."
     ),
+    responses=idempotency.created_responses("The consensus plan stored, whole"),
 )
 async def reconcile_plan(
-    state: GatewayStateDep, request: Annotated[ReconcileRequest | None, Body()] = None
+    state: GatewayStateDep,
+    once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    request: Annotated[ReconcileRequest | None, Body()] = None,
 ) -> Response:
-    plan = await reconcile(state=state, request=request or ReconcileRequest())
-    return json_response(plan, status_code=status.HTTP_201_CREATED)
+    if once.replay is not None:
+        return once.replay
+    await reconcile(
+        state=state,
+        request=request or ReconcileRequest(),
+        on_store=lambda session, plan: once.respond(
+            session, body=plan, status_code=status.HTTP_201_CREATED
+        ),
+    )
+    return once.answer()
 
 
 @router.post(

@@ -1,5 +1,7 @@
 """The reconciliation, end to end: gather, check, build, solve, store."""
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -19,14 +21,20 @@ from .models import ReconcileRequest
 
 
 async def reconcile(
-    *, state: GatewayState, request: ReconcileRequest, location: str = "body"
+    *,
+    state: GatewayState,
+    request: ReconcileRequest,
+    location: str = "body",
+    on_store: Callable[[Session, ConsensusPlanPublic], object] | None = None,
 ) -> ConsensusPlanPublic:
     """A new recommended consensus plan from the services' current data, with the model's
     escalation items, one per month whose gap to the AOP is beyond the tolerance, and one per
     persistent forecast bias the demand service flags (``gateway.reconcile.bias``).
 
     ``location`` names the request in error fields (``body`` over REST, ``input`` in GraphQL).
-    Nothing is stored unless the data is complete and the model solves.
+    Nothing is stored unless the data is complete and the model solves. ``on_store`` runs in
+    the transaction that stores the plan (the REST route records its answer there under the
+    request's Idempotency-Key).
     """
     limit = state.settings.solve_time_limit_seconds
     requested = request.time_limit_seconds
@@ -72,7 +80,10 @@ async def reconcile(
             session, demand_plan=data.plan, objective=request.objective, solution=solution
         )
         assert plan.id is not None
-        return consensus.whole_plan(session, plan_id=plan.id)
+        whole = consensus.whole_plan(session, plan_id=plan.id)
+        if on_store is not None:
+            on_store(session, whole)
+        return whole
 
     try:
         return await run_in_session(state.engine, store)

@@ -208,3 +208,16 @@ def test_unknown_plan_and_bad_ids_are_4xx(master: TestClient) -> None:
         "horizon_start",
     )
     assert_problem(master.put("/demand-plans/1/lines", json={"not": "a list"}), 422, "body")
+
+
+@pytest.mark.parametrize("start", ["9999-12", "1999-12"])
+def test_a_horizon_starting_out_of_the_sane_window_is_refused(
+    master: TestClient, start: str
+) -> None:
+    body = assert_problem(
+        master.post("/demand-plans", json={**PLAN, "horizon_start": start}),
+        422,
+        "body.horizon_start",
+    )
+    assert start in body["errors"][0]["reason"]
+    assert master.get("/demand-plans").json()["total"] == 0

@@ -214,3 +214,25 @@ def test_concurrent_edits_of_the_same_revision_one_wins(database_url: str) -> No
                 assert [x["production"] for x in stored] == [winner + 1]
 
     asyncio.run(scenario())
+
+
+def test_a_horizon_starting_out_of_the_sane_window_is_refused(client: TestClient) -> None:
+    for start in ("9999-12", "1999-12"):
+        body = assert_problem(
+            client.post("/supply-plans", json={**PLAN, "horizon_start": start}),
+            422,
+            "body.horizon_start",
+        )
+        assert start in body["errors"][0]["reason"]
+    assert client.get("/supply-plans").json()["total"] == 0
+
+
+def test_a_creation_retried_with_its_idempotency_key_creates_one_plan(client: TestClient) -> None:
+    body = {**PLAN, "lines": [line("FAM-01", "2026-01")]}
+    key = {"Idempotency-Key": "supply-proposal-2026-01"}
+    first = client.post("/supply-plans", json=body, headers=key)
+    retried = client.post("/supply-plans", json=body, headers=key)
+    assert (first.status_code, retried.status_code) == (201, 201), retried.text
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json() == first.json() and retried.headers["ETag"] == first.headers["ETag"]
+    assert client.get("/supply-plans").json()["total"] == 1

@@ -13,11 +13,14 @@ from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
 from services.demand.rights import PlanKeeper, PlanLocker
-from shared.concurrency import IfMatch, set_etag
+from services.demand.tables import IdempotencyKey
+from shared import idempotency
+from shared.concurrency import IfMatch, etag, set_etag
 from shared.crud import UpsertResult
 from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
 from shared.errors import Problem
+from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
@@ -62,17 +65,31 @@ def read_plan_etag(session: Session, *, plan_id: int, response: Response) -> Dem
     response_model=DemandPlanPublic,
     summary="Create a draft demand plan (optionally with its lines): the demand planner",
     description=(
-        "The service assigns the next version. Lines, when given, are validated as a whole "
-        "(known family and segment, period inside the horizon, quantity >= 0) before anything "
-        "is written. Answers the plan's first revision as ETag."
+        "The service assigns the next version. The horizon starts from 2000-01 to five years "
+        "after the current month. Lines, when given, are validated as a whole (known family "
+        "and segment, period inside the horizon, quantity >= 0) before anything is written. "
+        "Answers the plan's first revision as ETag. With an Idempotency-Key, a retry answers "
+        "the plan created first."
     ),
+    responses=idempotency.created_responses("The draft created"),
 )
 def create_plan(
-    session: SessionDep, _writer: PlanKeeper, plan: DemandPlanCreate, response: Response
+    _writer: PlanKeeper,
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
+    once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
+    plan: DemandPlanCreate,
 ) -> Any:
+    if once.replay is not None:
+        return once.replay
     created = service.create_plan(session, data=plan)
-    set_etag(response, created.revision)
-    return created
+    return once.respond(
+        session,
+        body=DemandPlanPublic.model_validate(created),
+        status_code=status.HTTP_201_CREATED,
+        headers={"ETag": etag(created.revision)},
+    )
 
 
 @router.get("", response_model=Page[DemandPlanPublic], summary="List demand plans by version")

@@ -8,6 +8,7 @@ lock) names the plan's revision it was based on (If-Match) and moves it on
 so a lock and a line load on the same plan are serialised.
 """
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func
@@ -23,7 +24,7 @@ from shared.concurrency import claim_version
 from shared.contracts.demand import PlanStatus
 from shared.crud import EntitySpec, Reference, UpsertSummary
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
-from shared.periods import add_months, horizon
+from shared.periods import add_months, check_horizon_start, horizon
 from shared.webhooks import emit
 
 from .models import (
@@ -48,7 +49,9 @@ LINES = EntitySpec(
 
 
 def create_plan(session: Session, *, data: DemandPlanCreate) -> DemandPlan:
-    """A new draft with the next version; its optional lines are validated first."""
+    """A new draft with the next version; its horizon start (``shared.periods`` rule) and
+    its optional lines are validated first."""
+    check_horizon_start(start=data.horizon_start, today=dt.date.today(), field="body.horizon_start")
     highest = session.exec(select(func.max(DemandPlan.version))).one()
     plan = DemandPlan(
         name=data.name,

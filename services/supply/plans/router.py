@@ -12,12 +12,14 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session, col, select
 
-from shared import crud
-from shared.concurrency import IfMatch, set_etag
+from services.supply.tables import IdempotencyKey
+from shared import crud, idempotency
+from shared.concurrency import IfMatch, etag, set_etag
 from shared.contracts.supply import SupplyPlanKpis, SupplyPlanValidation
 from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
 from shared.errors import Problem
+from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
@@ -66,12 +68,29 @@ def read_plan_etag(session: Session, *, plan_id: int, response: Response) -> Sup
     status_code=status.HTTP_201_CREATED,
     response_model=SupplyPlanPublic,
     summary="Create a draft supply plan, optionally with its lines",
-    description="A plan whose name exists already becomes that name's next version.",
+    description=(
+        "A plan whose name exists already becomes that name's next version. The horizon "
+        "starts from 2000-01 to five years after the current month. With an Idempotency-Key, "
+        "a retry answers the plan created first."
+    ),
+    responses=idempotency.created_responses("The draft created"),
 )
-def create_plan(session: SessionDep, plan: SupplyPlanCreate, response: Response) -> Any:
+def create_plan(
+    # Before the session: the key is claimed (in a transaction of its own) before the
+    # request's session takes its connection slot.
+    once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
+    plan: SupplyPlanCreate,
+) -> Any:
+    if once.replay is not None:
+        return once.replay
     created = service.create_plan(session, data=plan)
-    set_etag(response, created.revision)
-    return created
+    return once.respond(
+        session,
+        body=SupplyPlanPublic.model_validate(created),
+        status_code=status.HTTP_201_CREATED,
+        headers={"ETag": etag(created.revision)},
+    )
 
 
 @router.get("", response_model=Page[SupplyPlanPublic], summary="List supply plans")

@@ -17,7 +17,7 @@ from shared import crud
 from shared.concurrency import claim_version
 from shared.contracts.supply import SupplyPlanKpis, SupplyPlanStatus, SupplyPlanValidation
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
-from shared.periods import add_months
+from shared.periods import add_months, check_horizon_start
 
 from .evaluation import plan_kpis, production_lines, validate_plan
 from .models import (
@@ -78,7 +78,9 @@ def plan_lines(session: Session, *, plan_id: int) -> list[SupplyPlanLine]:
 
 
 def create_plan(session: Session, *, data: SupplyPlanCreate) -> SupplyPlan:
-    """A new draft; a plan with an existing name becomes that name's next version."""
+    """A new draft; a plan with an existing name becomes that name's next version. Its
+    horizon start is checked first (``shared.periods`` rule)."""
+    check_horizon_start(start=data.horizon_start, today=dt.date.today(), field="body.horizon_start")
     periods = _horizon_bounds(data.horizon_start, data.horizon_months)
     _check_lines(data.lines, periods=periods, location="body.lines")
     plan = SupplyPlan.model_validate(

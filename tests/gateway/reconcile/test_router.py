@@ -1,9 +1,10 @@
 """POST /reconcile over the real services: a stored plan, and one 422 listing every gap."""
 
+import httpx
 import pytest
 
 from tests.gateway.company import DEMAND, MONTHS, PERIODS, PRICE, REGULAR_HOUR_COST, Company
-from tests.gateway.conftest import Platform
+from tests.gateway.conftest import CALLER, Platform
 
 pytestmark = pytest.mark.anyio
 
@@ -174,3 +175,89 @@ async def test_a_caller_the_services_refuse_gets_401_not_502(platform: Platform)
     )
     assert graph.status_code == 401
     assert graph.json()["code"] == "unauthorized"
+
+
+async def test_a_plan_starting_beyond_the_sane_window_is_a_422_not_a_502(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await Company(families=1).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    # A plan stored before the demand service refused such starts.
+    monkeypatch.setattr(
+        "services.demand.plans.service.check_horizon_start", lambda **_: None, raising=False
+    )
+    far = {"name": "Typo", "horizon_start": "9999-12", "horizon_months": 24}
+    created = await platform.demand.post("/demand-plans", json=far)
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+
+    response = await platform.gateway.post("/reconcile", json={"demand_plan_id": plan_id})
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    (error,) = response.json()["errors"]
+    assert error["field"] == f"demand.demand_plans.{plan_id}.horizon_start"
+    assert "9999-12" in error["reason"] and "5 years" in error["reason"]
+
+
+class LosesTheFirstAnswer(httpx.AsyncBaseTransport):
+    """A connection reset after the gateway answered the first request: it did all its
+    work, its answer never reached the caller."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.lost = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not self.lost:
+            self.lost += 1
+            await response.aread()
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+async def test_a_reconcile_retried_after_a_lost_answer_stores_one_version(
+    platform: Platform,
+) -> None:
+    await Company(families=2).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    lossy = LosesTheFirstAnswer(platform.gateway._transport)  # the gateway app, in process
+    key = {"Idempotency-Key": "reconcile-2026-12-olivia-1"}
+    async with httpx.AsyncClient(
+        transport=lossy, base_url="http://gateway", headers={**CALLER, **key}
+    ) as client:
+        with pytest.raises(httpx.ReadError):
+            await client.post("/reconcile", json={"objective": "max_margin"})
+        upstream_calls = len(platform.calls)
+        retried = await client.post("/reconcile", json={"objective": "max_margin"})
+
+    assert retried.status_code == 201, retried.text
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.json()["version"] == 1
+    assert len(platform.calls) == upstream_calls  # nothing gathered, nothing solved again
+    listed = (await platform.gateway.get("/consensus-plans")).json()
+    assert [plan["version"] for plan in listed["items"]] == [1]
+    assert (await platform.gateway.get(f"/consensus-plans/{retried.json()['id']}")).json() == (
+        retried.json()
+    )
+    # The key names that request: another body under it is refused, nothing stored.
+    other = await platform.gateway.post("/reconcile", json={"objective": "min_cost"}, headers=key)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "header.Idempotency-Key"
+    # Without a key, the same retry would have stored a second version.
+    assert (await platform.gateway.post("/reconcile", json={})).json()["version"] == 2
+
+
+async def test_a_failed_reconcile_frees_its_key(platform: Platform) -> None:
+    key = {"Idempotency-Key": "reconcile-too-early"}
+    nothing_loaded = await platform.gateway.post("/reconcile", headers=key)
+    assert nothing_loaded.status_code == 422, nothing_loaded.text
+    await Company(families=1).load(
+        demand=platform.demand, supply=platform.supply, finance=platform.finance
+    )
+    retried = await platform.gateway.post("/reconcile", headers=key)
+    assert retried.status_code == 201, retried.text
+    assert "idempotent-replayed" not in retried.headers
