@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
+from bench.load_bench import Request
 from bench.load_bench import run as closed_loop
 from services.demand.main import create_app
 from shared.auth import Role
@@ -91,12 +92,15 @@ def test_the_event_loop_never_waits_on_the_database(tmp_path: Path) -> None:
     with running_server(app) as (base_url, watchdog):
         plan_id = load_plan(base_url)
         watchdog.restart()
-        urls = [
-            f"{base_url}/demand-plans/{plan_id}/lines?limit=50",
-            f"{base_url}/demand-plans/{plan_id}",
+        reads = [
+            Request(name=url, url=url)
+            for url in (
+                f"{base_url}/demand-plans/{plan_id}/lines?limit=50",
+                f"{base_url}/demand-plans/{plan_id}",
+            )
         ]
         tallies, _elapsed = asyncio.run(
-            closed_loop(urls=urls, clients=40, duration=3, headers=PLANNER, timeout=30)
+            closed_loop(requests=reads, clients=40, duration=3, headers=PLANNER, timeout=30)
         )
         blocked = watchdog.worst
 
