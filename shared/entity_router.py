@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, SQLModel
 
 from shared import crud
+from shared.contract import INVALID_INPUT
 from shared.db import SessionDep
 from shared.errors import NotFound, Problem
 from shared.pagination import Page, PageParams
@@ -21,10 +22,12 @@ from shared.types import CODE_PATTERN, MAX_ROW_ID
 MAX_BULK_ITEMS = 20000
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "Not found"},
-    409: {"model": Problem, "description": "Conflict"},
-    422: {"model": Problem, "description": "Invalid input, every bad field listed"},
+    422: {"model": Problem, "description": INVALID_INPUT},
 }
+"""What every route answers; ``shared.contract`` adds what a route's shape implies (404 where
+its path names something, 409 on writes, ...), its decorator what only it knows."""
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+"""The 404 of a route without an id in its path (a ``/latest``, a ``/current``)."""
 
 BeforeWrite = Callable[[Session, Sequence[tuple[str, Any]]], None]
 """A check run before a create, bulk upsert, patch or delete, which it refuses by raising.
