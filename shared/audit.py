@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from shared.db import SessionDep
 from shared.pagination import Page, PageParams
-from shared.types import CODE_PATTERN
+from shared.types import CODE_PATTERN, UtcDatetime
 
 REASON_HEADER = "x-sop-reason"
 CYCLE_HEADER = "x-sop-cycle"
@@ -44,7 +44,7 @@ class AuditAction(enum.StrEnum):
 
 class AuditEntryPublic(SQLModel):
     id: int
-    at: dt.datetime
+    at: UtcDatetime
     user: str
     roles: str
     action: AuditAction

@@ -3,15 +3,24 @@
 Every bound here exists because a database or a JSON encoder would otherwise turn bad
 input into a server error: NUL characters break PostgreSQL text, integers beyond 64 bits
 break SQLite, NaN and infinity are not JSON.
+
+Numbers in a JSON body are strict: ``true`` is not a quantity and ``"12"`` is not a price,
+as the OpenAPI's ``type: number`` says. A query string or a path carries text only, so the
+``...Param`` types parse the same bounds from it (a query model uses those).
 """
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, Strict, ValidationInfo
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+PERIOD_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
+"""A month of the years ``MIN_YEAR``..``MAX_YEAR``, the same in bodies, paths and query
+strings: ``0000-01`` is refused everywhere, as is any month a period sum could not reach."""
+LAST_PERIOD = f"{MAX_YEAR}-12"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 
 MAX_QUANTITY = 1e12
@@ -35,22 +44,51 @@ Period = Annotated[
         min_length=7,
         max_length=7,
         pattern=PERIOD_PATTERN,
-        description="Calendar month as YYYY-MM.",
+        description=f"Calendar month as YYYY-MM, from {MIN_YEAR}-01 to {LAST_PERIOD}.",
         examples=["2026-01"],
     ),
 ]
 Quantity = Annotated[
-    float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False, description="Units, never negative.")
+    float,
+    Strict(),
+    Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False, description="Units, never negative."),
 ]
-Hours = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
-Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
-SignedMoney = Annotated[float, Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Priority = Annotated[int, Field(ge=1, le=100, description="Service priority: 1 is served first.")]
-Months = Annotated[int, Field(ge=1, le=36)]
+Hours = Annotated[float, Strict(), Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+Money = Annotated[float, Strict(), Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+SignedMoney = Annotated[float, Strict(), Field(ge=-MAX_MONEY, le=MAX_MONEY, allow_inf_nan=False)]
+FractionParam = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A share from 0 to 1 in a query string."""
+Fraction = Annotated[FractionParam, Strict()]
+Priority = Annotated[
+    int, Strict(), Field(ge=1, le=100, description="Service priority: 1 is served first.")
+]
+Months = Annotated[int, Strict(), Field(ge=1, le=36)]
+Flag = Annotated[bool, Strict()]
+"""A JSON boolean in a body: ``1`` and ``"yes"`` are not one."""
 MAX_ROW_ID = 2**62
 """The largest id or offset accepted: far below SQLite's and PostgreSQL's 64-bit limit."""
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+"""An id in a path or a query string."""
+RowRef = Annotated[RowId, Strict()]
+"""An id of another row named in a JSON body."""
+
+
+def horizon_in_calendar(months: int, info: ValidationInfo) -> int:
+    """A validator of ``horizon_months``: the horizon from ``horizon_start`` ends by
+    ``LAST_PERIOD`` (a plan of 24 months cannot start in 2999-06)."""
+    start = info.data.get("horizon_start")
+    if isinstance(start, str):
+        left = (MAX_YEAR - int(start[:4])) * 12 + 12 - int(start[5:7]) + 1
+        if months > left:
+            raise ValueError(
+                f"a horizon from {start} ends by {LAST_PERIOD}: {left} month(s) at most"
+            )
+    return months
+
+
+CLOSED: Any = ConfigDict(extra="forbid")
+"""The config of a request body: a field it does not declare is refused (422), not dropped.
+(``Any``: pydantic models and SQLModel ones type their config each their own way.)"""
 
 
 def utc_now() -> dt.datetime:

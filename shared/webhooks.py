@@ -31,13 +31,15 @@ from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponen
 from shared.db import SessionDep
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
-from shared.types import Code, RowId
+from shared.types import CLOSED, Code, RowId, UtcDatetime
 
 log = logging.getLogger("sop.webhooks")
 SIGNATURE_HEADER = "X-SOP-Signature"
 
 
 class SubscriptionCreate(BaseModel):
+    model_config = CLOSED
+
     url: AnyHttpUrl
     events: list[Code] = Field(min_length=1, max_length=50, examples=[["plan.approved"]])
     secret: str = Field(min_length=16, max_length=200, pattern=r"^[\x21-\x7e]+$")
@@ -47,7 +49,7 @@ class SubscriptionPublic(BaseModel):
     id: int
     url: str
     events: list[str]
-    created_at: dt.datetime
+    created_at: UtcDatetime
 
 
 class DeliveryPublic(BaseModel):

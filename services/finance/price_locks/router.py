@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import col, select
 
-from shared.contracts.finance import PriceLockBase, PriceLockPublic, PriceRevisionRequest
+from shared.contracts.finance import PriceLockCreate, PriceLockPublic, PriceRevisionRequest
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import NotFound
@@ -31,7 +31,7 @@ revisions_router = APIRouter(
     ),
     response_model=PriceLockPublic,
 )
-def lock_prices(session: SessionDep, body: PriceLockBase) -> Any:
+def lock_prices(session: SessionDep, body: PriceLockCreate) -> Any:
     return create_lock(session, data=body)
 
 
