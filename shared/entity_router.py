@@ -107,7 +107,9 @@ def entity_router(
         if by_code
         else Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id")]
     )
-    item_path = "/{code}" if by_code else "/{id}"
+    # An id is digits: a sibling path (``/inventory-policies/safety-stock``) is not an id of
+    # a malformed form, so its undeclared methods answer 405, not 422.
+    item_path = "/{code}" if by_code else "/{id:int}"
 
     @router.get(item_path, summary=f"Read one {label}", response_model=public_model)
     def read_item(session: SessionDep, ident: item_key) -> Any:

@@ -10,9 +10,19 @@ as the OpenAPI's ``type: number`` says. A query string or a path carries text on
 """
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, Strict, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    WrapSerializer,
+)
+from pydantic_core import PydanticCustomError
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 MIN_YEAR = 1900
@@ -59,17 +69,29 @@ SignedMoney = Annotated[float, Strict(), Field(ge=-MAX_MONEY, le=MAX_MONEY, allo
 FractionParam = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 """A share from 0 to 1 in a query string."""
 Fraction = Annotated[FractionParam, Strict()]
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_integer)
+"""An integer in a JSON body: a number without a fraction (``3`` or ``3.0``, as JSON Schema
+reads ``type: integer``), never ``true`` or ``"3"``."""
 Priority = Annotated[
-    int, Strict(), Field(ge=1, le=100, description="Service priority: 1 is served first.")
+    int, Field(ge=1, le=100, description="Service priority: 1 is served first."), JSON_INTEGER
 ]
-Months = Annotated[int, Strict(), Field(ge=1, le=36)]
+Months = Annotated[int, Field(ge=1, le=36), JSON_INTEGER]
 Flag = Annotated[bool, Strict()]
 """A JSON boolean in a body: ``1`` and ``"yes"`` are not one."""
-MAX_ROW_ID = 2**62
-"""The largest id or offset accepted: far below SQLite's and PostgreSQL's 64-bit limit."""
+MAX_ROW_ID = 2**53 - 1
+"""The largest id or offset accepted: every JSON reader holds it exactly (JavaScript's
+``Number.MAX_SAFE_INTEGER``), far below SQLite's and PostgreSQL's 64-bit limit."""
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 """An id in a path or a query string."""
-RowRef = Annotated[RowId, Strict()]
+RowRef = Annotated[RowId, JSON_INTEGER]
 """An id of another row named in a JSON body."""
 
 
@@ -101,5 +123,39 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-UtcDatetime = Annotated[dt.datetime, AfterValidator(as_utc)]
-"""A timestamp that always carries its UTC offset when it is served."""
+RFC3339 = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: Any) -> Any:
+    if isinstance(value, str) and not RFC3339.match(value):
+        raise ValueError("expected a date-time with its offset, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, dt.date) or (isinstance(value, str) and ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be a date as YYYY-MM-DD")
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date in a JSON body: ``YYYY-MM-DD`` text, as ``format: date`` says (not a number of
+seconds since 1970, which pydantic would read too)."""
+
+DatetimeParam = Annotated[dt.datetime, BeforeValidator(_rfc3339)]
+"""A timestamp in a query string: RFC 3339 text, as ``format: date-time`` says (not a number
+of seconds, which pydantic would read too)."""
+
+UtcDatetime = Annotated[
+    dt.datetime,
+    AfterValidator(as_utc),
+    WrapSerializer(lambda value, default: default(as_utc(value))),
+]
+"""A timestamp that always carries its UTC offset when it is served, also from a row that
+is served as it is (a table row that subclasses its public model is not validated again)."""

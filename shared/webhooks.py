@@ -254,7 +254,7 @@ def webhook_router(tables: WebhookTables, *, dependencies: Sequence[Any] = ()) -
         return paginate(session, select(subscription).order_by(col(subscription.id)), params)  # type: ignore[attr-defined]
 
     @router.delete(
-        "/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe"
+        "/{subscription_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe"
     )
     def unsubscribe(session: SessionDep, subscription_id: RowId) -> None:
         row = session.get(subscription, subscription_id)

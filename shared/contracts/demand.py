@@ -8,6 +8,7 @@ from pydantic import Field as Constraint
 from sqlmodel import Field, SQLModel
 
 from shared.types import (
+    JSON_INTEGER,
     MAX_QUANTITY,
     MAX_ROW_ID,
     TEXT_PATTERN,
@@ -377,7 +378,7 @@ ImportanceParam = Annotated[
 ]
 # In a JSON body a margin and an importance are numbers; the ...Param forms read a query string.
 Margin = Annotated[MarginParam, Strict()]
-Importance = Annotated[ImportanceParam, Strict()]
+Importance = Annotated[ImportanceParam, JSON_INTEGER]
 
 
 class Quadrant(StrEnum):

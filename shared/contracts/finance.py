@@ -464,9 +464,18 @@ class RevisionKind(StrEnum):
 
 
 class PriceRevisionRequest(BaseModel):
-    """A restatement of locked prices or unit costs: a new version, recorded with its reason."""
+    """A restatement of locked prices or unit costs: a new version, recorded with its reason.
+    At least one price or unit cost."""
 
-    model_config = CLOSED
+    model_config = {
+        **CLOSED,
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"minItems": 1}}}
+                for name in ("prices", "unit_costs")
+            ]
+        },
+    }
 
     reason: Name
     prices: list[PriceIn] = Field(default_factory=list, max_length=20000)

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.types import (
     CLOSED,
+    JSON_INTEGER,
     Code,
     Hours,
     Months,
@@ -90,7 +91,7 @@ class RoutingBase(SQLModel):
     family_code: Code
     resource_code: Code
     hours_per_unit: Hours = Field(gt=0)
-    lead_time_offset: Annotated[int, Strict()] = Field(
+    lead_time_offset: Annotated[int, JSON_INTEGER] = Field(
         default=0,
         ge=0,
         le=36,
@@ -202,7 +203,22 @@ class InventoryPolicyBase(SQLModel):
                     "forecast_error_measure": "std_dev",
                     "lead_time_periods": 1,
                 }
-            ]
+            ],
+            # What each method needs, for schema readers and generators as for the validator.
+            "allOf": [
+                {
+                    "if": {
+                        "properties": {"safety_stock_method": {"const": method.value}},
+                        "required": ["safety_stock_method"],
+                    },
+                    "then": {
+                        "required": list(needed),
+                        "properties": {name: {"not": {"type": "null"}} for name in needed},
+                    },
+                }
+                for method, needed in REQUIRED_BY_METHOD.items()
+                if needed
+            ],
         },
     }
 
@@ -312,7 +328,7 @@ class RccpRequest(BaseModel):
                     ]
                 }
             ]
-        }
+        },
     }
 
 
@@ -409,7 +425,7 @@ class SafetyStockRequest(BaseModel):
                     "overrides": [{"family_code": "FAM-01", "service_target": 0.98}],
                 }
             ]
-        }
+        },
     }
 
 

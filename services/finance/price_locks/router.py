@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from shared.contracts.finance import PriceLockCreate, PriceLockPublic, PriceRevisionRequest
 from shared.db import SessionDep
-from shared.entity_router import PROBLEM_RESPONSES
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
 
@@ -40,7 +40,9 @@ def list_locks(session: SessionDep, params: Annotated[PageParams, Depends()]) ->
     return paginate(session, select(PriceLock).order_by(col(PriceLock.id)), params)
 
 
-@locks_router.get("/current", summary="The lock in force", response_model=PriceLockPublic)
+@locks_router.get(
+    "/current", summary="The lock in force", response_model=PriceLockPublic, responses=NOT_FOUND
+)
 def current_lock(session: SessionDep) -> Any:
     lock = session.exec(
         select(PriceLock).order_by(col(PriceLock.through_period).desc()).limit(1)

@@ -88,7 +88,7 @@ class SupplyPlanCreate(SupplyPlanBase):
                     ],
                 }
             ]
-        }
+        },
     }
 
 

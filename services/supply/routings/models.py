@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import BaseModel, Strict
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
@@ -8,7 +8,7 @@ from sqlmodel import Field
 from services.supply.tables import SupplyTable
 from shared.contracts.supply import RoutingBase, RoutingPublic
 from shared.crud import Patch
-from shared.types import CLOSED, Code, Hours
+from shared.types import CLOSED, JSON_INTEGER, Code, Hours
 
 __all__ = [
     "Routing",
@@ -33,7 +33,7 @@ class RoutingCreate(RoutingBase):
 
 class RoutingUpdate(Patch):
     hours_per_unit: Annotated[Hours, PydanticField(gt=0)] | None = None
-    lead_time_offset: Annotated[int, Strict(), PydanticField(ge=0, le=36)] | None = None
+    lead_time_offset: Annotated[int, PydanticField(ge=0, le=36), JSON_INTEGER] | None = None
 
 
 class RoutingFilters(BaseModel):
