@@ -250,4 +250,3 @@ def test_finance(case: Any) -> None:
 @BOUNDED
 def test_gateway(case: Any) -> None:
     check("gateway", case)
-
