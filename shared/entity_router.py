@@ -89,7 +89,8 @@ def entity_router(
         description=(
             "Idempotent load for ERP integrations: items are matched on their natural key, "
             "created or updated; sending the same batch twice changes nothing. The whole batch "
-            "is validated first and written in one transaction, or not at all."
+            "is validated first (each natural key once, 422 naming a duplicate) and written in "
+            "one transaction, or not at all."
         ),
     )
     def upsert_items(

@@ -59,7 +59,8 @@ def current_lock(session: SessionDep) -> Any:
     description=(
         "Each changed value is written and recorded with its old value, its version (2 for "
         "the first restatement of a key), the reason and the lock in force. Unchanged values "
-        "are skipped. The whole request is validated before anything is written."
+        "are skipped. The whole request is validated before anything is written; it names each "
+        "key once (422 naming a duplicate)."
     ),
     response_model=list[PriceRevisionPublic],
 )
