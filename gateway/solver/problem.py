@@ -8,13 +8,14 @@ with one number per period. Codes tie the parts together (families, segments, re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as JsonOnly
 
 from shared.types import JSON_INTEGER, Flag
 
 # Numbers of a JSON body: true is not a quantity, nor "3" (shared.types).
-NonNegative = Annotated[float, Strict(), Field(ge=0, le=1e13, allow_inf_nan=False)]
-Number = Annotated[float, Strict()]
+NonNegative = Annotated[float, JsonOnly(), Field(ge=0, le=1e13, allow_inf_nan=False)]
+Number = Annotated[float, JsonOnly()]
 Integer = Annotated[int, JSON_INTEGER]
 PerPeriod = NonNegative | list[NonNegative]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
