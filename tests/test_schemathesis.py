@@ -14,6 +14,11 @@ Bounded: a few examples an operation, derandomized (the same requests every run)
 to 60 s a process on two cores. A check that is wrong about an operation for a reason the
 contract documents is excluded for that operation alone, with the reason (``EXCLUDED``).
 
+The two stateful checks (a deleted resource stays gone, a created one can be read) need
+schemathesis' stateful phase, left to the CLI (``st run <url>/openapi.json --checks all``):
+in-process, hypothesis' state machine replays its steps against databases that moved on and
+stops as flaky.
+
 Run one process: ``.venv/bin/python -m pytest tests/test_schemathesis.py -k finance``.
 """
 
