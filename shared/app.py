@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from shared.audit import audit_router
 from shared.auth import Principal, Role, current_principal
+from shared.contract import install_contract
 from shared.db import create_db_engine, run_in_session, worker_threads
 from shared.errors import Forbidden, install_problem_handlers
 from shared.observability import configure_logging, install_observability
@@ -104,6 +105,7 @@ def create_process_app(
     app.state.settings = settings
     app.state.audit_table = audit_table
     install_problem_handlers(app)
+    install_contract(app)
     for mount in mounts:
         app.include_router(
             mount.router,

@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from shared.db import SessionDep
 from shared.pagination import Page, PageParams
-from shared.types import CODE_PATTERN
+from shared.types import CODE_PATTERN, DatetimeParam, UtcDatetime
 
 REASON_HEADER = "x-sop-reason"
 CYCLE_HEADER = "x-sop-cycle"
@@ -44,7 +44,7 @@ class AuditAction(enum.StrEnum):
 
 class AuditEntryPublic(SQLModel):
     id: int
-    at: dt.datetime
+    at: UtcDatetime
     user: str
     roles: str
     action: AuditAction
@@ -163,8 +163,8 @@ class AuditFilters(BaseModel):
     entity_id: str | None = Query(default=None, max_length=100)
     user: str | None = Query(default=None, max_length=200)
     cycle: str | None = Query(default=None, max_length=64, pattern=CODE_PATTERN)
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: DatetimeParam | None = None
+    until: DatetimeParam | None = None
 
 
 def audit_router(table: type[SQLModel]) -> APIRouter:

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -208,7 +209,18 @@ def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None
 
 
-def current_principal(request: Request) -> Principal:
+# Declares the bearer scheme in the OpenAPI of every route that needs a token (the header is
+# read below, so a missing or malformed one is our 401 with its RFC 6750 challenge).
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A JWT: `sop token --role <role>` in dev mode, your identity provider's in oidc.",
+)
+
+
+def current_principal(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
+) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:

@@ -8,14 +8,15 @@ flush, the request's session owns the transaction.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, validation_errors
+from shared.types import CLOSED
 
 TableT = TypeVar("TableT", bound=SQLModel)
 
@@ -60,6 +61,38 @@ class UpsertSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+def _null_only_where_nullable(schema: dict[str, Any], model: type["Patch"]) -> None:
+    for name, prop in schema.get("properties", {}).items():
+        members = prop.get("anyOf", [])
+        if name in model.NULLABLE or {"type": "null"} not in members:
+            continue
+        kept = [member for member in members if member != {"type": "null"}]
+        del prop["anyOf"]
+        prop.pop("default", None)
+        if len(kept) == 1:
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
+class Patch(BaseModel):
+    """The body of a PATCH: a field left out stays as it is. ``null`` clears a field only
+    where the row may hold none (``NULLABLE``); elsewhere the schema offers no null and a
+    null is refused (422), rather than accepted here and refused by the row.
+
+    Fields are declared ``T | None = None`` so that leaving them out is possible."""
+
+    model_config = {**CLOSED, "json_schema_extra": _null_only_where_nullable}
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_where_nullable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
 
 
 class UpsertResult(BaseModel):

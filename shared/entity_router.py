@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, SQLModel
 
 from shared import crud
+from shared.contract import INVALID_INPUT
 from shared.db import SessionDep
 from shared.errors import NotFound, Problem
 from shared.pagination import Page, PageParams
@@ -21,10 +22,12 @@ from shared.types import CODE_PATTERN, MAX_ROW_ID
 MAX_BULK_ITEMS = 20000
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "Not found"},
-    409: {"model": Problem, "description": "Conflict"},
-    422: {"model": Problem, "description": "Invalid input, every bad field listed"},
+    422: {"model": Problem, "description": INVALID_INPUT},
 }
+"""What every route answers; ``shared.contract`` adds what a route's shape implies (404 where
+its path names something, 409 on writes, ...), its decorator what only it knows."""
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+"""The 404 of a route without an id in its path (a ``/latest``, a ``/current``)."""
 
 BeforeWrite = Callable[[Session, Sequence[tuple[str, Any]]], None]
 """A check run before a create, bulk upsert, patch or delete, which it refuses by raising.
@@ -86,7 +89,8 @@ def entity_router(
         description=(
             "Idempotent load for ERP integrations: items are matched on their natural key, "
             "created or updated; sending the same batch twice changes nothing. The whole batch "
-            "is validated first and written in one transaction, or not at all."
+            "is validated first (each natural key once, 422 naming a duplicate) and written in "
+            "one transaction, or not at all."
         ),
     )
     def upsert_items(
@@ -104,7 +108,9 @@ def entity_router(
         if by_code
         else Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id")]
     )
-    item_path = "/{code}" if by_code else "/{id}"
+    # An id is digits: a sibling path (``/inventory-policies/safety-stock``) is not an id of
+    # a malformed form, so its undeclared methods answer 405, not 422.
+    item_path = "/{code}" if by_code else "/{id:int}"
 
     @router.get(item_path, summary=f"Read one {label}", response_model=public_model)
     def read_item(session: SessionDep, ident: item_key) -> Any:

@@ -7,7 +7,9 @@ within the pool timeout) or unavailable answers 503 with ``Retry-After``.
 """
 
 import logging
+import re
 from collections.abc import Sequence
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("sop.errors")
@@ -174,6 +177,56 @@ def validation_errors(raw: Sequence[Any]) -> list[FieldError]:
     ]
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app answers on the request's path (the ``Allow`` of a
+    405): each method is routed as the request was, and kept when a route matches fully."""
+    allowed = []
+    for method in HTTP_METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_TEMPLATE_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@lru_cache(maxsize=1024)
+def _template_regex(template: str) -> re.Pattern[str]:
+    """An OpenAPI path template as a regex taking any segment for each parameter."""
+    parts = _TEMPLATE_PARAMETER.split(template)
+    return re.compile(
+        "".join(
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+            for index, part in enumerate(parts)
+        )
+    )
+
+
+def malformed_path_id(request: Request) -> FieldError | None:
+    """The id of a path that names an operation but for an id that is not a whole number
+    (``/prices/abc``): integer path parameters route digits only (so that a sibling path,
+    ``/inventory-policies/safety-stock``, is not taken for an id), and the 404 the router
+    gives such a path is better said as a 422 naming the parameter."""
+    method = request.method.lower()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        operation = item.get(method)
+        if operation is None or "{" not in template:
+            continue
+        match = _template_regex(template).fullmatch(request.url.path)
+        if match is None:
+            continue
+        for parameter in operation.get("parameters", []):
+            name = parameter["name"]
+            integer = parameter.get("schema", {}).get("type") == "integer"
+            if parameter["in"] == "path" and integer and not match.group(name).isdigit():
+                return FieldError(field=f"path.{name}", reason="an id is a whole number")
+    return None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error the app can raise as problem+json; nothing escapes as a bare 500."""
 
@@ -204,12 +257,25 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        headers = dict(getattr(exc, "headers", None) or {})
+        malformed = malformed_path_id(request) if exc.status_code == 404 else None
+        if malformed is not None:
+            return problem_response(
+                status=422,
+                code="validation-error",
+                detail=f"The request is invalid: {malformed.field}",
+                instance=request.url.path,
+                errors=[malformed],
+            )
+        if exc.status_code == 405:
+            # The router names the methods of the first route on the path; a path has several.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem_response(
             status=exc.status_code,
             code=code,
             detail=str(exc.detail),
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers or None,
         )
 
     @app.exception_handler(IntegrityError)

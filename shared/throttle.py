@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from limits import RateLimitItemPerMinute
@@ -20,6 +21,14 @@ from limits.strategies import MovingWindowRateLimiter
 
 from shared.auth import current_principal
 from shared.errors import DomainError
+
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many calls of this kind of yours at once or this minute: retry "
+        "after the Retry-After seconds"
+    }
+}
+"""The answer a throttled route adds to its OpenAPI responses."""
 
 
 class TooManyRequests(DomainError):

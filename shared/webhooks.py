@@ -33,13 +33,15 @@ from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponen
 from shared.db import SessionDep, run_in_session
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
-from shared.types import Code, RowId
+from shared.types import CLOSED, Code, RowId, UtcDatetime
 
 log = logging.getLogger("sop.webhooks")
 SIGNATURE_HEADER = "X-SOP-Signature"
 
 
 class SubscriptionCreate(BaseModel):
+    model_config = CLOSED
+
     url: AnyHttpUrl
     events: list[Code] = Field(min_length=1, max_length=50, examples=[["plan.approved"]])
     secret: str = Field(min_length=16, max_length=200, pattern=r"^[\x21-\x7e]+$")
@@ -49,7 +51,7 @@ class SubscriptionPublic(BaseModel):
     id: int
     url: str
     events: list[str]
-    created_at: dt.datetime
+    created_at: UtcDatetime
 
 
 class DeliveryPublic(BaseModel):
@@ -270,7 +272,7 @@ def webhook_router(tables: WebhookTables, *, dependencies: Sequence[Any] = ()) -
         return paginate(session, select(subscription).order_by(col(subscription.id)), params)  # type: ignore[attr-defined]
 
     @router.delete(
-        "/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe"
+        "/{subscription_id:int}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe"
     )
     def unsubscribe(session: SessionDep, subscription_id: RowId) -> None:
         row = session.get(subscription, subscription_id)

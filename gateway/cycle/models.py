@@ -19,7 +19,7 @@ from gateway.cycle.raci import ActivityKind, StepName
 from gateway.plans.models import EscalationPublic
 from gateway.tables import GatewayTable
 from shared.auth import Role
-from shared.types import Name, Period, RowId, Text, UtcDatetime, utc_now
+from shared.types import JSON_INTEGER, Date, Name, Period, RowRef, Text, UtcDatetime, utc_now
 
 
 def _optional_timestamp() -> Any:
@@ -144,7 +144,7 @@ class ActionItem(GatewayTable, table=True):
 # --- requests -----------------------------------------------------------------------------
 
 Calendar = Annotated[
-    dict[StepName, dt.date],
+    dict[StepName, Date],
     Field(max_length=len(StepName), description="Due date per step, e.g. {'pre_sop': ...}."),
 ]
 Rationale = Annotated[
@@ -167,8 +167,8 @@ class CycleCreate(BaseModel):
     horizon_start: Period | None = Field(
         default=None, description="Default: the period plus the configured lead months."
     )
-    horizon_months: int | None = Field(
-        default=None, ge=12, le=36, description="Default: the configured horizon (24)."
+    horizon_months: Annotated[int, Field(ge=12, le=36), JSON_INTEGER] | None = Field(
+        default=None, description="Default: the configured horizon (24)."
     )
     due_dates: Calendar | None = Field(
         default=None, description="Due dates that replace the configured defaults."
@@ -190,25 +190,33 @@ class StepCompletion(BaseModel):
     data_quality_report: Name | None = Field(
         default=None, description="data_gathering: the data-quality report (id, name or URL)."
     )
-    demand_plan_id: RowId | None = Field(
+    demand_plan_id: RowRef | None = Field(
         default=None, description="demand_review: the locked demand plan (demand service)."
     )
-    supply_plan_id: RowId | None = Field(
+    supply_plan_id: RowRef | None = Field(
         default=None, description="supply_review, optional: the proposed supply plan."
     )
-    consensus_plan_id: RowId | None = Field(
+    consensus_plan_id: RowRef | None = Field(
         default=None, description="pre_sop: the recommended consensus plan."
     )
 
 
 class ActionItemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [owner], "properties": {owner: {"not": {"type": "null"}}}}
+                for owner in ("owner_role", "owner_user")
+            ]
+        },
+    )
 
     title: Name
     detail: Text = ""
     owner_role: Role | None = None
     owner_user: Name | None = Field(default=None, description="The owner's user id (subject).")
-    due_date: dt.date
+    due_date: Date
 
     @model_validator(mode="after")
     def _has_owner(self) -> Self:
@@ -220,9 +228,20 @@ class ActionItemCreate(BaseModel):
 class DecisionCreate(BaseModel):
     """Choose one of the item's options, or override them with a written decision."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": [chosen],
+                    "properties": {chosen: {"not": {"type": "null"}}, other: {"type": "null"}},
+                }
+                for chosen, other in (("option_index", "override"), ("override", "option_index"))
+            ]
+        },
+    )
 
-    option_index: int | None = Field(default=None, ge=0, le=1000)
+    option_index: Annotated[int, Field(ge=0, le=1000), JSON_INTEGER] | None = None
     override: Rationale | None = None
     rationale: Rationale
     action_items: list[ActionItemCreate] = Field(default_factory=list, max_length=50)

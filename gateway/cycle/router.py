@@ -42,18 +42,13 @@ from gateway.tables import IdempotencyKey
 from shared import idempotency
 from shared.auth import CurrentUser, current_principal
 from shared.db import SessionDep
-from shared.entity_router import PROBLEM_RESPONSES
-from shared.errors import Problem
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    401: {"model": Problem, "description": "No valid bearer token"},
-    403: {"model": Problem, "description": "The caller's roles may not make this write"},
-    428: {"model": Problem, "description": "If-Match (the version read) is missing"},
-}
+# 401, 403 on writes, and 428 with a required If-Match on versioned writes: shared.contract.
+RESPONSES: dict[int | str, dict[str, Any]] = {**PROBLEM_RESPONSES}
 WRITE_DOC = (
     " Needs If-Match with the cycle's version (its ETag); answers 409 with the current "
     "version in `extra` when it is stale, and 409 naming the gate when the process forbids it."
@@ -128,7 +123,9 @@ def create_cycle(
     return _cycle_answer(session, cycle, response)
 
 
-@router.get("/cycles/current", response_model=CyclePublic, summary="The open cycle")
+@router.get(
+    "/cycles/current", response_model=CyclePublic, summary="The open cycle", responses=NOT_FOUND
+)
 def read_current_cycle(session: SessionDep, response: Response) -> CyclePublic:
     return _cycle_answer(session, queries.current_cycle(session), response)
 
@@ -136,6 +133,7 @@ def read_current_cycle(session: SessionDep, response: Response) -> CyclePublic:
 @router.get(
     "/cycles/current-plan",
     response_model=ConsensusPlanPublic,
+    responses=NOT_FOUND,
     summary="The current plan: the approved consensus plan, whole (the one set of numbers)",
 )
 def read_current_plan(session: SessionDep) -> ConsensusPlanPublic:

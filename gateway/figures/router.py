@@ -20,13 +20,13 @@ from gateway.state import GatewayStateDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import FieldError, NotFound
 from shared.responses import json_response
-from shared.types import MAX_ROW_ID, Fraction, RowId
+from shared.types import MAX_ROW_ID, FractionParam, RowId
 
 router = APIRouter(tags=["supply review and finance"], responses=PROBLEM_RESPONSES)
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Plan id.")]
 Tolerance = Annotated[
-    Fraction | None,
+    FractionParam | None,
     Query(
         description="Share of the AOP beyond which a month's gap is flagged; default: the "
         "finance service's SOP_FINANCE_AOP_GAP_TOLERANCE."

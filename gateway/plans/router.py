@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi_pagination.ext.sqlmodel import paginate
 
 from shared.db import SessionDep
-from shared.entity_router import PROBLEM_RESPONSES
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
@@ -46,6 +46,7 @@ def list_plans(
     "/latest",
     response_model=ConsensusPlanPublic,
     summary="The newest consensus plan, whole",
+    responses=NOT_FOUND,
 )
 def read_latest_plan(session: SessionDep) -> ConsensusPlanPublic:
     plan = service.latest_plan(session)

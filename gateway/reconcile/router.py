@@ -15,7 +15,7 @@ from shared.entity_router import PROBLEM_RESPONSES
 from shared.errors import ValidationFailed
 from shared.idempotency import Idempotency
 from shared.responses import json_response
-from shared.throttle import throttled
+from shared.throttle import THROTTLED, throttled
 
 from .examples import SOLVE_EXAMPLES
 from .models import ReconcileRequest
@@ -44,7 +44,10 @@ router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
         "Idempotency-Key, a retry (after a lost answer) stores nothing and answers the plan "
         "stored first."
     ),
-    responses=idempotency.created_responses("The consensus plan stored, whole"),
+    responses={
+        **idempotency.created_responses("The consensus plan stored, whole"),
+        **THROTTLED,
+    },
 )
 async def reconcile_plan(
     state: GatewayStateDep,
@@ -67,6 +70,7 @@ async def reconcile_plan(
     "/solve",
     response_model=Solution,
     dependencies=[Depends(current_principal), Depends(throttled("solve"))],
+    responses=THROTTLED,
     summary="Solve a whole planning problem (stateless)",
     description=(
         "For harnesses and APS tools: the body is the reconciliation model's input, the "

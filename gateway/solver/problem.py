@@ -9,8 +9,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as JsonOnly
 
-NonNegative = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
+from shared.types import JSON_INTEGER, Flag
+
+# Numbers of a JSON body: true is not a quantity, nor "3" (shared.types).
+NonNegative = Annotated[float, JsonOnly(), Field(ge=0, le=1e13, allow_inf_nan=False)]
+Number = Annotated[float, JsonOnly()]
+Integer = Annotated[int, JSON_INTEGER]
 PerPeriod = NonNegative | list[NonNegative]
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
 
@@ -51,15 +57,15 @@ class FamilyInput(Strict):
 
 class SegmentInput(Strict):
     code: Label
-    priority: int = Field(default=5, ge=1, le=100, description="1 is served first.")
-    strategic: bool = False
-    fill_rate_target: float = Field(default=0.0, ge=0, le=1)
+    priority: Integer = Field(default=5, ge=1, le=100, description="1 is served first.")
+    strategic: Flag = False
+    fill_rate_target: Number = Field(default=0.0, ge=0, le=1)
     unmet: UnmetDemand = UnmetDemand.backlog
     backlog_cost: PerPeriod = Field(default=0, description="Per unit-period of backlog.")
     lost_sale_penalty: PerPeriod = Field(
         default=0, description="Per unit lost, beyond lost margin."
     )
-    clear_backlog_by_end: bool = Field(
+    clear_backlog_by_end: Flag = Field(
         default=False, description="No backlog at the horizon's end."
     )
 
@@ -98,7 +104,7 @@ class ResourceInput(Strict):
     )
     overtime_hour_cost: PerPeriod = 0
     workforce: WorkforceInput | None = None
-    utilisation_threshold: float = Field(default=0.95, gt=0, le=10)
+    utilisation_threshold: Number = Field(default=0.95, gt=0, le=10)
     committed_hours: PerPeriod = Field(
         default=0,
         description="Hours already taken by work outside this plan (other products, maintenance):"
@@ -109,7 +115,7 @@ class ResourceInput(Strict):
 class RoutingInput(Strict):
     family: Label
     resource: Label
-    hours_per_unit: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    hours_per_unit: Number = Field(gt=0, le=1e6, allow_inf_nan=False)
 
 
 class ExpansionInput(Strict):
@@ -120,8 +126,8 @@ class ExpansionInput(Strict):
     resource: Label
     extra_hours: PerPeriod
     fixed_cost: NonNegative
-    lead_time_periods: int = Field(default=0, ge=0, le=120)
-    committed: bool = Field(
+    lead_time_periods: Integer = Field(default=0, ge=0, le=120)
+    committed: Flag = Field(
         default=False, description="Already decided: the step is taken (its cost is paid)."
     )
 
@@ -134,14 +140,14 @@ class LpAlgorithm(StrEnum):
 
 class SolveOptions(Strict):
     objective: Objective = Objective.max_margin
-    integer: bool = Field(default=False, description="Whole units and workers (a MIP).")
-    time_limit_seconds: float = Field(default=60, gt=0, le=3600)
-    relative_gap: float = Field(default=1e-4, ge=0, le=1)
-    compute_options: bool = Field(
+    integer: Flag = Field(default=False, description="Whole units and workers (a MIP).")
+    time_limit_seconds: Number = Field(default=60, gt=0, le=3600)
+    relative_gap: Number = Field(default=1e-4, ge=0, le=1)
+    compute_options: Flag = Field(
         default=True,
         description="Re-solve with each lever to give every escalation item its options.",
     )
-    service_tolerance: float = Field(
+    service_tolerance: Number = Field(
         default=1e-3,
         ge=0,
         le=0.5,

@@ -3,16 +3,19 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Strict, field_validator
 from pydantic import Field as Constraint
 from sqlmodel import Field, SQLModel
 
 from shared.types import (
+    JSON_INTEGER,
     MAX_QUANTITY,
     MAX_ROW_ID,
     TEXT_PATTERN,
     Code,
+    Flag,
     Fraction,
+    FractionParam,
     Money,
     Months,
     Name,
@@ -21,6 +24,7 @@ from shared.types import (
     Quantity,
     Text,
     UtcDatetime,
+    horizon_in_calendar,
 )
 
 
@@ -66,7 +70,7 @@ class SegmentBase(SQLModel):
     name: Name
     fill_rate_target: Fraction = Field(default=0.95, description="Share of demand to be served.")
     priority: Priority = 5
-    strategic: bool = False
+    strategic: Flag = False
     unmet_demand: UnmetDemand = UnmetDemand.backlog
 
     model_config = {
@@ -123,6 +127,9 @@ class DemandPlanBase(SQLModel):
     horizon_months: Months = 24
     note: Text = ""
 
+    _horizon_in_calendar = field_validator("horizon_months")(horizon_in_calendar)
+    model_config = {"validate_default": True}
+
 
 class DemandPlanPublic(DemandPlanBase):
     id: int
@@ -168,6 +175,7 @@ class DemandPlanLinePublic(DemandPlanLineBase):
 
 SignedQuantity = Annotated[
     float,
+    Strict(),
     Constraint(
         ge=-MAX_QUANTITY,
         le=MAX_QUANTITY,
@@ -177,6 +185,7 @@ SignedQuantity = Annotated[
 ]
 Uplift = Annotated[
     float,
+    Strict(),
     Constraint(
         ge=-1,
         le=10,
@@ -355,7 +364,7 @@ class BiasFlagPublic(SQLModel):
 
 # --- Customers and the prioritisation matrix ----------------------------------------------
 
-Margin = Annotated[
+MarginParam = Annotated[
     float,
     Constraint(
         ge=-1,
@@ -364,9 +373,12 @@ Margin = Annotated[
         description="Gross margin as a share of revenue (0.3 is 30%; negative: loss-making).",
     ),
 ]
-Importance = Annotated[
+ImportanceParam = Annotated[
     int, Constraint(ge=1, le=5, description="Strategic importance: 1 (low) to 5 (critical).")
 ]
+# In a JSON body a margin and an importance are numbers; the ...Param forms read a query string.
+Margin = Annotated[MarginParam, Strict()]
+Importance = Annotated[ImportanceParam, JSON_INTEGER]
 
 
 class Quadrant(StrEnum):
@@ -531,7 +543,11 @@ MAX_LAG = 36
 
 
 class FrozenFilters(BaseModel):
-    """Filters of a read: immutable, so that a DataLoader can key on them."""
+    """Filters of a read: immutable, so that a DataLoader can key on them.
+
+    A query parameter they do not declare is refused by ``shared.contract`` (422), not by
+    ``extra="forbid"`` here: FastAPI would hand such a model the page's ``limit`` and
+    ``offset`` too, and refuse them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -573,7 +589,7 @@ class BiasFlagParams(FrozenFilters):
         default=0.10, gt=0, le=10, allow_inf_nan=False, description="|bias| / actual to flag."
     )
     min_periods: int = Constraint(default=3, ge=1, le=MAX_LAG)
-    min_same_sign: Fraction = Constraint(
+    min_same_sign: FractionParam = Constraint(
         default=0.8,
         description="Share of the periods whose error has the bias's sign, for it to persist.",
     )

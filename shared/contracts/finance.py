@@ -1,12 +1,23 @@
 """Contracts of the finance service: prices, costs, lever costs, AOP and valuations."""
 
-import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, SQLModel
 
-from shared.types import Code, Fraction, Hours, Money, Name, Period, Quantity, SignedMoney, Text
+from shared.types import (
+    CLOSED,
+    Code,
+    Fraction,
+    Hours,
+    Money,
+    Name,
+    Period,
+    Quantity,
+    SignedMoney,
+    Text,
+    UtcDatetime,
+)
 
 MAX_VALUATION_LINES = 200000
 
@@ -48,6 +59,10 @@ class PriceBase(SQLModel):
     }
 
 
+class PriceIn(PriceBase):
+    model_config = CLOSED
+
+
 class PricePublic(PriceBase):
     id: int
 
@@ -66,6 +81,10 @@ class UnitCostBase(SQLModel):
             ]
         }
     }
+
+
+class UnitCostIn(UnitCostBase):
+    model_config = CLOSED
 
 
 class UnitCostPublic(UnitCostBase):
@@ -117,6 +136,8 @@ class AopPublic(AopBase):
 class ValuationLineIn(BaseModel):
     """Planned sales of a family to a segment in a month, with the demand they serve."""
 
+    model_config = CLOSED
+
     family_code: Code
     segment_code: Code
     period: Period
@@ -133,6 +154,8 @@ class ValuationLineIn(BaseModel):
 class FamilyPeriodIn(BaseModel):
     """How a family is supplied and stocked in a month."""
 
+    model_config = CLOSED
+
     family_code: Code
     period: Period
     outsourced: Quantity = Field(default=0, description="Units bought from a subcontractor.")
@@ -143,6 +166,8 @@ class FamilyPeriodIn(BaseModel):
 
 class ResourcePeriodIn(BaseModel):
     """Hours a plan uses on a resource in a month."""
+
+    model_config = CLOSED
 
     resource_code: Code
     period: Period
@@ -166,6 +191,7 @@ class ValuationRequest(BaseModel):
     )
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -207,11 +233,17 @@ class ValuationRequest(BaseModel):
                     ],
                 },
             ]
-        }
+        },
     }
 
 
+# An answer keeps its reader tolerant: a field added later is ignored, not refused.
+ANSWER = ConfigDict(extra="ignore")
+
+
 class ValuationLine(ValuationLineIn):
+    model_config = ANSWER
+
     price: float
     unit_cost: float
     revenue: float
@@ -222,6 +254,8 @@ class ValuationLine(ValuationLineIn):
 
 
 class FamilyPeriodValuation(FamilyPeriodIn):
+    model_config = ANSWER
+
     unit_cost: float | None = Field(description="Unit cost in force; null when none is needed.")
     inventory_value: float = Field(description="Working capital: ending inventory x unit cost.")
     holding_cost: float
@@ -231,6 +265,8 @@ class FamilyPeriodValuation(FamilyPeriodIn):
 
 
 class ResourcePeriodValuation(ResourcePeriodIn):
+    model_config = ANSWER
+
     regular_cost: float
     overtime_cost: float
 
@@ -413,9 +449,13 @@ class PriceLockBase(SQLModel):
     }
 
 
+class PriceLockCreate(PriceLockBase):
+    model_config = CLOSED
+
+
 class PriceLockPublic(PriceLockBase):
     id: int
-    created_at: dt.datetime
+    created_at: UtcDatetime
 
 
 class RevisionKind(StrEnum):
@@ -424,11 +464,22 @@ class RevisionKind(StrEnum):
 
 
 class PriceRevisionRequest(BaseModel):
-    """A restatement of locked prices or unit costs: a new version, recorded with its reason."""
+    """A restatement of locked prices or unit costs: a new version, recorded with its reason.
+    At least one price or unit cost."""
+
+    model_config = {
+        **CLOSED,
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"minItems": 1}}}
+                for name in ("prices", "unit_costs")
+            ]
+        },
+    }
 
     reason: Name
-    prices: list[PriceBase] = Field(default_factory=list, max_length=20000)
-    unit_costs: list[UnitCostBase] = Field(default_factory=list, max_length=20000)
+    prices: list[PriceIn] = Field(default_factory=list, max_length=20000)
+    unit_costs: list[UnitCostIn] = Field(default_factory=list, max_length=20000)
 
 
 class PriceRevisionPublic(SQLModel):
@@ -442,4 +493,4 @@ class PriceRevisionPublic(SQLModel):
     new_value: float
     reason: str
     locked_through: str | None
-    created_at: dt.datetime
+    created_at: UtcDatetime

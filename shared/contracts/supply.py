@@ -1,19 +1,33 @@
 """Contracts of the supply service: resources, capacity, bill of resources, inventory, plans."""
 
-import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationInfo, field_validator
+from pydantic import BaseModel, Strict, ValidationInfo, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from shared.types import MAX_ROW_ID, Code, Hours, Months, Name, Period, Quantity, Text
+from shared.types import (
+    CLOSED,
+    JSON_INTEGER,
+    Code,
+    Hours,
+    Months,
+    Name,
+    Period,
+    Quantity,
+    RowRef,
+    Text,
+    UtcDatetime,
+    horizon_in_calendar,
+)
 
 # Lead times and cover are counted in months; three years is the longest planning horizon.
-Duration = Annotated[float, PydanticField(ge=0, le=36, allow_inf_nan=False, description="Months.")]
+Duration = Annotated[
+    float, Strict(), PydanticField(ge=0, le=36, allow_inf_nan=False, description="Months.")
+]
 # A service target of 1 would need infinite safety stock under a normal error model.
-ServiceTarget = Annotated[float, PydanticField(gt=0, lt=1, allow_inf_nan=False)]
+ServiceTarget = Annotated[float, Strict(), PydanticField(gt=0, lt=1, allow_inf_nan=False)]
 
 
 class CapacityMode(StrEnum):
@@ -77,7 +91,7 @@ class RoutingBase(SQLModel):
     family_code: Code
     resource_code: Code
     hours_per_unit: Hours = Field(gt=0)
-    lead_time_offset: int = Field(
+    lead_time_offset: Annotated[int, JSON_INTEGER] = Field(
         default=0,
         ge=0,
         le=36,
@@ -189,7 +203,22 @@ class InventoryPolicyBase(SQLModel):
                     "forecast_error_measure": "std_dev",
                     "lead_time_periods": 1,
                 }
-            ]
+            ],
+            # What each method needs, for schema readers and generators as for the validator.
+            "allOf": [
+                {
+                    "if": {
+                        "properties": {"safety_stock_method": {"const": method.value}},
+                        "required": ["safety_stock_method"],
+                    },
+                    "then": {
+                        "required": list(needed),
+                        "properties": {name: {"not": {"type": "null"}} for name in needed},
+                    },
+                }
+                for method, needed in REQUIRED_BY_METHOD.items()
+                if needed
+            ],
         },
     }
 
@@ -235,17 +264,20 @@ class SupplyPlanBase(SQLModel):
     horizon_start: Period
     horizon_months: Months = 24
     note: Text = ""
-    demand_plan_id: int | None = Field(
-        default=None, ge=1, le=MAX_ROW_ID, description="The demand plan this proposal answers."
+    demand_plan_id: RowRef | None = Field(
+        default=None, description="The demand plan this proposal answers."
     )
+
+    _horizon_in_calendar = field_validator("horizon_months")(horizon_in_calendar)
+    model_config = {"validate_default": True}
 
 
 class SupplyPlanPublic(SupplyPlanBase):
     id: int
     version: int
     status: SupplyPlanStatus
-    created_at: dt.datetime
-    proposed_at: dt.datetime | None = None
+    created_at: UtcDatetime
+    proposed_at: UtcDatetime | None = None
     previous_version_id: int | None = None
 
 
@@ -269,6 +301,8 @@ class SupplyPlanLinePublic(SupplyPlanLineBase):
 class DemandLineIn(BaseModel):
     """Units of a family wanted in a month; lines of the same family and month are added up."""
 
+    model_config = CLOSED
+
     family_code: Code
     period: Period
     quantity: Quantity
@@ -284,6 +318,7 @@ class RccpRequest(BaseModel):
     lines: list[DemandLineIn] = Field(max_length=MAX_LINES)
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -293,7 +328,7 @@ class RccpRequest(BaseModel):
                     ]
                 }
             ]
-        }
+        },
     }
 
 
@@ -364,6 +399,8 @@ class SafetyStockOverride(BaseModel):
     """Values for one family that replace its policy's, e.g. the segment's fill-rate target
     and the forecast error measured by the demand service."""
 
+    model_config = CLOSED
+
     family_code: Code
     service_target: ServiceTarget | None = None
     forecast_error: Quantity | None = None
@@ -377,6 +414,7 @@ class SafetyStockRequest(BaseModel):
     overrides: list[SafetyStockOverride] = Field(default_factory=list, max_length=100000)
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -387,7 +425,7 @@ class SafetyStockRequest(BaseModel):
                     "overrides": [{"family_code": "FAM-01", "service_target": 0.98}],
                 }
             ]
-        }
+        },
     }
 
 

@@ -184,7 +184,8 @@ async def run_supply_review(
     """The supply planner reads the locked demand plan, drafts operations' proposal for it
     and proposes it; the proposed plan."""
     lines = [
-        DemandLineIn.model_validate(item)
+        # A plan line read back carries its id and plan: a demand line is the rest of it.
+        DemandLineIn.model_validate({name: item[name] for name in DemandLineIn.model_fields})
         for item in await fetch_all(clients.demand, f"/demand-plans/{demand_plan.id}/lines")
     ]
     plan = SupplyPlanBase(

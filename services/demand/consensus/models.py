@@ -12,7 +12,7 @@ from shared.contracts.demand import (
     PlanCellFilters,
     WaterfallRowPublic,
 )
-from shared.types import Name, Text
+from shared.types import CLOSED, Name, Text
 
 __all__ = [
     "ConsensusSummaryPublic",
@@ -62,5 +62,7 @@ class WaterfallRow(BaseModel):
 
 
 class NextVersionRequest(BaseModel):
+    model_config = CLOSED
+
     name: Name | None = Constraint(default=None, description="Default: the source plan's name.")
     note: Text | None = None

@@ -7,11 +7,14 @@ from shared.contracts.demand import (
     CustomerPlacement,
     CustomerPublic,
     Importance,
+    ImportanceParam,
     Margin,
+    MarginParam,
     Quadrant,
     SegmentTargetPublic,
 )
-from shared.types import Code, Money, Name
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Money, Name
 
 __all__ = [
     "Customer",
@@ -34,10 +37,10 @@ class Customer(CustomerBase, DemandTable, table=True):
 
 
 class CustomerCreate(CustomerBase):
-    pass
+    model_config = CLOSED
 
 
-class CustomerUpdate(BaseModel):
+class CustomerUpdate(Patch):
     name: Name | None = None
     segment_code: Code | None = None
     annual_revenue: Money | None = None
@@ -47,14 +50,18 @@ class CustomerUpdate(BaseModel):
 
 class CustomerFilters(BaseModel):
     segment_code: Code | None = None
-    strategic_importance: Importance | None = None
+    strategic_importance: ImportanceParam | None = None
+
+
+MARGIN_CUT = "Gross margin at or above: profitable."
+IMPORTANCE_CUT = "Importance at or above: strategic."
 
 
 class MatrixParams(BaseModel):
     """Where the matrix is cut: at or above a cut is 'high'."""
 
-    margin_cut: Margin = Field(default=0.2, description="Gross margin at or above: profitable.")
-    importance_cut: Importance = Field(default=4, description="Importance at or above: strategic.")
+    margin_cut: MarginParam = Field(default=0.2, description=MARGIN_CUT)
+    importance_cut: ImportanceParam = Field(default=4, description=IMPORTANCE_CUT)
 
 
 class MatrixFilters(MatrixParams):
@@ -63,6 +70,10 @@ class MatrixFilters(MatrixParams):
 
 
 class TargetsApply(MatrixParams):
+    model_config = CLOSED
+
+    margin_cut: Margin = Field(default=0.2, description=MARGIN_CUT)
+    importance_cut: Importance = Field(default=4, description=IMPORTANCE_CUT)
     segment_codes: list[Code] | None = Field(
         default=None, max_length=1000, description="Segments to update (default: every segment)."
     )

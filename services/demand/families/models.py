@@ -3,7 +3,8 @@ from sqlmodel import Field
 
 from services.demand.tables import DemandTable
 from shared.contracts.demand import FamilyBase, FamilyPublic, LifecycleStatus
-from shared.types import Code, Name
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Name
 
 __all__ = ["Family", "FamilyBase", "FamilyCreate", "FamilyFilters", "FamilyPublic", "FamilyUpdate"]
 
@@ -14,10 +15,10 @@ class Family(FamilyBase, DemandTable, table=True):
 
 
 class FamilyCreate(FamilyBase):
-    pass
+    model_config = CLOSED
 
 
-class FamilyUpdate(BaseModel):
+class FamilyUpdate(Patch):
     name: Name | None = None
     unit: Code | None = None
     status: LifecycleStatus | None = None

@@ -7,7 +7,7 @@ from sqlmodel import Field
 
 from services.demand.tables import DemandTable
 from shared.contracts.demand import BaselineFilters, BaselineSeriesPublic
-from shared.types import Code, Period
+from shared.types import CLOSED, Code, Period
 
 __all__ = [
     "BaselineFilters",
@@ -56,6 +56,8 @@ class BaselineValue(DemandTable, table=True):
 
 
 class BaselineRequest(BaseModel):
+    model_config = CLOSED
+
     family_code: Code | None = Constraint(
         default=None, description="Only this family (default: every series with history)."
     )

@@ -15,7 +15,7 @@ from shared.concurrency import IfMatch
 from shared.db import SessionDep
 from shared.entity_router import PROBLEM_RESPONSES
 from shared.pagination import Page, PageParams
-from shared.throttle import throttled
+from shared.throttle import THROTTLED, throttled
 
 from . import service
 from .models import BaselineFilters, BaselineRequest, BaselineSeriesPublic, BaselineSummary
@@ -37,7 +37,7 @@ router = APIRouter(
         "plan is locked or an existing input no longer fits the new baseline. The demand "
         "planner's (or an integration's)." + EDIT_DOC
     ),
-    responses=EDIT_RESPONSES,
+    responses={**EDIT_RESPONSES, **THROTTLED},
     dependencies=[Depends(throttled("baseline"))],
 )
 def run_baseline(

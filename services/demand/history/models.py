@@ -4,7 +4,8 @@ from sqlmodel import Field
 
 from services.demand.tables import DemandTable
 from shared.contracts.demand import DemandHistoryBase, DemandHistoryPublic
-from shared.types import Code, Period, Quantity
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Period, Quantity
 
 __all__ = [
     "DemandHistory",
@@ -24,10 +25,10 @@ class DemandHistory(DemandHistoryBase, DemandTable, table=True):
 
 
 class DemandHistoryCreate(DemandHistoryBase):
-    pass
+    model_config = CLOSED
 
 
-class DemandHistoryUpdate(BaseModel):
+class DemandHistoryUpdate(Patch):
     quantity: Quantity | None = None
 
 

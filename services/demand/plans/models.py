@@ -14,7 +14,7 @@ from shared.contracts.demand import (
     PlanStatus,
 )
 from shared.entity_router import MAX_BULK_ITEMS
-from shared.types import utc_now
+from shared.types import CLOSED, utc_now
 
 __all__ = [
     "DemandPlan",
@@ -56,7 +56,7 @@ class DemandPlanLine(DemandPlanLineBase, DemandTable, table=True):
 
 
 class DemandPlanLineCreate(DemandPlanLineBase):
-    pass
+    model_config = CLOSED
 
 
 class DemandPlanLineRow(DemandPlanLineBase):
@@ -73,6 +73,7 @@ class DemandPlanCreate(DemandPlanBase):
     )
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -90,7 +91,7 @@ class DemandPlanCreate(DemandPlanBase):
                     ],
                 }
             ]
-        }
+        },
     }
 
 

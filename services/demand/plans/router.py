@@ -18,7 +18,7 @@ from shared import idempotency
 from shared.concurrency import IfMatch, etag, set_etag
 from shared.crud import UpsertResult
 from shared.db import SessionDep
-from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
+from shared.entity_router import MAX_BULK_ITEMS, NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import Problem
 from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
@@ -106,6 +106,7 @@ def list_plans(
     "/latest",
     response_model=DemandPlanPublic,
     summary="The plan to use downstream: the latest locked version, else the latest draft",
+    responses=NOT_FOUND,
 )
 def latest_plan(session: SessionDep, response: Response) -> Any:
     plan = service.latest_plan(session)

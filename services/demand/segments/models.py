@@ -3,7 +3,8 @@ from sqlmodel import Field
 
 from services.demand.tables import DemandTable
 from shared.contracts.demand import SegmentBase, SegmentPublic, UnmetDemand
-from shared.types import Fraction, Name, Priority
+from shared.crud import Patch
+from shared.types import CLOSED, Flag, Fraction, Name, Priority
 
 __all__ = ["Segment", "SegmentCreate", "SegmentFilters", "SegmentPublic", "SegmentUpdate"]
 
@@ -14,14 +15,14 @@ class Segment(SegmentBase, DemandTable, table=True):
 
 
 class SegmentCreate(SegmentBase):
-    pass
+    model_config = CLOSED
 
 
-class SegmentUpdate(BaseModel):
+class SegmentUpdate(Patch):
     name: Name | None = None
     fill_rate_target: Fraction | None = None
     priority: Priority | None = None
-    strategic: bool | None = None
+    strategic: Flag | None = None
     unmet_demand: UnmetDemand | None = None
 
 

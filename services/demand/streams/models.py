@@ -16,7 +16,7 @@ from shared.contracts.demand import (
     SignedQuantity,
     Uplift,
 )
-from shared.types import Code, Fraction, Months, Name, Period, Quantity, utc_now
+from shared.types import CLOSED, Code, Fraction, Months, Name, Period, Quantity, utc_now
 
 __all__ = [
     "AdjustmentCreate",
@@ -63,6 +63,8 @@ class DemandInput(DemandTable, table=True):
 
 
 class InputAuthorship(BaseModel):
+    model_config = CLOSED
+
     author: Name | None = Field(
         default=None,
         examples=["j.doe"],
@@ -87,6 +89,7 @@ class AdjustmentCreate(InputAuthorship):
     )
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -100,7 +103,7 @@ class AdjustmentCreate(InputAuthorship):
                     "assumption": "The tender is awarded to us in March.",
                 }
             ]
-        }
+        },
     }
 
 
@@ -119,6 +122,7 @@ class MarketingEventCreate(InputAuthorship):
     )
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -132,7 +136,7 @@ class MarketingEventCreate(InputAuthorship):
                     "assumption": "A 15% price cut in June and July, same as last summer.",
                 }
             ]
-        }
+        },
     }
 
 
@@ -152,6 +156,7 @@ class ProductInputCreate(InputAuthorship):
     ramp_months: Months | None = Field(default=None, description="Launch: months to full volume.")
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -165,7 +170,7 @@ class ProductInputCreate(InputAuthorship):
                     "assumption": "Retail listing confirmed for April, full shelf by June.",
                 }
             ]
-        }
+        },
     }
 
 

@@ -34,7 +34,7 @@ from .models import (
 router = APIRouter(
     prefix="/demand-plans/{id}/inputs",
     tags=["demand streams"],
-    responses={**PROBLEM_RESPONSES, **EDIT_RESPONSES},
+    responses=PROBLEM_RESPONSES,
 )
 
 VALIDATION = (
@@ -76,6 +76,7 @@ def _add(
 @router.post(
     "/sales",
     status_code=status.HTTP_201_CREATED,
+    responses=EDIT_RESPONSES,
     response_model=list[DemandInputPublic],
     summary="Sales inputs: customer and pipeline intelligence as overrides or deltas",
     description="An override sets demand for its periods, a delta adds to it." + VALIDATION,
@@ -102,6 +103,7 @@ def add_sales(
 @router.post(
     "/marketing",
     status_code=status.HTTP_201_CREATED,
+    responses=EDIT_RESPONSES,
     response_model=list[DemandInputPublic],
     summary="Marketing events: promotions and price changes with an uplift over periods",
     description="Optionally cannibalising another family by a share of the uplift." + VALIDATION,
@@ -128,6 +130,7 @@ def add_marketing(
 @router.post(
     "/product",
     status_code=status.HTTP_201_CREATED,
+    responses=EDIT_RESPONSES,
     response_model=list[DemandInputPublic],
     summary="Product management: launch ramps and phase-outs to end of life",
     description="A launch ramps a family up from its launch month; a phase-out declines it "
@@ -155,6 +158,7 @@ def add_product(
 @router.post(
     "/planner",
     status_code=status.HTTP_201_CREATED,
+    responses=EDIT_RESPONSES,
     response_model=list[DemandInputPublic],
     summary="Demand planner adjustments: the last overrides or deltas before consensus",
     description="Applied after every other stream." + VALIDATION,
@@ -195,8 +199,9 @@ def list_inputs(
 
 
 @router.delete(
-    "/{input_id}",
+    "/{input_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
+    responses=EDIT_RESPONSES,
     summary="Withdraw an input of a draft plan (the consensus is rebuilt)",
     description="Only by the writers of the input's stream." + EDIT_DOC,
 )

@@ -4,7 +4,8 @@ from sqlmodel import Field
 
 from services.finance.tables import FinanceTable
 from shared.contracts.finance import AopBase, AopPublic
-from shared.types import Code, Money, Period, Quantity, SignedMoney
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Money, Period, Quantity, SignedMoney
 
 __all__ = ["Aop", "AopBase", "AopCreate", "AopFilters", "AopPublic", "AopUpdate"]
 
@@ -21,10 +22,12 @@ Index("uq_aop_period_group", Aop.period, func.coalesce(Aop.family_group, ""), un
 
 
 class AopCreate(AopBase):
-    pass
+    model_config = CLOSED
 
 
-class AopUpdate(BaseModel):
+class AopUpdate(Patch):
+    NULLABLE = frozenset({"quantity"})
+
     revenue: Money | None = None
     margin: SignedMoney | None = None
     quantity: Quantity | None = None

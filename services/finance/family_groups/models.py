@@ -3,7 +3,8 @@ from sqlmodel import Field
 
 from services.finance.tables import FinanceTable
 from shared.contracts.finance import FamilyGroupBase, FamilyGroupPublic
-from shared.types import Code
+from shared.crud import Patch
+from shared.types import CLOSED, Code
 
 __all__ = [
     "FamilyGroup",
@@ -24,10 +25,10 @@ class FamilyGroup(FamilyGroupBase, FinanceTable, table=True):
 
 
 class FamilyGroupCreate(FamilyGroupBase):
-    pass
+    model_config = CLOSED
 
 
-class FamilyGroupUpdate(BaseModel):
+class FamilyGroupUpdate(Patch):
     family_group: Code | None = None
 
 

@@ -4,7 +4,8 @@ from sqlmodel import Field
 
 from services.finance.tables import FinanceTable
 from shared.contracts.finance import Lever, LeverCostBase, LeverCostPublic
-from shared.types import Code, Money
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Money
 
 __all__ = [
     "LeverCost",
@@ -24,10 +25,10 @@ class LeverCost(LeverCostBase, FinanceTable, table=True):
 
 
 class LeverCostCreate(LeverCostBase):
-    pass
+    model_config = CLOSED
 
 
-class LeverCostUpdate(BaseModel):
+class LeverCostUpdate(Patch):
     cost: Money | None = None
 
 

@@ -4,9 +4,9 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import col, select
 
-from shared.contracts.finance import PriceLockBase, PriceLockPublic, PriceRevisionRequest
+from shared.contracts.finance import PriceLockCreate, PriceLockPublic, PriceRevisionRequest
 from shared.db import SessionDep
-from shared.entity_router import PROBLEM_RESPONSES
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import NotFound
 from shared.pagination import Page, PageParams
 
@@ -31,7 +31,7 @@ revisions_router = APIRouter(
     ),
     response_model=PriceLockPublic,
 )
-def lock_prices(session: SessionDep, body: PriceLockBase) -> Any:
+def lock_prices(session: SessionDep, body: PriceLockCreate) -> Any:
     return create_lock(session, data=body)
 
 
@@ -40,7 +40,9 @@ def list_locks(session: SessionDep, params: Annotated[PageParams, Depends()]) ->
     return paginate(session, select(PriceLock).order_by(col(PriceLock.id)), params)
 
 
-@locks_router.get("/current", summary="The lock in force", response_model=PriceLockPublic)
+@locks_router.get(
+    "/current", summary="The lock in force", response_model=PriceLockPublic, responses=NOT_FOUND
+)
 def current_lock(session: SessionDep) -> Any:
     lock = session.exec(
         select(PriceLock).order_by(col(PriceLock.through_period).desc()).limit(1)
@@ -57,7 +59,8 @@ def current_lock(session: SessionDep) -> Any:
     description=(
         "Each changed value is written and recorded with its old value, its version (2 for "
         "the first restatement of a key), the reason and the lock in force. Unchanged values "
-        "are skipped. The whole request is validated before anything is written."
+        "are skipped. The whole request is validated before anything is written; it names each "
+        "key once (422 naming a duplicate)."
     ),
     response_model=list[PriceRevisionPublic],
 )

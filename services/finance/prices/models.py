@@ -3,7 +3,8 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from services.finance.tables import FinanceTable
-from shared.contracts.finance import PriceBase, PricePublic
+from shared.contracts.finance import PriceBase, PriceIn, PricePublic
+from shared.crud import Patch
 from shared.types import Code, Money, Period
 
 __all__ = ["Price", "PriceBase", "PriceCreate", "PriceFilters", "PricePublic", "PriceUpdate"]
@@ -16,11 +17,11 @@ class Price(PriceBase, FinanceTable, table=True):
     family_code: str = Field(index=True, max_length=64)
 
 
-class PriceCreate(PriceBase):
+class PriceCreate(PriceIn):
     pass
 
 
-class PriceUpdate(BaseModel):
+class PriceUpdate(Patch):
     price: Money | None = None
 
 

@@ -3,7 +3,8 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from services.finance.tables import FinanceTable
-from shared.contracts.finance import UnitCostBase, UnitCostPublic
+from shared.contracts.finance import UnitCostBase, UnitCostIn, UnitCostPublic
+from shared.crud import Patch
 from shared.types import Code, Money, Period
 
 __all__ = [
@@ -24,11 +25,11 @@ class UnitCost(UnitCostBase, FinanceTable, table=True):
     family_code: str = Field(index=True, max_length=64)
 
 
-class UnitCostCreate(UnitCostBase):
+class UnitCostCreate(UnitCostIn):
     pass
 
 
-class UnitCostUpdate(BaseModel):
+class UnitCostUpdate(Patch):
     variable_cost: Money | None = None
 
 

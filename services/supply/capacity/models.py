@@ -4,7 +4,8 @@ from sqlmodel import Field
 
 from services.supply.tables import SupplyTable
 from shared.contracts.supply import CapacityBase, CapacityPublic
-from shared.types import Code, Hours, Period
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Hours, Period
 
 __all__ = [
     "Capacity",
@@ -23,10 +24,10 @@ class Capacity(CapacityBase, SupplyTable, table=True):
 
 
 class CapacityCreate(CapacityBase):
-    pass
+    model_config = CLOSED
 
 
-class CapacityUpdate(BaseModel):
+class CapacityUpdate(Patch):
     regular_hours: Hours | None = None
     max_overtime_hours: Hours | None = None
 

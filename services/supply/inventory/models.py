@@ -11,7 +11,8 @@ from shared.contracts.supply import (
     ServiceMeasure,
     ServiceTarget,
 )
-from shared.types import Code, Quantity
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Quantity
 
 __all__ = [
     "InventoryPolicy",
@@ -30,11 +31,15 @@ class InventoryPolicy(InventoryPolicyBase, SupplyTable, table=True):
 
 
 class InventoryPolicyCreate(InventoryPolicyBase):
-    pass
+    model_config = CLOSED
 
 
-class InventoryPolicyUpdate(BaseModel):
+class InventoryPolicyUpdate(Patch):
     """Fields to change; the merged policy must still have what its method needs."""
+
+    NULLABLE = frozenset(
+        {"cover_periods", "service_target", "forecast_error", "lead_time_periods", "order_quantity"}
+    )
 
     initial_on_hand: Quantity | None = None
     max_outsourced_per_period: Quantity | None = None

@@ -36,7 +36,8 @@ safety_stock_router = APIRouter(
         "Applies each family's policy (direct, periods of cover, or service level from a "
         "fill-rate or cycle-service-level target, the forecast error and the lead time) to the "
         "forecast in the body. Overrides replace a policy's target or forecast error, e.g. "
-        "with a segment's fill-rate target. Families without a policy are listed, not refused."
+        "with a segment's fill-rate target. Families without a policy are listed, not refused. "
+        "The lines span at most 120 months (422 otherwise)."
     ),
 )
 def safety_stock(session: SessionDep, request: SafetyStockRequest) -> SafetyStockAnswer:

@@ -13,7 +13,7 @@ from shared.contracts.supply import (
     SupplyPlanPublic,
     SupplyPlanStatus,
 )
-from shared.types import Code, Name, Period, utc_now
+from shared.types import CLOSED, Code, Name, Period, utc_now
 
 __all__ = [
     "SupplyPlan",
@@ -54,6 +54,8 @@ class SupplyPlanLine(SupplyPlanLineBase, SupplyTable, table=True):
 class SupplyPlanLineIn(SupplyPlanLineBase):
     """A line as sent in a request body: its plan is the one in the path."""
 
+    model_config = CLOSED
+
 
 class SupplyPlanLineRow(SupplyPlanLineBase):
     """A line with its plan, as upserted by natural key (plan, family, period)."""
@@ -65,6 +67,7 @@ class SupplyPlanCreate(SupplyPlanBase):
     lines: list[SupplyPlanLineIn] = Field(default_factory=list, max_length=MAX_LINES)
 
     model_config = {
+        **CLOSED,
         "json_schema_extra": {
             "examples": [
                 {
@@ -85,7 +88,7 @@ class SupplyPlanCreate(SupplyPlanBase):
                     ],
                 }
             ]
-        }
+        },
     }
 
 

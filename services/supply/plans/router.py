@@ -17,7 +17,7 @@ from shared import crud, idempotency
 from shared.concurrency import IfMatch, etag, set_etag
 from shared.contracts.supply import SupplyPlanKpis, SupplyPlanValidation
 from shared.db import SessionDep
-from shared.entity_router import MAX_BULK_ITEMS, PROBLEM_RESPONSES
+from shared.entity_router import MAX_BULK_ITEMS, NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import Problem
 from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
@@ -111,6 +111,7 @@ def list_plans(
     "/latest",
     response_model=SupplyPlanPublic,
     summary="The newest proposed supply plan, else the newest draft",
+    responses=NOT_FOUND,
 )
 def latest_plan(session: SessionDep, response: Response) -> Any:
     plan = service.latest_plan(session)

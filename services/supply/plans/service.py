@@ -133,7 +133,7 @@ def revise(session: Session, *, plan: SupplyPlan) -> SupplyPlan:
     session.add(revision)
     session.flush()
     lines = [
-        SupplyPlanLineIn.model_validate(line.model_dump())
+        SupplyPlanLineIn.model_validate(line, from_attributes=True)
         for line in plan_lines(session, plan_id=plan.id)
     ]
     _write_lines(session, plan=revision, lines=lines)

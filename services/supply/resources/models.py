@@ -3,7 +3,8 @@ from sqlmodel import Field
 
 from services.supply.tables import SupplyTable
 from shared.contracts.supply import CapacityMode, ResourceBase, ResourcePublic
-from shared.types import Name
+from shared.crud import Patch
+from shared.types import CLOSED, Name
 
 __all__ = [
     "Resource",
@@ -21,10 +22,10 @@ class Resource(ResourceBase, SupplyTable, table=True):
 
 
 class ResourceCreate(ResourceBase):
-    pass
+    model_config = CLOSED
 
 
-class ResourceUpdate(BaseModel):
+class ResourceUpdate(Patch):
     name: Name | None = None
     site: Name | None = None
     capacity_mode: CapacityMode | None = None

@@ -7,7 +7,8 @@ from sqlmodel import Field
 
 from services.supply.tables import SupplyTable
 from shared.contracts.supply import RoutingBase, RoutingPublic
-from shared.types import Code, Hours
+from shared.crud import Patch
+from shared.types import CLOSED, JSON_INTEGER, Code, Hours
 
 __all__ = [
     "Routing",
@@ -27,12 +28,12 @@ class Routing(RoutingBase, SupplyTable, table=True):
 
 
 class RoutingCreate(RoutingBase):
-    pass
+    model_config = CLOSED
 
 
-class RoutingUpdate(BaseModel):
+class RoutingUpdate(Patch):
     hours_per_unit: Annotated[Hours, PydanticField(gt=0)] | None = None
-    lead_time_offset: Annotated[int, PydanticField(ge=0, le=36)] | None = None
+    lead_time_offset: Annotated[int, PydanticField(ge=0, le=36), JSON_INTEGER] | None = None
 
 
 class RoutingFilters(BaseModel):

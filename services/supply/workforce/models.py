@@ -4,7 +4,8 @@ from sqlmodel import Field
 
 from services.supply.tables import SupplyTable
 from shared.contracts.supply import WorkforceBase, WorkforcePublic
-from shared.types import Code, Hours, Period, Quantity
+from shared.crud import Patch
+from shared.types import CLOSED, Code, Hours, Period, Quantity
 
 __all__ = [
     "Workforce",
@@ -23,10 +24,10 @@ class Workforce(WorkforceBase, SupplyTable, table=True):
 
 
 class WorkforceCreate(WorkforceBase):
-    pass
+    model_config = CLOSED
 
 
-class WorkforceUpdate(BaseModel):
+class WorkforceUpdate(Patch):
     workers: Quantity | None = None
     hours_per_worker: Hours | None = None
     overtime_hours_per_worker: Hours | None = None
