@@ -210,7 +210,7 @@ def test_unknown_plan_and_bad_ids_are_4xx(master: TestClient) -> None:
     assert_problem(master.put("/demand-plans/1/lines", json={"not": "a list"}), 422, "body")
 
 
-@pytest.mark.parametrize("start", ["9999-12", "1999-12"])
+@pytest.mark.parametrize("start", ["2990-01", "1999-12"])
 def test_a_horizon_starting_out_of_the_sane_window_is_refused(
     master: TestClient, start: str
 ) -> None:
