@@ -48,7 +48,11 @@ def create_db_engine(url: str, *, limits: PoolLimits = DEFAULT_POOL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False}
         if parsed.database in (None, "", ":memory:"):
+            # One connection holds the whole in-memory database, and a sqlite3 connection
+            # used from two threads at once can crash the interpreter: one slot, so its
+            # users take turns.
             kwargs["poolclass"] = StaticPool
+            limits = PoolLimits(size=1, max_overflow=0, timeout_seconds=limits.timeout_seconds)
         else:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     else:
