@@ -141,6 +141,12 @@ class GatewaySettings(ServiceSettings):
         ge=1,
         description="Largest estimated answer, in field values (gateway.graph.cost).",
     )
+    graphql_document_cache: int = Field(
+        default=256,
+        ge=0,
+        description="Distinct GraphQL documents kept parsed and validated (least recently used"
+        " dropped first); 0: none.",
+    )
     graphql_introspection: bool | None = Field(
         default=None,
         description="Introspection, field suggestions and GraphiQL; default: on, off when "

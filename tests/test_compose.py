@@ -86,7 +86,7 @@ def test_each_process_runs_its_factory_on_its_settings_port(name: str) -> None:
     assert factory == FACTORIES[name]
     assert command_port == port
     check = " ".join(SERVICES[name]["healthcheck"]["test"])
-    assert f"http://127.0.0.1:{port}/health" in check
+    assert f"http://127.0.0.1:{port}/ready" in check
 
 
 def test_only_the_gateway_is_published_and_only_on_the_hosts_loopback() -> None:

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from gateway.solver.problem import Objective
-from shared.types import Fraction, RowId
+from shared.types import Fraction, RowRef
 
-TimeLimit = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
+TimeLimit = Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)]
 
 
 class ReconcileRequest(BaseModel):
@@ -25,7 +25,7 @@ class ReconcileRequest(BaseModel):
         },
     )
 
-    demand_plan_id: RowId | None = Field(
+    demand_plan_id: RowRef | None = Field(
         default=None,
         description="Demand plan to reconcile; default: the latest locked plan, else the latest "
         "draft.",

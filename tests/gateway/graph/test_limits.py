@@ -10,6 +10,7 @@ import anyio
 import pytest
 from graphql import get_introspection_query
 
+from gateway.graph import limits as limits_module
 from gateway.graph.limits import GraphLimits
 from shared.auth import AuthSettings
 from shared.settings import GatewaySettings
@@ -111,7 +112,33 @@ async def test_a_page_size_given_as_a_variable_counts_in_the_cost() -> None:
         client,
     ):
         answer = await client.post("/graphql", json={"query": query, "variables": {"n": 200}})
-    assert answer.json() == {"data": {"consensusPlans": []}}
+        assert answer.json() == {"data": {"consensusPlans": []}}
+        # The document is now parsed and validated from the caches; its cost is not cached.
+        again = await client.post("/graphql", json={"query": query, "variables": {"n": 400}})
+        assert again.json()["errors"][0]["extensions"]["cost"] == 800
+
+
+async def test_documents_are_parsed_and_validated_once_and_their_refusals_kept() -> None:
+    """Two documents sent three times each: two parses and two validations, four of each
+    answered from the caches, the depth refusal as coded as the first time."""
+    calls: list[str] = []
+    deep = "{ " + nested(["families", "routings", "family", "routings"], "resourceCode") + " }"
+    shallow = "{ __typename }"
+    parse = limits_module.CachedParser(maxsize=256).cached_parse_document
+    validate = limits_module.CachedValidation(maxsize=256).cached_validate_document
+    parse.cache_clear()
+    validate.cache_clear()
+    async with gateway_over({name: empty(calls) for name in UPSTREAMS}, graphql_max_depth=3) as (
+        _,
+        client,
+    ):
+        for _ in range(3):
+            answer = await client.post("/graphql", json={"query": shallow})
+            assert answer.json() == {"data": {"__typename": "Query"}}
+            refused = (await client.post("/graphql", json={"query": deep})).json()
+            assert refused["errors"][0]["extensions"]["code"] == "query-too-deep"
+    assert (parse.cache_info().misses, parse.cache_info().hits) == (2, 4)
+    assert (validate.cache_info().misses, validate.cache_info().hits) == (2, 4)
 
 
 async def test_introspection_and_field_suggestions_can_be_turned_off() -> None:
