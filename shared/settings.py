@@ -10,6 +10,7 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.auth import Role
 from shared.http import UPSTREAM_KEEPALIVE_SECONDS
 
 
@@ -85,6 +86,11 @@ class DemandSettings(ServiceSettings):
 
     database_url: str = "sqlite:///var/demand.db"
     port: int = 8001
+    signoff_roles: list[Role] = Field(
+        default=[Role.sales, Role.marketing, Role.product_manager],
+        description="The roles that own the consensus demand plan (RACI): each signs off a"
+        " plan's revision before the demand planner may lock it; [] turns sign-off off.",
+    )
 
 
 class SupplySettings(ServiceSettings):

@@ -13,6 +13,7 @@ from services.demand.history.router import router as history_router
 from services.demand.plans.router import router as plans_router
 from services.demand.quality.router import router as quality_router
 from services.demand.segments.router import router as segments_router
+from services.demand.signoffs.router import router as sign_offs_router
 from services.demand.streams.router import router as streams_router
 from services.demand.tables import migrations
 from shared.app import create_service_app
@@ -46,6 +47,8 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
         # Every demand role writes here; the plans narrow it down per stream and for the lock
         # (services/demand/rights.py).
         writers=DEMAND_WRITERS,
+        # The owning roles sign off and the process owner overrides: checked per role there.
+        open_routers=[sign_offs_router],
         audit_table=AuditEntry,
         webhooks=WEBHOOKS,
     )

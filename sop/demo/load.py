@@ -170,6 +170,11 @@ async def run_review(
         answer = await _edit(
             client, f"{base}/inputs/{stream.value}", answer, people, inputs[0].role, json=body
         )
+    # The roles that own the consensus sign off the revision they read before the lock.
+    owners = await send(client, "GET", f"{base}/sign-offs", json=None, headers={})
+    for owner in owners.json()["required"]:
+        sign = {"comment": "Agreed in the demand review."}
+        await _edit(client, f"{base}/sign-offs", answer, people, Role(owner), json=sign)
     locked = await _edit(client, f"{base}/lock", answer, people, planner, json=None)
     return DemandPlanPublic.model_validate(locked.json())
 

@@ -102,7 +102,21 @@ def post_inputs(client: TestClient, plan_id: int, stream: str, items: list[dict]
     return client.post(f"/demand-plans/{plan_id}/inputs/{stream}", json=items, headers=headers)
 
 
+OWNERS = (Role.sales, Role.marketing, Role.product_manager)
+"""The roles that sign a plan off before its lock (``DemandSettings.signoff_roles``)."""
+
+
+def sign_off(client: TestClient, plan_id: int) -> None:
+    """Every owning role signs off the plan's revision as read now."""
+    for owner in OWNERS:
+        headers = plan_edit(client, plan_id, **bearer(owner, subject=owner.value))
+        signed = client.post(f"/demand-plans/{plan_id}/sign-offs", headers=headers)
+        assert signed.status_code == 200, signed.text
+
+
 def lock(client: TestClient, plan_id: int):
+    """Signed off by the owning roles, then locked by the demand planner."""
+    sign_off(client, plan_id)
     return client.post(f"/demand-plans/{plan_id}/lock", headers=plan_edit(client, plan_id))
 
 

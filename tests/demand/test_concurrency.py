@@ -16,12 +16,14 @@ from tests.concurrency import serving
 from tests.demand.builders import (
     AUTHOR,
     FAMILIES,
+    OWNERS,
     SEGMENTS,
     authored,
     create_plan,
     history_row,
     load_history,
     load_master,
+    sign_off,
     writer_of,
 )
 from tests.demand.test_families import assert_problem
@@ -76,6 +78,7 @@ def test_each_edit_moves_the_revision_that_every_read_answers(
     assert withdrawn.status_code == 204 and withdrawn.headers["ETag"] == '"4"'
     rebuilt = client.post(f"/demand-plans/{pid}/consensus", headers={"If-Match": '"4"'})
     assert rebuilt.status_code == 200 and rebuilt.headers["ETag"] == '"5"'
+    sign_off(client, pid)  # not an edit: the revision stays 5
     locked = client.post(f"/demand-plans/{pid}/lock", headers={"If-Match": 'W/"5"'})
     assert locked.status_code == 200 and locked.headers["ETag"] == '"6"'
     assert client.get("/demand-plans/latest").headers["ETag"] == '"6"'
@@ -211,6 +214,11 @@ def test_concurrent_edits_of_the_same_revision_one_wins(database_url: str) -> No
                 f"/demand-plans/{pid}/baseline", json={}, headers={"If-Match": '"1"'}
             )
             assert baseline.status_code == 200
+            for owner in OWNERS:
+                signed = await demand.post(
+                    f"/demand-plans/{pid}/sign-offs", headers={**bearer(owner), "If-Match": '"2"'}
+                )
+                assert signed.status_code == 200, signed.text
             sales, lock = await asyncio.gather(
                 demand.post(
                     f"/demand-plans/{pid}/inputs/sales",

@@ -4,7 +4,7 @@ in the same transaction as the lock, and every write is in the audit trail."""
 from fastapi.testclient import TestClient
 
 from shared.auth import Role
-from tests.demand.builders import create_plan, load_master, lock
+from tests.demand.builders import create_plan, load_master, lock, sign_off
 from tests.tokens import bearer
 
 LINE = {"family_code": "FAM-01", "segment_code": "KEY", "period": "2026-02", "quantity": 10}
@@ -58,6 +58,7 @@ def test_a_lock_is_announced_to_subscribers_with_the_plan(client: TestClient) ->
 def test_every_write_is_audited_with_who_and_why(client: TestClient) -> None:
     load_master(client)
     plan = create_plan(client, horizon_months=6, lines=[LINE])
+    sign_off(client, plan["id"])
     locked = client.post(
         f"/demand-plans/{plan['id']}/lock",
         headers={"If-Match": '"1"', "X-SOP-Reason": "demand review closed"},

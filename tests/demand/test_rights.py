@@ -19,6 +19,7 @@ from tests.demand.builders import (
     plan_edit,
     post_inputs,
     run_baseline,
+    sign_off,
     writer_of,
 )
 from tests.demand.test_families import assert_problem
@@ -95,6 +96,7 @@ def test_only_the_demand_planner_locks_and_drafts_with_the_integration(
         json={},
         headers=plan_edit(client, plan["id"], **as_role),
     )
+    sign_off(client, plan["id"])
     locked = client.post(
         f"/demand-plans/{plan['id']}/lock", headers=plan_edit(client, plan["id"], **as_role)
     )

@@ -135,13 +135,26 @@ class Company:
         assert created.status_code == 201, created.text
         plan_id: int = created.json()["id"]
         if self.lock:
-            # Locking closes the demand review: the demand planner's, on the revision read.
+            # Locking closes the demand review: the demand planner's, on the revision read
+            # and signed off by the roles that own the plan.
+            await sign_off(demand, plan_id)
             locked = await demand.post(
                 f"/demand-plans/{plan_id}/lock",
                 headers={**DEMAND_PLANNER, "If-Match": created.headers["ETag"]},
             )
             assert locked.status_code == 200, locked.text
         return plan_id
+
+
+async def sign_off(demand: httpx.AsyncClient, plan_id: int) -> None:
+    """Every role the demand service requires signs off the plan's revision as read now."""
+    status = await demand.get(f"/demand-plans/{plan_id}/sign-offs", headers=DEMAND_PLANNER)
+    assert status.status_code == 200, status.text
+    for owner in status.json()["required"]:
+        read = await demand.get(f"/demand-plans/{plan_id}", headers=DEMAND_PLANNER)
+        headers = {**bearer(Role(owner), subject=owner), "If-Match": read.headers["ETag"]}
+        signed = await demand.post(f"/demand-plans/{plan_id}/sign-offs", headers=headers)
+        assert signed.status_code == 200, signed.text
 
 
 async def put(client: httpx.AsyncClient, path: str, items: list[dict[str, object]]) -> None:

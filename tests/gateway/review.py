@@ -14,7 +14,7 @@ import httpx
 
 from shared.auth import Role
 from shared.periods import add_months
-from tests.gateway.company import put
+from tests.gateway.company import put, sign_off
 from tests.tokens import bearer
 
 SALES = bearer(Role.sales, subject="s.ales")
@@ -146,6 +146,8 @@ async def post_inputs(
 
 
 async def lock(demand: httpx.AsyncClient, plan_id: int) -> None:
+    """Signed off by the owning roles, then locked by the demand planner."""
+    await sign_off(demand, plan_id)
     headers = await plan_headers(demand, plan_id, PLANNER)
     response = await demand.post(f"/demand-plans/{plan_id}/lock", headers=headers)
     assert response.status_code == 200, response.text

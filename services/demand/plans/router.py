@@ -8,7 +8,7 @@ answer of an edit carries the new revision.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
@@ -165,7 +165,9 @@ def upsert_lines(
     summary="Lock a draft plan, closing the demand review: the demand planner",
     description=(
         "The plan can never change again (409 if locked, 422 if empty); a change is a new "
-        "version. Emits the webhook event `demand_plan.locked`." + EDIT_DOC
+        "version. 409 naming the owning roles (SOP_DEMAND_SIGNOFF_ROLES) that have not signed "
+        "off this revision, unless the process owner overrode it "
+        "(`/demand-plans/{id}/sign-offs`). Emits the webhook event `demand_plan.locked`." + EDIT_DOC
     ),
     responses=EDIT_RESPONSES,
 )
@@ -175,8 +177,15 @@ def lock_plan(
     plan_id: PlanId,
     revision: IfMatch,
     response: Response,
+    request: Request,
 ) -> Any:
-    plan = service.lock_plan(session, plan_id=plan_id, revision=revision, principal=principal)
+    plan = service.lock_plan(
+        session,
+        plan_id=plan_id,
+        revision=revision,
+        principal=principal,
+        sign_off_roles=request.app.state.settings.signoff_roles,
+    )
     set_etag(response, plan.revision)
     return plan
 

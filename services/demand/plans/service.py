@@ -18,8 +18,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 from services.demand.families.models import Family
 from services.demand.governance import WEBHOOKS
 from services.demand.segments.models import Segment
+from services.demand.signoffs.models import PlanSignOff
+from services.demand.signoffs.rules import missing_sign_offs
 from shared import crud
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.concurrency import claim_version
 from shared.contracts.demand import PlanStatus
 from shared.crud import EntitySpec, Reference, UpsertSummary
@@ -216,15 +218,41 @@ def count_lines(session: Session, *, plan_id: int) -> int:
 
 
 def lock_plan(
-    session: Session, *, plan_id: int, revision: int | None, principal: Principal
+    session: Session,
+    *,
+    plan_id: int,
+    revision: int | None,
+    principal: Principal,
+    sign_off_roles: Sequence[Role],
 ) -> DemandPlan:
-    """Lock a draft for good (409 when it is already locked, 422 when it has no lines) and
-    announce it: ``demand_plan.locked`` closes the demand review for the supply review."""
+    """Lock a draft for good (409 when it is already locked or not signed off by every role
+    of ``sign_off_roles``, 422 when it has no lines) and announce it: ``demand_plan.locked``
+    closes the demand review for the supply review."""
     plan = writable_plan(session, plan_id=plan_id, revision=revision)
     if count_lines(session, plan_id=plan_id) == 0:
         raise ValidationFailed(
             f"demand plan {plan_id} has no lines; an empty plan cannot be locked",
             field="path.id",
+        )
+    # The revision signed is the one read (If-Match), which the claim above moved on.
+    signed = session.exec(
+        select(PlanSignOff.role, PlanSignOff.plan_revision).where(
+            col(PlanSignOff.plan_id) == plan_id
+        )
+    ).all()
+    missing = missing_sign_offs(
+        required=sign_off_roles,
+        signed=[(Role(role), signed_revision) for role, signed_revision in signed],
+        revision=plan.revision - 1,
+    )
+    if missing:
+        names = ", ".join(role.value for role in missing)
+        raise Conflict(
+            f"demand plan {plan_id} revision {plan.revision - 1} is not signed off by {names};"
+            " they sign it (POST /demand-plans/{id}/sign-offs) or the process owner overrides"
+            " with a reason (POST /demand-plans/{id}/sign-offs/override)",
+            field="path.id",
+            extra={"missing": [role.value for role in missing]},
         )
     plan.status = PlanStatus.locked
     plan.locked_at = utc_now()

@@ -6,6 +6,7 @@ import pytest
 
 from shared.auth import Role
 from shared.periods import add_months
+from tests.gateway.company import sign_off
 from tests.gateway.cycle.world import (
     DEMAND_PLANNER,
     EXECUTIVE,
@@ -87,6 +88,7 @@ async def test_a_whole_cycle_from_data_gathering_to_the_next_cycle(world: World)
         await world.complete(cycle, "demand_review", DEMAND_PLANNER, demand_plan_id=demand_plan.id),
         "demand-plan-locked",
     )
+    await sign_off(world.demand, demand_plan.id)
     locked = await world.demand.post(
         f"/demand-plans/{demand_plan.id}/lock", headers=versioned(DEMAND_PLANNER, 1)
     )

@@ -59,6 +59,7 @@ from shared.periods import add_months, horizon
 from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
 from shared.webhooks import webhook_router
 from tests.conftest import sibling_database
+from tests.gateway.company import sign_off
 
 AUTH = AuthSettings()
 PERIOD = "2026-01"
@@ -169,6 +170,7 @@ class World:
         assert created.status_code == 201, created.text
         plan = created.json()
         if lock:
+            await sign_off(self.demand, plan["id"])
             locked = await self.demand.post(
                 f"/demand-plans/{plan['id']}/lock",
                 headers={**DEMAND_PLANNER, "If-Match": created.headers["ETag"]},
