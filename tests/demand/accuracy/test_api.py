@@ -103,7 +103,7 @@ def test_accuracy_bias_tracking_signal_and_fva_per_stream(company: TestClient) -
     assert (stat["family_code"], stat["segment_code"], stat["lag"]) == ("FAM-01", None, None)
     assert stat["observations"] == 3 and stat["actual_total"] == 340
     assert stat["forecast_total"] == pytest.approx(300)
-    assert stat["mad"] == pytest.approx(40 / 3)
+    assert stat["mae"] == pytest.approx(40 / 3)
     assert stat["mse"] == pytest.approx(1000 / 3)
     assert stat["mape"] == pytest.approx((10 / 110 + 30 / 130) / 3)
     assert stat["wmape"] == pytest.approx(40 / 340)
@@ -118,7 +118,7 @@ def test_accuracy_bias_tracking_signal_and_fva_per_stream(company: TestClient) -
     assert sales["fva_vs_statistical"] == pytest.approx(0)
 
     consensus = rows["consensus"]  # 110, 120, 120 against 110, 100, 130: errors 0, -20, 10
-    assert consensus["mad"] == pytest.approx(10)
+    assert consensus["mae"] == pytest.approx(10)
     assert consensus["wmape"] == pytest.approx(30 / 340)
     assert consensus["tracking_signal"] == pytest.approx(-1.0)
     assert consensus["fva_vs_statistical"] == pytest.approx(40 / 340 - 30 / 340)
