@@ -24,7 +24,7 @@ windows of the history. Forecasts and bounds are clipped at zero (demand is neve
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -254,8 +254,8 @@ class Settings:
     candidates: tuple[ForecastMethod, ...] = FAST
     override: Choice | None = None
     levels: tuple[int, ...] = ()
-    windows: int = 3
-    step: int = 3
+    windows: int = 6
+    step: int = 1
     inactive_months: int = 6
     deadline: float | None = None
     """``time.perf_counter()`` after which no further candidate is scored."""
@@ -297,25 +297,23 @@ class Fit:
     detail: str
 
 
-def _season(spec: MethodSpec, months: int, season_length: int) -> int | None:
-    """The season the method uses on this many months, or None when it cannot run."""
+def usable_season(method: ForecastMethod, months: int, season_length: int) -> int | None:
+    """The season the method takes on this many months (1: none), or None when it cannot run."""
+    spec = SPECS[method]
     if months < spec.min_months:
         return None
-    if spec.name == ForecastMethod.seasonal_naive:
+    if method == ForecastMethod.seasonal_naive:
         return season_length if months >= season_length else None
     if spec.seasons_needed and season_length > 1 and months >= spec.seasons_needed * season_length:
         return season_length
-    return None if spec.name == ForecastMethod.mstl else 1
+    return None if method == ForecastMethod.mstl else 1
 
 
 def fit(
-    choice: Choice, y: np.ndarray, h: int, *, season_length: int, levels: Sequence[int] = ()
+    choice: Choice, y: np.ndarray, h: int, *, season: int, levels: Sequence[int] = ()
 ) -> Fit | None:
-    """The method's forecast (and intervals), or None when it cannot fit the series."""
+    """The method's forecast (and intervals) with this season, or None when it cannot fit."""
     spec = SPECS[choice.method]
-    season = _season(spec, len(y), season_length)
-    if season is None:
-        return None
     model = spec.build(season, choice.parameters or spec.parameters())
     wanted = list(levels)
     if wanted and not spec.native_intervals:
@@ -356,16 +354,50 @@ def _detail(method: ForecastMethod, model: Any, season: int) -> str:
 
 
 def cross_validate(
-    choice: Choice, y: np.ndarray, *, h: int, origins: Sequence[int], season_length: int
+    choice: Choice, y: np.ndarray, *, h: int, origins: Sequence[int], season: int
 ) -> float | None:
     """Mean absolute error of the method over every origin and month; None if it cannot fit one."""
     absolute: list[np.ndarray] = []
     for origin in origins:
-        result = fit(choice, y[:origin], h, season_length=season_length)
+        result = fit(choice, y[:origin], h, season=season)
         if result is None:
             return None
         absolute.append(np.abs(y[origin : origin + h] - result.mean))
     return float(np.mean(np.concatenate(absolute)))
+
+
+@dataclass(frozen=True)
+class Contest:
+    """The candidates able to run, each with the season it keeps, and the origins they share.
+
+    A method keeps the season it can take at the latest origin, in every fit including the
+    final one; the origins are those where every candidate can take its season, so all are
+    scored on the same months and the form scored is the form that forecasts.
+    """
+
+    seasons: dict[ForecastMethod, int]
+    origins: list[int]
+    left_out: list[CandidateScore]
+
+
+def contest(
+    names: Sequence[Choice], *, months: int, origins: Sequence[int], season_length: int
+) -> Contest:
+    last = origins[-1] if origins else months
+    seasons: dict[ForecastMethod, int] = {}
+    left_out = []
+    for choice in names:
+        season = usable_season(choice.method, last, season_length)
+        if season is None:
+            left_out.append(CandidateScore(choice.method.value, None, "history too short"))
+        else:
+            seasons[choice.method] = season
+    shared = [
+        o
+        for o in origins
+        if all(usable_season(m, o, season_length) == season for m, season in seasons.items())
+    ]
+    return Contest(seasons, shared, left_out)
 
 
 def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings) -> SeriesForecast:
@@ -388,7 +420,8 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
             for method in settings.candidates
             if intermittent or not SPECS[method].intermittent
         ]
-    scores = _score_candidates(names, history, h=cv_h, origins=origins, settings=settings)
+    game = contest(names, months=months, origins=origins, season_length=settings.season_length)
+    scores = _score_candidates(names, history, h=cv_h, game=game, settings=settings)
     if origins:
         order = [
             c.method
@@ -399,13 +432,11 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
         ]
     else:
         # Too short to cross-validate: a method asked for still runs, the contest does not.
-        order = [settings.override.method.value] if settings.override is not None else []
+        order = [m.value for m in game.seasons if settings.override is not None]
     notes = [f"{c.method}: {c.note}" for c in scores if c.note]
     for method in order:
         choice = next(n for n in names if n.method.value == method)
-        final = fit(
-            choice, history, h, season_length=settings.season_length, levels=settings.levels
-        )
+        final = fit(choice, history, h, season=game.seasons[choice.method], levels=settings.levels)
         if final is None:
             notes.append(f"{method}: could not fit the full history")
             continue
@@ -418,8 +449,8 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
             intermittent=intermittent,
             fallback=False,
             note="; ".join(notes),
-            cv_horizon=cv_h,
-            cv_origins=tuple(origins),
+            cv_horizon=cv_h if origins else 0,
+            cv_origins=tuple(game.origins),
             candidates=tuple(scores),
         )
     if not origins:
@@ -438,20 +469,23 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
 
 
 def _score_candidates(
-    names: Sequence[Choice], y: np.ndarray, *, h: int, origins: Sequence[int], settings: Settings
+    names: Sequence[Choice], y: np.ndarray, *, h: int, game: Contest, settings: Settings
 ) -> list[CandidateScore]:
-    if not origins:
+    if not game.origins:
         return []
-    scores = []
-    for index, choice in enumerate(names):
-        # The first candidate is always scored, so a spent budget still leaves a choice.
-        if index and settings.deadline is not None and time.perf_counter() > settings.deadline:
-            scores.append(
-                CandidateScore(choice.method.value, None, "not scored: time budget spent")
-            )
+    scores = list(game.left_out)
+    for choice in names:
+        if choice.method not in game.seasons:
             continue
-        mae = cross_validate(choice, y, h=h, origins=origins, season_length=settings.season_length)
-        note = "" if mae is not None else f"cannot fit {origins[0]} months"
+        # The first candidate is always scored, so a spent budget still leaves a choice.
+        spent = settings.deadline is not None and time.perf_counter() > settings.deadline
+        if len(scores) > len(game.left_out) and spent:
+            scores.append(CandidateScore(choice.method.value, None, "time budget spent"))
+            continue
+        mae = cross_validate(
+            choice, y, h=h, origins=game.origins, season=game.seasons[choice.method]
+        )
+        note = "" if mae is not None else "could not fit every origin"
         scores.append(CandidateScore(choice.method.value, mae, note))
     return scores
 
@@ -544,7 +578,7 @@ def backtest_series(
         train = history[:origin]
         chosen = forecast_monthly(train, horizon, settings)
         season = settings.season_length if origin >= settings.season_length else 1
-        benchmark = fit(Choice(ForecastMethod.seasonal_naive), train, horizon, season_length=season)
+        benchmark = fit(Choice(ForecastMethod.seasonal_naive), train, horizon, season=season)
         assert benchmark is not None  # a season of history (or one month) is always enough
         results.append(
             OriginResult(
