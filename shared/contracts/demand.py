@@ -572,8 +572,17 @@ class AccuracyFilters(FrozenFilters):
     group_by: list[AccuracyDimension] = Constraint(
         default=[AccuracyDimension.family, AccuracyDimension.segment, AccuracyDimension.lag],
         max_length=4,
-        description="Dimensions of a row besides the stream; an empty list sums over them all.",
+        description="Dimensions of a row besides the stream; empty (`?group_by=`) sums over "
+        "them all.",
     )
+
+    @field_validator("group_by", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: Any) -> Any:
+        """``?group_by=`` arrives as one empty string: the empty list, not an unknown name."""
+        if isinstance(value, list):
+            return [v for v in value if v != ""]
+        return value
 
 
 class BiasFlagParams(FrozenFilters):
