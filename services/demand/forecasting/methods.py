@@ -430,6 +430,9 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
                 key=lambda c: (c.mae, [n.method.value for n in names].index(c.method)),
             )
         ]
+        if not order and any(c.note == "time budget spent" for c in scores):
+            # No time left to compare: the first candidate able to run (the cheapest) forecasts.
+            order = [m.value for m in game.seasons][:1]
     else:
         # Too short to cross-validate: a method asked for still runs, the contest does not.
         order = [m.value for m in game.seasons if settings.override is not None]
@@ -477,9 +480,7 @@ def _score_candidates(
     for choice in names:
         if choice.method not in game.seasons:
             continue
-        # The first candidate is always scored, so a spent budget still leaves a choice.
-        spent = settings.deadline is not None and time.perf_counter() > settings.deadline
-        if len(scores) > len(game.left_out) and spent:
+        if settings.deadline is not None and time.perf_counter() > settings.deadline:
             scores.append(CandidateScore(choice.method.value, None, "time budget spent"))
             continue
         mae = cross_validate(

@@ -32,9 +32,7 @@ from .models import (
 router = APIRouter(
     prefix="/demand-plans/{id}/baseline", tags=["statistical baseline"], responses=PROBLEM_RESPONSES
 )
-forecasts_router = APIRouter(
-    prefix="/forecasts", tags=["statistical baseline"], responses=PROBLEM_RESPONSES
-)
+forecasts_router = APIRouter(prefix="/forecasts", tags=["forecasts"], responses=PROBLEM_RESPONSES)
 
 SELECTION_DOC = (
     " Unless `method` names one (with its `parameters`), candidates compete by mean absolute "
@@ -55,7 +53,7 @@ SELECTION_DOC = (
     responses=THROTTLED,
     dependencies=[Depends(throttled("baseline"))],
 )
-def post_forecasts(request: Annotated[ForecastRequest, Body()]) -> Any:
+def forecast(request: Annotated[ForecastRequest, Body()]) -> Any:
     return service.forecast(request=request)
 
 
@@ -74,7 +72,7 @@ def post_forecasts(request: Annotated[ForecastRequest, Body()]) -> Any:
     responses=THROTTLED,
     dependencies=[Depends(throttled("baseline"))],
 )
-def post_backtest(request: Annotated[BacktestRequest, Body()]) -> Any:
+def backtest(request: Annotated[BacktestRequest, Body()]) -> Any:
     return service.backtest(request=request)
 
 

@@ -23,9 +23,7 @@ def test_a_forecast_returns_points_intervals_method_and_evidence(client: TestCli
     assert answer["selection"]["metric"] == "mae" and answer["selection"]["horizon"] == 3
     # Six origins a month apart, the last one three months before the end (2022-09).
     assert answer["selection"]["origins"] == [f"2022-{m:02d}" for m in range(4, 10)]
-    assert {c["method"]: c["mae"] for c in answer["selection"]["candidates"]}[
-        "seasonal_naive"
-    ] == 0
+    assert {c["method"]: c["mae"] for c in answer["selection"]["candidates"]}["seasonal_naive"] == 0
     assert not answer["end_of_life"] and not answer["fallback"]
 
 
