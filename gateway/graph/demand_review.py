@@ -208,7 +208,7 @@ class ConsensusTotals:
 
 @strawberry.type(
     description="Accuracy of one stream over a group's forecast/actual pairs. Errors are "
-    "actual - forecast: a negative bias is over-forecasting. FVA is WMAPE points gained "
+    "actual - forecast: a negative bias is over-forecasting. FVA is WMAPE gained (a fraction) "
     "against the statistical and the naive forecast (positive: the stream added value)."
 )
 class AccuracyRow:

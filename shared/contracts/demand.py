@@ -322,7 +322,7 @@ class AccuracyRowPublic(SQLModel):
     """Accuracy of one stream over the forecast/actual pairs of a group.
 
     Errors are actual - forecast (the textbook sign): a negative ``bias`` and a negative
-    tracking signal mean over-forecasting. ``fva_*`` are WMAPE points gained against the
+    tracking signal mean over-forecasting. ``fva_*`` are WMAPE gained (a fraction) against the
     statistical baseline and the naive forecast: positive means the stream added value.
     """
 
