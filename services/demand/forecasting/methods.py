@@ -219,7 +219,7 @@ def candidate_methods(candidates: CandidateSet | Sequence[ForecastMethod]) -> li
         return list(FAST)
     if candidates == CandidateSet.full:
         return list(FULL)
-    return list(dict.fromkeys(candidates))  # type: ignore[arg-type]
+    return list(dict.fromkeys(candidates))
 
 
 def parse_parameters(
@@ -589,7 +589,7 @@ def backtest_series(
                 forecast=chosen.mean,
                 benchmark=benchmark.mean,
                 intervals=chosen.intervals,
-                scale=metrics.seasonal_scale(train, season_length=settings.season_length),
+                scale=metrics.seasonal_scale(train.tolist(), season_length=settings.season_length),
                 selection_origins=chosen.cv_origins,
             )
         )

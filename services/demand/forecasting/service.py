@@ -114,7 +114,7 @@ def forecast(*, request: ForecastRequest) -> ForecastResponse:
     """Point forecasts, intervals and the evidence of the method, for every series."""
     started = time.perf_counter()
     settings = settings_of(request, levels=request.levels, started=started)
-    answers = []
+    answers: list[SeriesForecastPublic] = []
     for one, grid in zip(request.series, _grid(request.series, request.last_period), strict=True):
         _within_budget(request, started=started, done=len(answers))
         result = forecast_monthly(
@@ -161,7 +161,7 @@ def backtest(*, request: BacktestRequest) -> BacktestResponse:
     """Nested rolling-origin backtest: metrics per series and over all, with the benchmark."""
     started = time.perf_counter()
     settings = settings_of(request, levels=request.levels, started=started)
-    answers = []
+    answers: list[SeriesBacktestPublic] = []
     pooled: list[OriginResult] = []
     for one, grid in zip(request.series, _grid(request.series, request.last_period), strict=True):
         _within_budget(request, started=started, done=len(answers))
