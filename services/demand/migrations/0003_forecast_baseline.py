@@ -17,6 +17,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A database made before migrations existed, from the models (create_all, then stamped
+    # with the baseline), has the new columns already.
+    columns = sa.inspect(op.get_bind()).get_columns("demand_baseline_series")
+    if any(column["name"] == "cv_horizon" for column in columns):
+        return
     with op.batch_alter_table("demand_baseline_series", schema=None) as batch_op:
         batch_op.alter_column("holdout_months", new_column_name="cv_horizon")
         batch_op.alter_column("holdout_mae", new_column_name="cv_mae")
