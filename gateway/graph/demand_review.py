@@ -93,15 +93,15 @@ async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
 # --- types --------------------------------------------------------------------------------
 
 
-@strawberry.type(description="Holdout mean absolute error of one forecasting method.")
+@strawberry.type(description="Cross-validated mean absolute error of one forecasting method.")
 class MethodError:
     method: str
-    holdout_mae: float
+    cv_mae: float | None = strawberry.field(description="None: not scored (time budget).")
 
 
 @strawberry.type(
     description="The statistical baseline of one family x segment: the method chosen by "
-    "holdout error, the error, and why a series fell back."
+    "cross-validated error, the error, and why a series fell back or ended."
 )
 class BaselineSeries:
     plan_id: int
@@ -112,17 +112,19 @@ class BaselineSeries:
     history_months: int
     intermittent: bool
     fallback: bool = strawberry.field(description="Too short to compare methods.")
+    end_of_life: bool = strawberry.field(description="Forecast at zero: ended or inactive.")
     note: str
-    holdout_months: int
-    holdout_mae: float | None
-    holdout_wmape: float | None
+    cv_horizon: int
+    cv_mae: float | None
     candidates: list[MethodError] = strawberry.field(description="Every method tried.")
 
     @classmethod
     def of(cls, series: BaselineSeriesPublic) -> "BaselineSeries":
         candidates = [
-            MethodError(method=method, holdout_mae=mae)
-            for method, mae in sorted(series.candidates.items(), key=lambda item: item[1])
+            MethodError(method=method, cv_mae=mae)
+            for method, mae in sorted(
+                series.candidates.items(), key=lambda item: (item[1] is None, item[1] or 0)
+            )
         ]
         return from_model(cls, series, candidates=candidates)
 
@@ -206,7 +208,7 @@ class ConsensusTotals:
 
 @strawberry.type(
     description="Accuracy of one stream over a group's forecast/actual pairs. Errors are "
-    "actual - forecast: a negative bias is over-forecasting. FVA is WMAPE points gained "
+    "actual - forecast: a negative bias is over-forecasting. FVA is WMAPE gained (a fraction) "
     "against the statistical and the naive forecast (positive: the stream added value)."
 )
 class AccuracyRow:
@@ -218,7 +220,7 @@ class AccuracyRow:
     observations: int
     actual_total: float
     forecast_total: float
-    mad: float
+    mae: float
     mse: float
     mape: float | None
     wmape: float | None

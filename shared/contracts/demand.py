@@ -1,7 +1,7 @@
 """Contracts of the demand service: families, segments, history, demand plans."""
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Strict, field_validator
 from pydantic import Field as Constraint
@@ -246,18 +246,22 @@ class BaselineSeriesPublic(SQLModel):
     family_code: Code
     segment_code: Code
     method: str = Field(
-        description="seasonal_naive, moving_average, exponential_smoothing, croston, tsb or zero."
+        description="A forecast method (auto_ets, seasonal_naive, croston_sba...), or "
+        "moving_average / zero when the series was too short or ended."
     )
     detail: str = Field(description="The fitted form, e.g. 'ETS(A,Ad,A) chosen by AICc'.")
     history_months: int
     intermittent: bool
     fallback: bool = Field(description="True when the series was too short to compare methods.")
-    note: str = Field(description="Why a fallback or why methods were left out.")
-    holdout_months: int
-    holdout_mae: float | None = Field(description="Mean absolute error of the chosen method.")
-    holdout_wmape: float | None = Field(description="Its sum |error| / sum actual, if actual > 0.")
-    candidates: dict[str, float] = Field(
-        default_factory=dict, description="Holdout mean absolute error of every method tried."
+    end_of_life: bool = Field(description="Forecast at zero: the series ended or is inactive.")
+    note: str = Field(description="Why a fallback, an end of life, or methods left out.")
+    cv_horizon: int = Field(description="Months forecast from each cross-validation origin.")
+    cv_mae: float | None = Field(
+        description="Cross-validated mean absolute error of the chosen method (units)."
+    )
+    candidates: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Cross-validated mean absolute error of every method tried (None: not scored).",
     )
 
 
@@ -318,7 +322,7 @@ class AccuracyRowPublic(SQLModel):
     """Accuracy of one stream over the forecast/actual pairs of a group.
 
     Errors are actual - forecast (the textbook sign): a negative ``bias`` and a negative
-    tracking signal mean over-forecasting. ``fva_*`` are WMAPE points gained against the
+    tracking signal mean over-forecasting. ``fva_*`` are WMAPE gained (a fraction) against the
     statistical baseline and the naive forecast: positive means the stream added value.
     """
 
@@ -330,13 +334,13 @@ class AccuracyRowPublic(SQLModel):
     observations: int
     actual_total: float
     forecast_total: float
-    mad: float
+    mae: float = Field(description="Mean |error| (units): the textbooks' MAD.")
     mse: float
     mape: float | None = Field(description="Mean of |error| / actual over non-zero actuals.")
-    wmape: float | None
+    wmape: float | None = Field(description="Sum |error| / sum actual.")
     bias: float = Field(description="Mean error, actual - forecast (units).")
-    bias_pct: float | None = Field(description="Sum of errors / sum of actuals.")
-    tracking_signal: float | None = Field(description="Running sum of errors / MAD.")
+    bias_pct: float | None = Field(description="Sum of errors / sum of actuals (a fraction).")
+    tracking_signal: float | None = Field(description="Running sum of errors / MAE.")
     tracking_alarm: bool = Field(description="The tracking signal is outside +/-4.")
     fva_vs_statistical: float | None
     fva_vs_naive: float | None
@@ -568,8 +572,17 @@ class AccuracyFilters(FrozenFilters):
     group_by: list[AccuracyDimension] = Constraint(
         default=[AccuracyDimension.family, AccuracyDimension.segment, AccuracyDimension.lag],
         max_length=4,
-        description="Dimensions of a row besides the stream; an empty list sums over them all.",
+        description="Dimensions of a row besides the stream; empty (`?group_by=`) sums over "
+        "them all.",
     )
+
+    @field_validator("group_by", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: Any) -> Any:
+        """``?group_by=`` arrives as one empty string: the empty list, not an unknown name."""
+        if isinstance(value, list):
+            return [v for v in value if v != ""]
+        return value
 
 
 class BiasFlagParams(FrozenFilters):
@@ -620,3 +633,188 @@ class BaselineFilters(FrozenFilters):
     segment_code: Code | None = None
     method: str | None = Constraint(default=None, max_length=32)
     fallback: bool | None = None
+
+
+# --- Stateless forecasts and backtests (POST /forecasts, POST /forecasts/backtest) ---------
+
+
+class ForecastMethod(StrEnum):
+    """A statsforecast model that can be asked for or compete in a selection."""
+
+    seasonal_naive = "seasonal_naive"
+    auto_ets = "auto_ets"
+    auto_arima = "auto_arima"
+    auto_theta = "auto_theta"
+    auto_ces = "auto_ces"
+    mstl = "mstl"
+    croston_optimized = "croston_optimized"
+    croston_sba = "croston_sba"
+    adida = "adida"
+    imapa = "imapa"
+    tsb = "tsb"
+
+
+class CandidateSet(StrEnum):
+    fast = "fast"
+    full = "full"
+
+
+MAX_FORECAST_SERIES = 1000
+MAX_SERIES_MONTHS = 600
+MAX_FORECAST_HORIZON = 60
+Level = Annotated[int, Constraint(ge=1, le=99)]
+
+
+class SeriesIn(BaseModel):
+    """Monthly demand of one series: a month missing inside it is zero demand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Name
+    periods: list[Period] = Constraint(min_length=1, max_length=MAX_SERIES_MONTHS)
+    values: list[Quantity] = Constraint(min_length=1, max_length=MAX_SERIES_MONTHS)
+
+    @field_validator("values")
+    @classmethod
+    def _one_value_per_period(cls, values: list[float], info: Any) -> list[float]:
+        periods = info.data.get("periods")
+        if periods is not None and len(periods) != len(values):
+            raise ValueError(f"{len(values)} values for {len(periods)} periods")
+        if periods is not None and len(set(periods)) != len(periods):
+            raise ValueError("a period appears twice in periods")
+        return values
+
+
+class ForecastOptions(BaseModel):
+    """How series are forecast: by one method asked for, or by a cross-validated selection."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series: list[SeriesIn] = Constraint(min_length=1, max_length=MAX_FORECAST_SERIES)
+    horizon: int = Constraint(ge=1, le=MAX_FORECAST_HORIZON, description="Months to forecast.")
+    season_length: int = Constraint(default=12, ge=1, le=24, description="Months per season.")
+    method: ForecastMethod | None = Constraint(
+        default=None, description="Use this method (no selection); default: the best candidate."
+    )
+    parameters: dict[str, Any] = Constraint(
+        default_factory=dict,
+        description="Parameters of `method` (e.g. auto_ets: model, damped; tsb: alpha_d, "
+        "alpha_p); an unknown one is a 422 naming it.",
+    )
+    candidates: CandidateSet | list[ForecastMethod] = Constraint(
+        default=CandidateSet.fast,
+        description="fast: seasonal naive, AutoETS (+ CrostonSBA, TSB when intermittent); full: "
+        "every method; or a list.",
+    )
+    cv_windows: int = Constraint(
+        default=6, ge=1, le=12, description="Origins of the selection's cross-validation."
+    )
+    cv_step: int = Constraint(default=1, ge=1, le=12, description="Months between those origins.")
+    time_budget_seconds: float = Constraint(
+        default=30,
+        gt=0,
+        le=600,
+        allow_inf_nan=False,
+        description="After it, no further candidate is scored (the first always is).",
+    )
+    inactive_months: int = Constraint(
+        default=6, ge=1, le=MAX_SERIES_MONTHS, description="Zero months that end a series."
+    )
+    last_period: Period | None = Constraint(
+        default=None,
+        description="The last month of the data; a series ending earlier has ended (end of "
+        "life). Default: the latest last period among the series.",
+    )
+
+
+class ForecastRequest(ForecastOptions):
+    levels: list[Level] = Constraint(
+        default=[80, 95], max_length=5, description="Prediction interval levels, in percent."
+    )
+
+
+class BacktestRequest(ForecastOptions):
+    windows: int = Constraint(default=3, ge=1, le=24, description="Scoring origins.")
+    step: int = Constraint(default=1, ge=1, le=24, description="Months between scoring origins.")
+    levels: list[Level] = Constraint(
+        default=[80], max_length=5, description="Interval levels whose coverage is measured."
+    )
+
+
+class CandidateScorePublic(SQLModel):
+    method: str
+    mae: float | None = Field(description="Mean absolute error over the selection's origins.")
+    note: str = ""
+
+
+class SelectionPublic(SQLModel):
+    """The evidence of a method's choice: each candidate's cross-validated error."""
+
+    metric: str = "mae"
+    horizon: int = Field(description="Months forecast from each origin.")
+    origins: list[Period] = Field(description="The last month fitted at each origin.")
+    candidates: list[CandidateScorePublic]
+
+
+class IntervalPublic(SQLModel):
+    level: int = Field(description="Nominal coverage, in percent (80: 80% of outcomes inside).")
+    lower: list[float]
+    upper: list[float]
+
+
+class SeriesForecastPublic(SQLModel):
+    id: str
+    method: str = Field(description="A ForecastMethod, or zero / moving_average (fallbacks).")
+    detail: str
+    periods: list[Period]
+    mean: list[float]
+    intervals: list[IntervalPublic]
+    end_of_life: bool = Field(description="Forecast at zero: the series ended or went inactive.")
+    intermittent: bool
+    fallback: bool = Field(description="Too short or all zero: no method could be compared.")
+    note: str
+    history_months: int
+    selection: SelectionPublic
+
+
+class ForecastResponse(SQLModel):
+    series: list[SeriesForecastPublic]
+    seconds: float
+
+
+class ForecastMetricsPublic(SQLModel):
+    """Accuracy over forecast/actual pairs. Every ratio is a fraction (0.12 is 12%)."""
+
+    observations: int
+    mae: float
+    rmse: float
+    mape: float | None = Field(description="Mean |error| / actual over non-zero actuals.")
+    smape: float | None = Field(description="Mean 2|error| / (|actual| + |forecast|), 0 to 2.")
+    wmape: float | None = Field(description="Sum |error| / sum actual.")
+    bias: float = Field(description="Mean error, actual - forecast (units).")
+    mase: float | None = Field(description="MAE / in-sample seasonal-naive MAE.")
+    coverage: dict[str, float] = Field(
+        default_factory=dict, description="Per interval level: share of actuals inside."
+    )
+
+
+class BacktestOriginPublic(SQLModel):
+    origin: Period = Field(description="The last month fitted.")
+    method: str
+    selection_origins: list[Period] = Field(description="Where that choice was scored.")
+
+
+class SeriesBacktestPublic(SQLModel):
+    id: str
+    metrics: ForecastMetricsPublic | None = Field(description="None: too short to backtest.")
+    seasonal_naive: ForecastMetricsPublic | None = Field(
+        description="The benchmark from the same origins."
+    )
+    origins: list[BacktestOriginPublic]
+
+
+class BacktestResponse(SQLModel):
+    series: list[SeriesBacktestPublic]
+    overall: ForecastMetricsPublic | None
+    overall_seasonal_naive: ForecastMetricsPublic | None
+    seconds: float

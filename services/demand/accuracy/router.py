@@ -19,11 +19,14 @@ router = APIRouter(prefix="/accuracy", tags=["accuracy"], responses=PROBLEM_RESP
     description=(
         "Each locked plan keeps its waterfall, a snapshot of every stream. Once actuals are in "
         "the history, each stream's forecasts are scored per group (default: family, segment "
-        "and lag; `group_by` chooses among plan, family, segment, lag): MAD, MSE, MAPE, WMAPE, "
-        "bias (mean of actual - forecast), tracking signal (running sum of errors / MAD, alarm "
-        "outside +/-4), and FVA in WMAPE points against the statistical baseline and against "
+        "and lag; `group_by` chooses among plan, family, segment, lag, `group_by=` sums over all): "
+        "MAE, MSE, MAPE, WMAPE, "
+        "bias (mean of actual - forecast), tracking signal (running sum of errors / MAE, alarm "
+        "outside +/-4), and FVA (WMAPE of the reference - WMAPE of the stream) against the "
+        "statistical baseline and against "
         "the naive forecast (the last actual before the plan's horizon). Stream `naive` is that "
-        "benchmark itself."
+        "benchmark itself. Ratios are fractions (0.12 is 12%), never percents. Drafts are not "
+        "scored: backtest a forecast with `POST /forecasts/backtest` instead."
     ),
 )
 def list_accuracy(

@@ -152,7 +152,7 @@ def accuracy(session: Session, *, filters: AccuracyFilters) -> list[AccuracyRowP
                 observations=stats.observations,
                 actual_total=stats.actual_total,
                 forecast_total=stats.forecast_total,
-                mad=stats.mad,
+                mae=stats.mae,
                 mse=stats.mse,
                 mape=stats.mape,
                 wmape=stats.wmape,

@@ -1,214 +1,522 @@
-"""Statistical baseline methods and their choice per series by holdout error.
+"""Statistical forecasting methods (statsforecast), their choice per series, and backtests.
 
-Pure functions over numpy arrays of monthly demand (oldest first); no I/O.
+Pure functions over numpy arrays of monthly demand (oldest first); no I/O. The rules they
+apply (gaps, end of life, intermittence, where series are cut to test) are stated in
+``rules.py``.
 
-Library: statsforecast (Nixtla). ``bench/forecast_bench.py`` ran the same per-series
-selection on 1,000 synthetic series (seasonal with trend, level, trend, intermittent, short
-and very short cold-start histories) with statsforecast and with statsmodels (Holt-Winters
-``ExponentialSmoothing`` plus hand-written Croston and TSB, which statsmodels lacks).
-statsforecast was more accurate overall (WMAPE 0.116 against 0.122; statsmodels' damped
-Holt-Winters did better on long seasonal series, 0.072 against 0.081, and worse on short
-ones, 0.243 against 0.197) and about three times faster (34 against 96 ms per series).
-It also chooses the exponential smoothing form (error, trend, season, damping) by AICc instead
-of one fixed Holt-Winters form, and ships Croston and TSB. Hence statsforecast. Selecting per
-series also beat every single method (ETS alone 0.118 at twice the time, seasonal naive
-alone 0.128, moving average alone 0.190).
+Library: statsforecast (Nixtla); every model below is the library's, none is written here.
+``bench/forecast_bench.py`` compared it with statsmodels (more accurate and about three
+times faster on 1,000 series) and prints series per second of the fast and full sets.
 
-Selection: each method able to fit the series (enough months for it; Croston/TSB only
-for intermittent series) forecasts the last ``holdout`` months from the months before;
-the lowest mean absolute error wins (ties: the simpler method, listed first), then the
-winner is refitted on the whole history. Series too short for a holdout fall back to
-the average of their last months, and say so.
+Candidates: the fast set (seasonal naive, AutoETS, and CrostonSBA and TSB for intermittent
+series) keeps the demo baseline interactive; the full set adds AutoARIMA, AutoTheta, AutoCES,
+MSTL (for four seasons of history or more) and CrostonOptimized, ADIDA and IMAPA. AutoETS
+searches error, trend (damped or not) and season forms by AICc, so a damped or trended
+seasonal Holt-Winters competes inside it. Continuous methods compete on every series; the
+intermittent ones only on intermittent series. Seasonal models take the season when the
+history holds two seasons (MSTL four), else they run without it.
+
+Intervals: the model's own prediction intervals where statsforecast has them; for the
+intermittent methods, which have none, statsforecast's conformal intervals over the last
+windows of the history. Forecasts and bounds are clipped at zero (demand is never negative).
 """
 
+import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
-from statsforecast.models import TSB, AutoETS, CrostonClassic, SeasonalNaive, WindowAverage
+from pydantic import BaseModel, ValidationError
+from pydantic import Field as Constraint
+from statsforecast.models import (
+    ADIDA,
+    IMAPA,
+    MSTL,
+    TSB,
+    AutoARIMA,
+    AutoCES,
+    AutoETS,
+    AutoTheta,
+    CrostonOptimized,
+    CrostonSBA,
+    SeasonalNaive,
+    WindowAverage,
+)
+from statsforecast.utils import ConformalIntervals
 
-from shared.types import MAX_QUANTITY
+from services.demand.accuracy import metrics
+from shared.contracts.demand import CandidateSet, ForecastMethod
+from shared.errors import ValidationFailed
+from shared.types import CLOSED, MAX_QUANTITY
 
-SEASON = 12
-MOVING_AVERAGE_WINDOW = 3
-# Syntetos & Boylan (2005): an average inter-demand interval above 1.32 periods is intermittent.
-INTERMITTENT_ADI = 1.32
-TSB_ALPHA_DEMAND = 0.1
-TSB_ALPHA_PROBABILITY = 0.1
-# Below this many months no holdout is possible (3 to test, 3 to fit).
-MIN_SELECTION_MONTHS = 6
+from . import rules
 
-Runner = Callable[[np.ndarray, int], tuple[np.ndarray, str]]
+FALLBACK_WINDOW = 3
+MIN_CONFORMAL_WINDOWS = 2
+
+
+class NoParameters(BaseModel):
+    model_config = CLOSED
+
+
+class EtsParameters(NoParameters):
+    model: str = Constraint(
+        default="ZZZ",
+        pattern="^[AMZ][NAMZ][NAMZ]$",
+        description="Error, trend, season: A additive, M multiplicative, N none, Z chosen.",
+    )
+    damped: bool | None = Constraint(default=None, description="None: chosen by AICc.")
+
+
+class ArimaParameters(NoParameters):
+    d: int | None = Constraint(default=None, ge=0, le=2)
+    D: int | None = Constraint(default=None, ge=0, le=1)
+    max_p: int = Constraint(default=5, ge=0, le=5)
+    max_q: int = Constraint(default=5, ge=0, le=5)
+    seasonal: bool = True
+
+
+class ThetaParameters(NoParameters):
+    model: Literal["STM", "OTM", "DSTM", "DOTM"] | None = None
+    decomposition_type: Literal["multiplicative", "additive"] = "multiplicative"
+
+
+class CesParameters(NoParameters):
+    model: Literal["N", "S", "P", "F", "Z"] = "Z"
+
+
+class TsbParameters(NoParameters):
+    alpha_d: float = Constraint(default=0.1, gt=0, le=1, allow_inf_nan=False)
+    alpha_p: float = Constraint(default=0.1, gt=0, le=1, allow_inf_nan=False)
+
+
+Builder = Callable[[int, Any], Any]
 
 
 @dataclass(frozen=True)
-class Method:
-    name: str
-    min_history: int
-    run: Runner
-    intermittent_only: bool = False
+class MethodSpec:
+    """A statsforecast model, its parameters, and the history it needs."""
+
+    name: ForecastMethod
+    parameters: type[NoParameters]
+    build: Builder
+    seasons_needed: int = 2
+    """Seasons of history to use the season; 0: the method has no season."""
+    min_months: int = 1
+    intermittent: bool = False
+    native_intervals: bool = True
+
+
+SPECS: dict[ForecastMethod, MethodSpec] = {
+    spec.name: spec
+    for spec in (
+        MethodSpec(
+            ForecastMethod.seasonal_naive,
+            NoParameters,
+            lambda m, _: SeasonalNaive(season_length=m),
+            seasons_needed=1,
+        ),
+        MethodSpec(
+            ForecastMethod.auto_ets,
+            EtsParameters,
+            lambda m, p: AutoETS(season_length=m, model=p.model, damped=p.damped),
+        ),
+        MethodSpec(
+            ForecastMethod.auto_theta,
+            ThetaParameters,
+            lambda m, p: AutoTheta(
+                season_length=m, model=p.model, decomposition_type=p.decomposition_type
+            ),
+        ),
+        MethodSpec(
+            ForecastMethod.auto_ces,
+            CesParameters,
+            lambda m, p: AutoCES(season_length=m, model=p.model),
+        ),
+        MethodSpec(
+            ForecastMethod.auto_arima,
+            ArimaParameters,
+            lambda m, p: AutoARIMA(
+                season_length=m, d=p.d, D=p.D, max_p=p.max_p, max_q=p.max_q, seasonal=p.seasonal
+            ),
+        ),
+        MethodSpec(
+            ForecastMethod.mstl,
+            NoParameters,
+            lambda m, _: MSTL(season_length=m),
+            seasons_needed=4,
+            min_months=8,
+        ),
+        MethodSpec(
+            ForecastMethod.croston_optimized,
+            NoParameters,
+            lambda _m, _p: CrostonOptimized(),
+            seasons_needed=0,
+            intermittent=True,
+            native_intervals=False,
+        ),
+        MethodSpec(
+            ForecastMethod.croston_sba,
+            NoParameters,
+            lambda _m, _p: CrostonSBA(),
+            seasons_needed=0,
+            intermittent=True,
+            native_intervals=False,
+        ),
+        MethodSpec(
+            ForecastMethod.adida,
+            NoParameters,
+            lambda _m, _p: ADIDA(),
+            seasons_needed=0,
+            intermittent=True,
+            native_intervals=False,
+        ),
+        MethodSpec(
+            ForecastMethod.imapa,
+            NoParameters,
+            lambda _m, _p: IMAPA(),
+            seasons_needed=0,
+            intermittent=True,
+            native_intervals=False,
+        ),
+        MethodSpec(
+            ForecastMethod.tsb,
+            TsbParameters,
+            lambda _m, p: TSB(alpha_d=p.alpha_d, alpha_p=p.alpha_p),
+            seasons_needed=0,
+            intermittent=True,
+            native_intervals=False,
+        ),
+    )
+}
+
+# Cheapest first: when the time budget runs out, the methods already scored still compete.
+FAST: tuple[ForecastMethod, ...] = (
+    ForecastMethod.seasonal_naive,
+    ForecastMethod.croston_sba,
+    ForecastMethod.tsb,
+    ForecastMethod.auto_ets,
+)
+FULL: tuple[ForecastMethod, ...] = (
+    ForecastMethod.seasonal_naive,
+    ForecastMethod.croston_sba,
+    ForecastMethod.tsb,
+    ForecastMethod.croston_optimized,
+    ForecastMethod.adida,
+    ForecastMethod.imapa,
+    ForecastMethod.auto_theta,
+    ForecastMethod.mstl,
+    ForecastMethod.auto_ets,
+    ForecastMethod.auto_ces,
+    ForecastMethod.auto_arima,
+)
+
+
+def candidate_methods(candidates: CandidateSet | Sequence[ForecastMethod]) -> list[ForecastMethod]:
+    if candidates == CandidateSet.fast:
+        return list(FAST)
+    if candidates == CandidateSet.full:
+        return list(FULL)
+    return list(dict.fromkeys(candidates))
+
+
+def parse_parameters(
+    method: ForecastMethod, parameters: dict[str, Any], *, field: str
+) -> NoParameters:
+    """The method's parameters, or a 422 naming each unknown or invalid one."""
+    try:
+        return SPECS[method].parameters.model_validate(parameters)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        reason = (
+            "is not a parameter of " + method.value
+            if first["type"] == "extra_forbidden"
+            else (first["msg"])
+        )
+        raise ValidationFailed(f"{where} {reason}", field=f"{field}.{where}") from error
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A method to run and its parameters (validated)."""
+
+    method: ForecastMethod
+    parameters: NoParameters | None = None
+    """None: the method's defaults."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    season_length: int = 12
+    candidates: tuple[ForecastMethod, ...] = FAST
+    override: Choice | None = None
+    levels: tuple[int, ...] = ()
+    windows: int = 6
+    step: int = 1
+    inactive_months: int = 6
+    deadline: float | None = None
+    """``time.perf_counter()`` after which no further candidate is scored."""
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    method: str
+    mae: float | None
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class SeriesForecast:
-    """A baseline for one series and the evidence for its method."""
+    """A forecast of one series and the evidence for its method."""
 
-    values: np.ndarray
+    mean: np.ndarray
+    intervals: dict[int, tuple[np.ndarray, np.ndarray]]
     method: str
     detail: str
     history_months: int
     intermittent: bool
     fallback: bool
     note: str
-    holdout_months: int = 0
-    holdout_mae: float | None = None
-    holdout_wmape: float | None = None
-    candidates: dict[str, float] = field(default_factory=dict)
+    end_of_life: bool = False
+    cv_horizon: int = 0
+    cv_origins: tuple[int, ...] = ()
+    candidates: tuple[CandidateScore, ...] = ()
+
+    @property
+    def cv_mae(self) -> float | None:
+        return next((c.mae for c in self.candidates if c.method == self.method), None)
 
 
-def _mean(result: dict[str, np.ndarray]) -> np.ndarray:
-    return np.asarray(result["mean"], dtype=float)
+@dataclass(frozen=True)
+class Fit:
+    mean: np.ndarray
+    intervals: dict[int, tuple[np.ndarray, np.ndarray]]
+    detail: str
 
 
-def seasonal_naive(y: np.ndarray, h: int) -> tuple[np.ndarray, str]:
-    return _mean(SeasonalNaive(season_length=SEASON).forecast(y=y, h=h)), "same month last year"
+def usable_season(method: ForecastMethod, months: int, season_length: int) -> int | None:
+    """The season the method takes on this many months (1: none), or None when it cannot run."""
+    spec = SPECS[method]
+    if months < spec.min_months:
+        return None
+    if method == ForecastMethod.seasonal_naive:
+        return season_length if months >= season_length else None
+    if spec.seasons_needed and season_length > 1 and months >= spec.seasons_needed * season_length:
+        return season_length
+    return None if method == ForecastMethod.mstl else 1
 
 
-def moving_average(y: np.ndarray, h: int) -> tuple[np.ndarray, str]:
-    window = min(MOVING_AVERAGE_WINDOW, len(y))
-    forecast = _mean(WindowAverage(window_size=window).forecast(y=y, h=h))
-    return forecast, f"average of the last {window} months"
-
-
-def exponential_smoothing(y: np.ndarray, h: int) -> tuple[np.ndarray, str]:
-    # Seasonal components need two full years to be estimated; below that, trend only.
-    season = SEASON if len(y) >= 2 * SEASON else 1
-    fitted = AutoETS(season_length=season).fit(y)
-    # A constant series is fitted without an ETS search, and without its name.
-    form = fitted.model_.get("method", "constant level")
-    return _mean(fitted.predict(h)), f"{form} chosen by AICc"
-
-
-def croston(y: np.ndarray, h: int) -> tuple[np.ndarray, str]:
-    return _mean(CrostonClassic().forecast(y=y, h=h)), "Croston (classic)"
-
-
-def tsb(y: np.ndarray, h: int) -> tuple[np.ndarray, str]:
-    model = TSB(alpha_d=TSB_ALPHA_DEMAND, alpha_p=TSB_ALPHA_PROBABILITY)
-    return _mean(model.forecast(y=y, h=h)), "Teunter-Syntetos-Babai"
-
-
-SEASONAL_NAIVE = Method("seasonal_naive", SEASON, seasonal_naive)
-MOVING_AVERAGE = Method("moving_average", MOVING_AVERAGE_WINDOW, moving_average)
-EXPONENTIAL_SMOOTHING = Method("exponential_smoothing", 6, exponential_smoothing)
-CROSTON = Method("croston", 6, croston, intermittent_only=True)
-TSB_METHOD = Method("tsb", 6, tsb, intermittent_only=True)
-
-DEFAULT_METHODS: tuple[Method, ...] = (
-    SEASONAL_NAIVE,
-    MOVING_AVERAGE,
-    EXPONENTIAL_SMOOTHING,
-    CROSTON,
-    TSB_METHOD,
-)
-
-
-def is_intermittent(y: np.ndarray) -> bool:
-    """Average inter-demand interval (months per non-zero month) above the Syntetos-Boylan cut."""
-    demands = int(np.count_nonzero(y > 0))
-    return demands >= 2 and len(y) / demands > INTERMITTENT_ADI
-
-
-def holdout_length(months: int) -> int:
-    """A full year when there are three, else half a year, else a quarter, else none."""
-    if months >= 3 * SEASON:
-        return SEASON
-    if months >= 18:
-        return 6
-    if months >= MIN_SELECTION_MONTHS:
-        return 3
-    return 0
-
-
-def _safe_run(method: Method, y: np.ndarray, h: int) -> tuple[np.ndarray, str] | None:
-    """The method's forecast, or None when the library refuses the series or returns NaN."""
+def fit(
+    choice: Choice, y: np.ndarray, h: int, *, season: int, levels: Sequence[int] = ()
+) -> Fit | None:
+    """The method's forecast (and intervals) with this season, or None when it cannot fit."""
+    spec = SPECS[choice.method]
+    model = spec.build(season, choice.parameters or spec.parameters())
+    wanted = list(levels)
+    if wanted and not spec.native_intervals:
+        windows = (len(y) - 1) // h
+        if windows >= MIN_CONFORMAL_WINDOWS:
+            model.prediction_intervals = ConformalIntervals(h=h, n_windows=windows)
+        else:
+            wanted = []
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            values, detail = method.run(y, h)
+            result = model.forecast(y=y, h=h, level=wanted or None)
     except Exception:
-        # The libraries refuse odd series in many ways (tiny data, singular fits); any refusal
-        # only removes this method from the contest, it must not fail the whole baseline.
+        # The library refuses odd series in many ways (tiny data, singular fits); a refusal
+        # only removes this method from the contest, it must not fail the whole forecast.
         return None
-    if values.shape != (h,) or not np.all(np.isfinite(values)):
+    mean = np.asarray(result["mean"], dtype=float)
+    if mean.shape != (h,) or not np.all(np.isfinite(mean)):
         return None
+    intervals = {
+        level: (_clip(result[f"lo-{level}"]), _clip(result[f"hi-{level}"])) for level in wanted
+    }
+    if any(not np.all(np.isfinite(lo + hi)) for lo, hi in intervals.values()):
+        intervals = {}
+    return Fit(_clip(mean), intervals, _detail(choice.method, model, season))
+
+
+def _clip(values: Any) -> np.ndarray:
     # Demand is never negative, and never beyond what a quantity field can hold.
-    return np.clip(values, 0.0, MAX_QUANTITY), detail
+    return np.clip(np.asarray(values, dtype=float), 0.0, MAX_QUANTITY)
 
 
-def forecast_series(
-    y: Sequence[float] | np.ndarray, h: int, *, methods: Sequence[Method] = DEFAULT_METHODS
-) -> SeriesForecast:
-    """Forecast ``h`` months after ``y`` with the method that did best on a holdout."""
+def _detail(method: ForecastMethod, model: Any, season: int) -> str:
+    fitted = getattr(model, "model_", None)
+    form = fitted.get("method") if isinstance(fitted, dict) else None
+    seasonal = f", season {season}" if season > 1 else ""
+    return f"{form} chosen by AICc" if form else f"{method.value}{seasonal}"
+
+
+def cross_validate(
+    choice: Choice, y: np.ndarray, *, h: int, origins: Sequence[int], season: int
+) -> float | None:
+    """Mean absolute error of the method over every origin and month; None if it cannot fit one."""
+    absolute: list[np.ndarray] = []
+    for origin in origins:
+        result = fit(choice, y[:origin], h, season=season)
+        if result is None:
+            return None
+        absolute.append(np.abs(y[origin : origin + h] - result.mean))
+    return float(np.mean(np.concatenate(absolute)))
+
+
+@dataclass(frozen=True)
+class Contest:
+    """The candidates able to run, each with the season it keeps, and the origins they share.
+
+    A method keeps the season it can take at the latest origin, in every fit including the
+    final one; the origins are those where every candidate can take its season, so all are
+    scored on the same months and the form scored is the form that forecasts.
+    """
+
+    seasons: dict[ForecastMethod, int]
+    origins: list[int]
+    left_out: list[CandidateScore]
+
+
+def contest(
+    names: Sequence[Choice], *, months: int, origins: Sequence[int], season_length: int
+) -> Contest:
+    last = origins[-1] if origins else months
+    seasons: dict[ForecastMethod, int] = {}
+    left_out = []
+    for choice in names:
+        season = usable_season(choice.method, last, season_length)
+        if season is None:
+            left_out.append(CandidateScore(choice.method.value, None, "history too short"))
+        else:
+            seasons[choice.method] = season
+    shared = [
+        o
+        for o in origins
+        if all(usable_season(m, o, season_length) == season for m, season in seasons.items())
+    ]
+    return Contest(seasons, shared, left_out)
+
+
+def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings) -> SeriesForecast:
+    """Forecast ``h`` months after ``y`` (no end-of-life check: see ``forecast_monthly``)."""
     history = np.asarray(y, dtype=float)
     months = len(history)
-    intermittent = is_intermittent(history)
+    intermittent = rules.is_intermittent(history)
     if months == 0:
-        return _zero(h, months, "cold start: no history, baseline 0 (a launch input sets it)")
+        return _zero(h, months, "cold start: no history, forecast 0 (a launch input sets it)")
     if not np.any(history > 0):
-        return _zero(h, months, f"all {months} months of history are zero: baseline 0")
-    holdout = holdout_length(months)
-    if holdout == 0:
-        reason = (
-            f"only {months} month(s) of history: too short to compare methods on a holdout "
-            f"(needs {MIN_SELECTION_MONTHS})"
-        )
-        return _fallback(history, h, reason=reason, intermittent=intermittent)
-
-    train, test = history[:-holdout], history[-holdout:]
-    candidates: dict[str, float] = {}
-    skipped: list[str] = []
-    for method in methods:
-        if method.intermittent_only and not intermittent:
-            continue
-        if len(train) < method.min_history:
-            skipped.append(f"{method.name} needs {method.min_history} months to fit")
-            continue
-        result = _safe_run(method, train, holdout)
-        if result is None:
-            skipped.append(f"{method.name} could not fit this series")
-            continue
-        candidates[method.name] = float(np.mean(np.abs(test - result[0])))
-
-    # Refit on the whole history, best holdout error first; a refusal passes to the next.
-    for name in sorted(candidates, key=lambda n: (candidates[n], _order(methods, n))):
-        method = next(m for m in methods if m.name == name)
-        final = _safe_run(method, history, h)
+        return _zero(h, months, f"all {months} months of history are zero: forecast 0")
+    cv_h, origins = rules.selection_origins(
+        months, horizon=h, windows=settings.windows, step=settings.step
+    )
+    if settings.override is not None:
+        names = [settings.override]
+    else:
+        names = [
+            Choice(method)
+            for method in settings.candidates
+            if intermittent or not SPECS[method].intermittent
+        ]
+    game = contest(names, months=months, origins=origins, season_length=settings.season_length)
+    scores = _score_candidates(names, history, h=cv_h, game=game, settings=settings)
+    if origins:
+        order = [
+            c.method
+            for c in sorted(
+                (c for c in scores if c.mae is not None),
+                key=lambda c: (c.mae, [n.method.value for n in names].index(c.method)),
+            )
+        ]
+        if not order and any(c.note == "time budget spent" for c in scores):
+            # No time left to compare: the first candidate able to run (the cheapest) forecasts.
+            order = [m.value for m in game.seasons][:1]
+    else:
+        # Too short to cross-validate: a method asked for still runs, the contest does not.
+        order = [m.value for m in game.seasons if settings.override is not None]
+    notes = [f"{c.method}: {c.note}" for c in scores if c.note]
+    for method in order:
+        choice = next(n for n in names if n.method.value == method)
+        final = fit(choice, history, h, season=game.seasons[choice.method], levels=settings.levels)
         if final is None:
-            skipped.append(f"{name} could not fit the full history")
+            notes.append(f"{method}: could not fit the full history")
             continue
-        actual_total = float(test.sum())
         return SeriesForecast(
-            values=final[0],
-            method=name,
-            detail=final[1],
-            fallback=False,
-            note="; ".join(skipped),
-            holdout_months=holdout,
-            holdout_mae=candidates[name],
-            holdout_wmape=candidates[name] * holdout / actual_total if actual_total > 0 else None,
-            candidates=candidates,
+            mean=final.mean,
+            intervals=final.intervals,
+            method=method,
+            detail=final.detail,
             history_months=months,
             intermittent=intermittent,
+            fallback=False,
+            note="; ".join(notes),
+            cv_horizon=cv_h if origins else 0,
+            cv_origins=tuple(game.origins),
+            candidates=tuple(scores),
         )
-    reason = "no method could fit the series: " + "; ".join(skipped)
-    return _fallback(history, h, reason=reason, intermittent=intermittent)
+    if not origins:
+        notes.insert(
+            0,
+            f"only {months} month(s) of history: too short to compare methods "
+            f"(needs {rules.MIN_SELECTION_MONTHS})",
+        )
+    return _fallback(
+        history,
+        h,
+        note="; ".join(notes) or "no method could fit the series",
+        intermittent=intermittent,
+        scores=tuple(scores),
+    )
+
+
+def _score_candidates(
+    names: Sequence[Choice], y: np.ndarray, *, h: int, game: Contest, settings: Settings
+) -> list[CandidateScore]:
+    if not game.origins:
+        return []
+    scores = list(game.left_out)
+    for choice in names:
+        if choice.method not in game.seasons:
+            continue
+        if settings.deadline is not None and time.perf_counter() > settings.deadline:
+            scores.append(CandidateScore(choice.method.value, None, "time budget spent"))
+            continue
+        mae = cross_validate(
+            choice, y, h=h, origins=game.origins, season=game.seasons[choice.method]
+        )
+        note = "" if mae is not None else "could not fit every origin"
+        scores.append(CandidateScore(choice.method.value, mae, note))
+    return scores
+
+
+def forecast_monthly(
+    y: np.ndarray, h: int, settings: Settings, *, trailing_missing: int = 0
+) -> SeriesForecast:
+    """Forecast a series on its monthly grid: zero, flagged, when it has reached end of life."""
+    reason = rules.end_of_life_reason(
+        y, trailing_missing=trailing_missing, inactive_months=settings.inactive_months
+    )
+    if reason is None:
+        return forecast_series(y, h, settings)
+    return SeriesForecast(
+        mean=np.zeros(h),
+        intervals={level: (np.zeros(h), np.zeros(h)) for level in settings.levels},
+        method="zero",
+        detail="end of life",
+        history_months=len(y),
+        intermittent=rules.is_intermittent(y),
+        fallback=False,
+        note=reason,
+        end_of_life=True,
+    )
 
 
 def _zero(h: int, months: int, reason: str) -> SeriesForecast:
     return SeriesForecast(
-        values=np.zeros(h),
+        mean=np.zeros(h),
+        intervals={},
         method="zero",
         detail="no demand to extrapolate",
         fallback=True,
@@ -218,18 +526,71 @@ def _zero(h: int, months: int, reason: str) -> SeriesForecast:
     )
 
 
-def _fallback(history: np.ndarray, h: int, *, reason: str, intermittent: bool) -> SeriesForecast:
-    window = min(MOVING_AVERAGE_WINDOW, len(history))
+def _fallback(
+    history: np.ndarray,
+    h: int,
+    *,
+    note: str,
+    intermittent: bool,
+    scores: tuple[CandidateScore, ...],
+) -> SeriesForecast:
+    window = min(FALLBACK_WINDOW, len(history))
+    mean = np.asarray(WindowAverage(window_size=window).forecast(y=history, h=h)["mean"], float)
     return SeriesForecast(
-        values=np.full(h, float(history[-window:].mean())),
+        mean=mean,
+        intervals={},
         method="moving_average",
         detail=f"average of the last {window} months",
         fallback=True,
-        note=reason,
+        note=note,
         history_months=len(history),
         intermittent=intermittent,
+        candidates=scores,
     )
 
 
-def _order(methods: Sequence[Method], name: str) -> int:
-    return next(index for index, method in enumerate(methods) if method.name == name)
+@dataclass(frozen=True)
+class OriginResult:
+    """One scoring origin of a backtest: what was chosen before it and what happened after."""
+
+    origin: int
+    method: str
+    actual: np.ndarray
+    forecast: np.ndarray
+    benchmark: np.ndarray
+    """Seasonal naive (naive below a season of history) from the same origin."""
+    intervals: dict[int, tuple[np.ndarray, np.ndarray]]
+    scale: float | None
+    selection_origins: tuple[int, ...]
+
+
+def backtest_series(
+    y: Sequence[float] | np.ndarray,
+    *,
+    horizon: int,
+    windows: int,
+    step: int,
+    settings: Settings,
+) -> list[OriginResult]:
+    """Nested backtest (rules.py, rule 5): select on the months before each origin, score after."""
+    history = np.asarray(y, dtype=float)
+    results = []
+    for origin in rules.scoring_origins(len(history), horizon=horizon, windows=windows, step=step):
+        train = history[:origin]
+        chosen = forecast_monthly(train, horizon, settings)
+        season = settings.season_length if origin >= settings.season_length else 1
+        benchmark = fit(Choice(ForecastMethod.seasonal_naive), train, horizon, season=season)
+        assert benchmark is not None  # a season of history (or one month) is always enough
+        results.append(
+            OriginResult(
+                origin=origin,
+                method=chosen.method,
+                actual=history[origin : origin + horizon],
+                forecast=chosen.mean,
+                benchmark=benchmark.mean,
+                intervals=chosen.intervals,
+                scale=metrics.seasonal_scale(train.tolist(), season_length=settings.season_length),
+                selection_origins=chosen.cv_origins,
+            )
+        )
+    return results

@@ -6,21 +6,32 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field
 
 from services.demand.tables import DemandTable
-from shared.contracts.demand import BaselineFilters, BaselineSeriesPublic
+from shared.contracts.demand import (
+    BacktestRequest,
+    BacktestResponse,
+    BaselineFilters,
+    BaselineSeriesPublic,
+    ForecastRequest,
+    ForecastResponse,
+)
 from shared.types import CLOSED, Code, Period
 
 __all__ = [
+    "BacktestRequest",
+    "BacktestResponse",
     "BaselineFilters",
     "BaselineRequest",
     "BaselineSeries",
     "BaselineSeriesPublic",
     "BaselineSummary",
     "BaselineValue",
+    "ForecastRequest",
+    "ForecastResponse",
 ]
 
 
 class BaselineSeries(DemandTable, table=True):
-    """The method chosen for one family x segment of a plan, and its holdout evidence."""
+    """The method chosen for one family x segment of a plan, and its cross-validated evidence."""
 
     __tablename__ = "demand_baseline_series"
     __table_args__ = (UniqueConstraint("plan_id", "family_code", "segment_code"),)
@@ -34,10 +45,10 @@ class BaselineSeries(DemandTable, table=True):
     history_months: int
     intermittent: bool
     fallback: bool
+    end_of_life: bool = False
     note: str = Field(max_length=2000)
-    holdout_months: int
-    holdout_mae: float | None = None
-    holdout_wmape: float | None = None
+    cv_horizon: int
+    cv_mae: float | None = None
     candidates: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 

@@ -18,11 +18,62 @@ from shared.pagination import Page, PageParams
 from shared.throttle import THROTTLED, throttled
 
 from . import service
-from .models import BaselineFilters, BaselineRequest, BaselineSeriesPublic, BaselineSummary
+from .models import (
+    BacktestRequest,
+    BacktestResponse,
+    BaselineFilters,
+    BaselineRequest,
+    BaselineSeriesPublic,
+    BaselineSummary,
+    ForecastRequest,
+    ForecastResponse,
+)
 
 router = APIRouter(
     prefix="/demand-plans/{id}/baseline", tags=["statistical baseline"], responses=PROBLEM_RESPONSES
 )
+forecasts_router = APIRouter(prefix="/forecasts", tags=["forecasts"], responses=PROBLEM_RESPONSES)
+
+SELECTION_DOC = (
+    " Unless `method` names one (with its `parameters`), candidates compete by mean absolute "
+    "error over `cv_windows` cross-validation origins `cv_step` months apart; `candidates` is "
+    "`fast` (seasonal naive, AutoETS; CrostonSBA and TSB for intermittent series), `full` "
+    "(adds AutoARIMA, AutoTheta, AutoCES, MSTL, CrostonOptimized, ADIDA, IMAPA) or a list; no "
+    "further candidate is scored after `time_budget_seconds`. A series whose last "
+    "`inactive_months` are zero, or that ends before `last_period` (its missing months are "
+    "zero demand), is forecast at zero with `end_of_life`. Unknown fields or parameters: 422."
+)
+
+
+@forecasts_router.post(
+    "",
+    response_model=ForecastResponse,
+    summary="Forecast monthly series: point, prediction intervals, method and its evidence",
+    description="Stateless: nothing is stored." + SELECTION_DOC,
+    responses=THROTTLED,
+    dependencies=[Depends(throttled("baseline"))],
+)
+def forecast(request: Annotated[ForecastRequest, Body()]) -> Any:
+    return service.forecast(request=request)
+
+
+@forecasts_router.post(
+    "/backtest",
+    response_model=BacktestResponse,
+    summary="Backtest the forecast on rolling origins: metrics per series and overall",
+    description=(
+        "Stateless. From each of `windows` origins `step` months apart (the last `horizon` "
+        "months before the end), the method is selected on the months before the origin only "
+        "(nested) and scored on the `horizon` months after. MAE, RMSE, MAPE, sMAPE, WMAPE, "
+        "bias (actual - forecast, units), MASE and interval coverage per level, per series and "
+        "pooled, beside seasonal naive from the same origins. Ratios are fractions (0.12 is "
+        "12%)." + SELECTION_DOC
+    ),
+    responses=THROTTLED,
+    dependencies=[Depends(throttled("baseline"))],
+)
+def backtest(request: Annotated[BacktestRequest, Body()]) -> Any:
+    return service.backtest(request=request)
 
 
 @router.post(
@@ -30,10 +81,12 @@ router = APIRouter(
     response_model=BaselineSummary,
     summary="Compute the statistical stream of a draft plan from the demand history",
     description=(
-        "Per family x segment with history before the horizon, seasonal naive, moving average, "
-        "exponential smoothing (AutoETS) and, for intermittent series, Croston and TSB compete "
-        "on a holdout; the best is refitted and stored with its error. Series too short for a "
-        "holdout fall back to a moving average and say so. Rebuilds the consensus; 409 when the "
+        "Per family x segment with history before the horizon, the fast candidates of `POST "
+        "/forecasts` (seasonal naive, AutoETS; CrostonSBA and TSB when intermittent) compete by "
+        "cross-validated error; the best is refitted and stored with its error. Series too "
+        "short fall back to a moving average, series without demand in their last 6 months or "
+        "ending before the company's last month of history are forecast at zero (end of life), "
+        "and say so. Rebuilds the consensus; 409 when the "
         "plan is locked or an existing input no longer fits the new baseline. The demand "
         "planner's (or an integration's)." + EDIT_DOC
     ),
@@ -56,7 +109,7 @@ def run_baseline(
 @router.get(
     "",
     response_model=Page[BaselineSeriesPublic],
-    summary="The baseline series of a plan: method chosen, holdout error, fallback note",
+    summary="The baseline series of a plan: method chosen, cross-validated error, notes",
 )
 def list_baseline(
     session: SessionDep,

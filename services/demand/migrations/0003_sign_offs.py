@@ -1,6 +1,6 @@
 """Sign-offs of demand plans by the roles that own them
 
-Revision ID: 0003_sign_offs
+Revision ID: 0003
 Revises: 0002
 Created: 2026-12-07 06:10:49.556687
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0003_sign_offs"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

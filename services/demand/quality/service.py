@@ -17,7 +17,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from services.demand.families.models import Family
-from services.demand.forecasting.methods import is_intermittent
+from services.demand.forecasting.rules import is_intermittent
 from services.demand.history.models import DemandHistoryFilters
 from services.demand.history.service import load_series
 from services.demand.segments.models import Segment

@@ -103,7 +103,7 @@ def test_accuracy_bias_tracking_signal_and_fva_per_stream(company: TestClient) -
     assert (stat["family_code"], stat["segment_code"], stat["lag"]) == ("FAM-01", None, None)
     assert stat["observations"] == 3 and stat["actual_total"] == 340
     assert stat["forecast_total"] == pytest.approx(300)
-    assert stat["mad"] == pytest.approx(40 / 3)
+    assert stat["mae"] == pytest.approx(40 / 3)
     assert stat["mse"] == pytest.approx(1000 / 3)
     assert stat["mape"] == pytest.approx((10 / 110 + 30 / 130) / 3)
     assert stat["wmape"] == pytest.approx(40 / 340)
@@ -118,7 +118,7 @@ def test_accuracy_bias_tracking_signal_and_fva_per_stream(company: TestClient) -
     assert sales["fva_vs_statistical"] == pytest.approx(0)
 
     consensus = rows["consensus"]  # 110, 120, 120 against 110, 100, 130: errors 0, -20, 10
-    assert consensus["mad"] == pytest.approx(10)
+    assert consensus["mae"] == pytest.approx(10)
     assert consensus["wmape"] == pytest.approx(30 / 340)
     assert consensus["tracking_signal"] == pytest.approx(-1.0)
     assert consensus["fva_vs_statistical"] == pytest.approx(40 / 340 - 30 / 340)
@@ -207,6 +207,20 @@ def test_persistent_over_forecasting_is_flagged_per_stream_and_author(
 
 def test_bad_accuracy_queries_are_422(company: TestClient) -> None:
     assert_problem(company.get("/accuracy", params={"group_by": "colour"}), 422, "group_by")
+
+
+def test_an_empty_group_by_sums_over_every_dimension(company: TestClient) -> None:
+    locked_plan(company, sales_delta=20)
+    load_actuals(company)
+    response = company.get("/accuracy", params={"group_by": ""})
+    assert response.status_code == 200, response.text
+    rows = response.json()["items"]
+    assert [r["stream"] for r in rows] == list(accuracy(company))  # one row per stream
+    assert all(r["family_code"] is r["lag"] is r["plan_id"] is None for r in rows)
+    by_lag = company.get("/accuracy", params={"group_by": "lag", "stream": "consensus"})
+    (consensus,) = [r for r in rows if r["stream"] == "consensus"]
+    assert len(by_lag.json()["items"]) > 1
+    assert consensus["observations"] == sum(r["observations"] for r in by_lag.json()["items"])
     assert_problem(company.get("/accuracy", params={"lag": -1}), 422, "lag")
     assert_problem(company.get("/accuracy", params={"plan_id": 0}), 422, "plan_id")
     assert_problem(company.get("/accuracy", params={"stream": "hr"}), 422, "stream")

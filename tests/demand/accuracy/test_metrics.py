@@ -27,12 +27,12 @@ def test_port_of_baltimore_mad_mse_mape_and_bias_alpha_010() -> None:
     Bias 4.49482, MAD 10.30732, MSE 190.8175, MAPE 5.59%; the book rounds MAD to 10.31."""
     forecast = smoothed(BALTIMORE_ACTUAL, 0.10, 175)
     assert forecast[:4] == pytest.approx([175, 175.5, 174.75, 173.175])
-    assert metrics.mad(BALTIMORE_ACTUAL, forecast) == pytest.approx(10.30732, abs=1e-5)
+    assert metrics.mae(BALTIMORE_ACTUAL, forecast) == pytest.approx(10.30732, abs=1e-5)
     assert metrics.mse(BALTIMORE_ACTUAL, forecast) == pytest.approx(190.8175, abs=1e-4)
     assert metrics.mape(BALTIMORE_ACTUAL, forecast) == pytest.approx(0.05593975, abs=1e-8)
     stats = metrics.error_stats(BALTIMORE_ACTUAL, forecast)
     assert stats.bias == pytest.approx(4.49482, abs=1e-5)
-    assert stats.mad == pytest.approx(10.30732, abs=1e-5)
+    assert stats.mae == pytest.approx(10.30732, abs=1e-5)
 
 
 def test_port_of_baltimore_alpha_050_is_worse() -> None:
@@ -41,7 +41,7 @@ def test_port_of_baltimore_alpha_050_is_worse() -> None:
     forecast = smoothed(BALTIMORE_ACTUAL, 0.50, 175)
     assert metrics.mse(BALTIMORE_ACTUAL, forecast) == pytest.approx(195.2383, abs=1e-4)
     assert metrics.mape(BALTIMORE_ACTUAL, forecast) == pytest.approx(0.06756189, abs=1e-8)
-    assert metrics.mad(BALTIMORE_ACTUAL, forecast) == pytest.approx(12.33, abs=0.005)
+    assert metrics.mae(BALTIMORE_ACTUAL, forecast) == pytest.approx(12.33, abs=0.005)
 
 
 def test_tracking_signal_month_by_month_leaves_the_limit_in_december() -> None:
@@ -53,7 +53,7 @@ def test_tracking_signal_month_by_month_leaves_the_limit_in_december() -> None:
     signals = metrics.tracking_signals(actual, forecast)
     assert [round(s, 1) for s in signals] == [1.0, -1.5, -0.8, 0.9, 1.3, 2.0, 3.1, 4.4]
     stats = metrics.error_stats(actual, forecast)
-    assert stats.mad == pytest.approx(11.0)
+    assert stats.mae == pytest.approx(11.0)
     assert stats.tracking_signal == pytest.approx(48 / 11)
     assert stats.tracking_alarm  # 4.4 is outside +/-4
     assert not metrics.error_stats(actual[:7], forecast[:7]).tracking_alarm
@@ -66,7 +66,7 @@ def test_tracking_signal_of_a_six_month_forecast() -> None:
     actual = [344, 468, 493, 293, 268, 568]
     signals = metrics.tracking_signals(actual, forecast)
     assert [round(s, 2) for s in signals] == [1.0, 2.0, 3.0, 3.0, 2.0, 3.12]
-    assert metrics.mad(actual, forecast) == pytest.approx(104.17, abs=0.005)
+    assert metrics.mae(actual, forecast) == pytest.approx(104.17, abs=0.005)
 
 
 def test_tracking_signal_swinging_both_ways() -> None:
@@ -86,7 +86,7 @@ def test_a_forecast_always_too_high_is_out_of_control() -> None:
     forecast = [250, 325, 400, 350, 375, 450]
     actual = [200, 250, 325, 300, 325, 400]
     stats = metrics.error_stats(actual, forecast)
-    assert stats.mad == pytest.approx(350 / 6)
+    assert stats.mae == pytest.approx(350 / 6)
     assert stats.tracking_signal == pytest.approx(-6.0)
     assert stats.tracking_alarm and stats.bias < 0
 
@@ -120,6 +120,6 @@ def test_forecast_value_added_is_reference_error_minus_step_error() -> None:
 
 def test_mismatched_lengths_and_empty_input_are_refused() -> None:
     with pytest.raises(ValueError):
-        metrics.mad([1, 2], [1])
+        metrics.mae([1, 2], [1])
     with pytest.raises(ValueError):
         metrics.error_stats([], [])

@@ -46,12 +46,12 @@ def test_every_series_gets_a_method_its_error_or_the_reason_it_fell_back(
     assert sum(summary["methods"].values()) == 2
     seasonal, young = baseline_of(histories, plan["id"])
     assert (seasonal["family_code"], seasonal["segment_code"]) == ("FAM-01", "KEY")
-    assert seasonal["method"] in {"seasonal_naive", "exponential_smoothing", "moving_average"}
+    assert seasonal["method"] in {"seasonal_naive", "auto_ets"}
     assert not seasonal["fallback"] and seasonal["history_months"] == 36
-    assert seasonal["holdout_months"] == 12 and seasonal["holdout_mae"] is not None
-    assert seasonal["holdout_mae"] == min(seasonal["candidates"].values())
+    assert seasonal["cv_horizon"] == 12 and seasonal["cv_mae"] is not None
+    assert seasonal["cv_mae"] == min(seasonal["candidates"].values())
     assert young["fallback"] and young["method"] == "moving_average"
-    assert "only 4 month(s)" in young["note"] and young["holdout_mae"] is None
+    assert "only 4 month(s)" in young["note"] and young["cv_mae"] is None
 
     rows = waterfall(histories, plan["id"], family_code="FAM-02")
     assert [r["statistical"] for r in rows] == [pytest.approx(18.0)] * 12  # mean of 18, 15, 21
@@ -60,6 +60,30 @@ def test_every_series_gets_a_method_its_error_or_the_reason_it_fell_back(
         "FAM-02"
     ]
     assert baseline_of(histories, plan["id"], method="croston") == []
+
+
+def test_a_series_whose_last_months_are_missing_has_ended_and_is_forecast_at_zero(
+    client: TestClient,
+) -> None:
+    """FAM-02 sold 1, 2, 1 a month until 2025-06; the extract has no row after (ERP style),
+    while FAM-01 runs to 2025-12: FAM-02 has ended, its baseline is 0, not 1.33."""
+    load_master(client)
+    load_history(
+        client,
+        seasonal_history("FAM-01", "KEY")
+        + [
+            history_row("FAM-02", "RET", f"2025-{m:02d}", q)
+            for m, q in ((1, 1), (2, 2), (3, 1), (4, 1), (5, 2), (6, 1))
+        ],
+    )
+    plan = create_plan(client, horizon_months=3)
+    run_baseline(client, plan["id"])
+    ended = baseline_of(client, plan["id"], family_code="FAM-02")[0]
+    assert ended["end_of_life"] and ended["method"] == "zero"
+    assert "last 6 month(s)" in ended["note"]
+    assert [r["statistical"] for r in waterfall(client, plan["id"], family_code="FAM-02")] == [
+        0.0
+    ] * 3
 
 
 def test_only_history_before_the_horizon_is_used(histories: TestClient) -> None:

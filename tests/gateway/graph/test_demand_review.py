@@ -15,8 +15,8 @@ PLAN_QUERY = """
 query Plan($id: Int!) {
   demandPlan(id: $id) {
     id status
-    baseline { familyCode segmentCode method fallback note holdoutMae holdoutWmape
-               candidates { method holdoutMae } }
+    baseline { familyCode segmentCode method fallback note cvMae endOfLife
+               candidates { method cvMae } }
     retail: baseline(segmentCode: "RETAIL") { familyCode }
     inputs { stream role kind familyCode segmentCode author reasonCode quantity upliftPct
              rampMonths assumption }
@@ -53,9 +53,9 @@ async def test_a_plan_shows_its_baseline_streams_consensus_and_waterfall(
         ("F02", "RETAIL"),
     ]
     series = plan["baseline"][0]
-    assert series["fallback"] is False and series["holdoutMae"] == 0
+    assert series["fallback"] is False and series["cvMae"] == 0
     assert series["method"] in {c["method"] for c in series["candidates"]}
-    assert {c["holdoutMae"] for c in series["candidates"]} == {0.0}
+    assert {c["cvMae"] for c in series["candidates"]} == {0.0}
     assert [s["familyCode"] for s in plan["retail"]] == ["F01", "F02"]
 
     assert [(i["stream"], i["role"], i["kind"], i["author"]) for i in plan["inputs"]] == [
@@ -113,7 +113,7 @@ ROOT_QUERY = """
 query Review($id: Int!) {
   accuracy(planId: $id, stream: sales, familyCode: "F01", segmentCode: "KEY", groupBy: [plan]) {
     stream planId familyCode segmentCode lag observations actualTotal forecastTotal
-    mad mse mape wmape bias biasPct trackingSignal trackingAlarm fvaVsStatistical fvaVsNaive
+    mae mse mape wmape bias biasPct trackingSignal trackingAlarm fvaVsStatistical fvaVsNaive
   }
   byLag: accuracy(stream: consensus, familyCode: "F01", segmentCode: "KEY") {
     lag actualTotal forecastTotal
@@ -145,7 +145,7 @@ async def test_accuracy_bias_customers_and_data_quality(platform: Platform) -> N
     assert (sales["stream"], sales["planId"], sales["lag"]) == ("sales", plan_id, None)
     assert (sales["familyCode"], sales["segmentCode"]) == (None, None)
     assert (sales["observations"], sales["actualTotal"], sales["forecastTotal"]) == (3, 340, 420)
-    assert sales["mad"] == pytest.approx(80 / 3)
+    assert sales["mae"] == pytest.approx(80 / 3)
     assert sales["mse"] == pytest.approx((900 + 1600 + 100) / 3)
     assert sales["bias"] == pytest.approx(-80 / 3)
     assert sales["biasPct"] == pytest.approx(-80 / 340)

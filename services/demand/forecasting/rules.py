@@ -1,0 +1,92 @@
+"""The forecasting rules: what a monthly series is, when it is dead, where it is cut to test.
+
+Pure functions, no I/O. A series is monthly demand, oldest first.
+
+1. Gaps: a month missing inside a series is zero demand, and so is every month missing
+   between a series' last month and the last period of the request (ERP extracts drop the
+   months without sales, so a series that stops early has stopped selling).
+2. End of life: a series whose last ``inactive_months`` months (missing months included) are
+   all zero, or whose history stops before the request's last period, is forecast at zero and
+   flagged; nothing is extrapolated from its old level.
+3. Intermittent: an average inter-demand interval (months per non-zero month) above 1.32
+   (Syntetos & Boylan 2005).
+4. Selection by cross-validation: candidates forecast ``h`` months (the horizon capped at a
+   year and at half the history) from ``windows`` origins ``step`` months apart, the last one
+   ``h`` months before the end; each origin leaves at least ``MIN_TRAIN`` months to fit. The
+   lowest mean absolute error over every origin and month wins.
+5. Backtest (nested): scoring origins are ``windows`` cut points ``step`` months apart, the last
+   one ``horizon`` months before the end; at each, the selection of rule 4 runs on the months
+   before the origin only, so the origins that choose a method are never those that score it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.periods import add_months, months_between
+
+INTERMITTENT_ADI = 1.32
+MIN_TRAIN = 3
+MIN_SELECTION_MONTHS = 6
+MAX_SELECTION_HORIZON = 12
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """A series on a full monthly grid: its first period, values, and months padded at the end."""
+
+    first_period: str
+    values: np.ndarray
+    trailing_missing: int
+
+    @property
+    def last_period(self) -> str:
+        return add_months(self.first_period, len(self.values) - 1)
+
+
+def monthly_series(by_period: dict[str, float], *, last_period: str | None = None) -> MonthlySeries:
+    """Rule 1: months missing inside the series or after it, up to ``last_period``, are zero."""
+    first, last = min(by_period), max(by_period)
+    end = last if last_period is None or last_period < last else last_period
+    months = months_between(first, end) + 1
+    values = np.array([by_period.get(add_months(first, k), 0.0) for k in range(months)])
+    return MonthlySeries(first, values, trailing_missing=months_between(last, end))
+
+
+def end_of_life_reason(y: np.ndarray, *, trailing_missing: int, inactive_months: int) -> str | None:
+    """Rule 2: why the series is dead, or None when it is alive."""
+    if trailing_missing > 0:
+        return (
+            f"the last {trailing_missing} month(s) before the last period are missing: "
+            "the series has ended"
+        )
+    if len(y) >= inactive_months and not np.any(y[-inactive_months:] > 0):
+        return f"no demand in the last {inactive_months} month(s): the series is inactive"
+    return None
+
+
+def is_intermittent(y: np.ndarray) -> bool:
+    """Rule 3: months per non-zero month above the Syntetos-Boylan cut (at least 2 demands)."""
+    demands = int(np.count_nonzero(y > 0))
+    return demands >= 2 and len(y) / demands > INTERMITTENT_ADI
+
+
+def selection_origins(
+    months: int, *, horizon: int, windows: int, step: int
+) -> tuple[int, list[int]]:
+    """Rule 4: the selection's test length and its origins (months fitted), oldest first."""
+    if months < MIN_SELECTION_MONTHS:
+        return 0, []
+    h = min(horizon, MAX_SELECTION_HORIZON, months // 2)
+    origins = [months - h - step * k for k in range(windows)]
+    return h, sorted(o for o in origins if o >= MIN_TRAIN)
+
+
+def scoring_origins(months: int, *, horizon: int, windows: int, step: int) -> list[int]:
+    """Rule 5: the backtest's origins, oldest first; those leaving too little to select drop."""
+    origins = [months - horizon - step * k for k in range(windows)]
+    return sorted(o for o in origins if o >= MIN_SELECTION_MONTHS)
+
+
+def periods_after(last_period: str, horizon: int) -> list[str]:
+    return [add_months(last_period, k) for k in range(1, horizon + 1)]

@@ -1,0 +1,42 @@
+import numpy as np
+
+from services.demand.forecasting import rules
+
+
+def test_missing_months_inside_and_after_a_series_are_zero() -> None:
+    grid = rules.monthly_series(
+        {"2025-01": 4.0, "2025-03": 6.0}, last_period="2025-05"
+    )  # 2025-02 missing inside, 2025-04 and 2025-05 after
+    assert grid.first_period == "2025-01" and grid.last_period == "2025-05"
+    assert grid.values.tolist() == [4, 0, 6, 0, 0]
+    assert grid.trailing_missing == 2
+
+
+def test_end_of_life_by_missing_months_or_by_inactivity() -> None:
+    alive = np.array([3, 0, 0, 0, 0, 2.0])
+    assert rules.end_of_life_reason(alive, trailing_missing=0, inactive_months=5) is None
+    assert "inactive" in str(
+        rules.end_of_life_reason(alive[:-1], trailing_missing=0, inactive_months=4)
+    )
+    ended = rules.end_of_life_reason(alive, trailing_missing=1, inactive_months=12)
+    assert ended is not None and "1 month(s)" in ended
+    # Too short to have been inactive that long: alive.
+    assert rules.end_of_life_reason(np.zeros(3), trailing_missing=0, inactive_months=4) is None
+
+
+def test_intermittent_above_the_syntetos_boylan_cut() -> None:
+    assert rules.is_intermittent(np.array([0, 5, 0, 0, 4, 0.0]))  # 6 months / 2 demands = 3
+    assert not rules.is_intermittent(np.array([1, 5, 2, 0, 4, 3.0]))  # 6 / 5 = 1.2
+
+
+def test_selection_origins_step_back_from_the_end_and_keep_enough_to_fit() -> None:
+    # 36 months, horizon 12, 3 windows 3 apart: test months 24-35, 21-32, 18-29.
+    assert rules.selection_origins(36, horizon=12, windows=3, step=3) == (12, [18, 21, 24])
+    # 8 months: horizon capped at half (4), origins 4 and 1 -> only 4 leaves 3 to fit.
+    assert rules.selection_origins(8, horizon=12, windows=2, step=3) == (4, [4])
+    assert rules.selection_origins(5, horizon=3, windows=3, step=1) == (0, [])
+
+
+def test_scoring_origins_leave_a_selection_before_them() -> None:
+    assert rules.scoring_origins(30, horizon=6, windows=3, step=2) == [20, 22, 24]
+    assert rules.scoring_origins(12, horizon=6, windows=3, step=1) == [6]
