@@ -19,7 +19,7 @@ revenue_router = entity_router(
     public_model=RevenueActualPublic,
     filters_model=RevenueActualFilters,
     path="/revenue-actuals",
-    tag="actuals",
+    tag="revenue actuals",
 )
 cost_router = entity_router(
     spec=COST_ACTUALS,
@@ -28,5 +28,5 @@ cost_router = entity_router(
     public_model=CostActualPublic,
     filters_model=CostActualFilters,
     path="/cost-actuals",
-    tag="actuals",
+    tag="cost actuals",
 )

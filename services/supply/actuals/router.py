@@ -19,7 +19,7 @@ production_router = entity_router(
     public_model=ProductionActualPublic,
     filters_model=ProductionActualFilters,
     path="/production-actuals",
-    tag="actuals",
+    tag="production actuals",
 )
 resource_router = entity_router(
     spec=RESOURCE_ACTUALS,
@@ -28,5 +28,5 @@ resource_router = entity_router(
     public_model=ResourceActualPublic,
     filters_model=ResourceActualFilters,
     path="/resource-actuals",
-    tag="actuals",
+    tag="resource actuals",
 )
