@@ -28,7 +28,8 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
         description=(
             "Prices, unit costs, lever costs, family groups and the annual operating plan "
             "(AOP); price locks and restatements; the valuation of any plan in money, its gap "
-            "to the AOP with the variance lines that explain it, and its KPIs; revenue and cost actuals."
+            "to the AOP with the variance lines that explain it, and its KPIs; revenue and cost "
+            "actuals."
         ),
         settings=settings or FinanceSettings(),
         migrations=migrations,

@@ -66,7 +66,8 @@ async def test_adherence_inventory_and_hours_against_the_plan_approved_for_the_m
     (resource,) = report["by_resource"]
     assert resource["hours"]["adherence"] == pytest.approx(1 - 14 / 140)
     graph = await platform.graphql(
-        "query($f: String) { executionAdherence(familyCode: $f) { total { plan actual adherence } } }",
+        "query($f: String) { executionAdherence(familyCode: $f) { total "
+        "{ plan actual adherence } } }",
         f="F02",
     )
     assert graph["executionAdherence"] == {
@@ -106,9 +107,8 @@ async def test_margin_variance_splits_into_volume_mix_price_and_cost(
 async def test_a_missing_cost_actual_is_named(platform: Platform, database_url: str) -> None:
     await approved_company(platform, database_url)
     await load_january_actuals(platform)
-    await platform.finance.delete(
-        f"/cost-actuals/{(await platform.finance.get('/cost-actuals', params={'family_code': 'F02'})).json()['items'][0]['id']}"
-    )
+    f02 = await platform.finance.get("/cost-actuals", params={"family_code": "F02"})
+    await platform.finance.delete(f"/cost-actuals/{f02.json()['items'][0]['id']}")
     assert_problem(
         await platform.gateway.get("/execution/variance"), 422, "finance.cost_actuals.F02.2026-01"
     )
