@@ -9,10 +9,10 @@ actuals for adherence and inventory, revenue actuals for variance and service.
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -60,7 +60,13 @@ from shared.db import run_in_session
 from shared.errors import FieldError, ValidationFailed
 from shared.money import UnitCostSchedule
 
-KeyT = TypeVar("KeyT")
+
+class PlanRow(Protocol):
+    period: str
+    plan_id: int
+
+
+RowT = TypeVar("RowT", bound=PlanRow)
 
 
 @dataclass(frozen=True)
@@ -110,17 +116,12 @@ def plans_by_month(plans: Sequence[ApprovedPlan], months: Iterable[str]) -> dict
     return dict(sorted(found.items()))
 
 
-def _lines_of(
-    rows: Iterable[KeyT],
-    month_plans: dict[str, PlanOfMonth],
-    period_of: Callable[[KeyT], str],
-    plan_of: Callable[[KeyT], int],
-) -> list[KeyT]:
+def _lines_of(rows: Iterable[RowT], month_plans: dict[str, PlanOfMonth]) -> list[RowT]:
     """The rows of the plan each month is measured against."""
     return [
         row
         for row in rows
-        if (month := month_plans.get(period_of(row))) is not None and month.plan_id == plan_of(row)
+        if (month := month_plans.get(row.period)) is not None and month.plan_id == row.plan_id
     ]
 
 
@@ -154,8 +155,9 @@ async def adherence_report(
 ) -> AdherenceReport:
     """Production and hours against the approved plan of each month with supply actuals.
 
-    A family (resource) the plan has but the actuals of a reported month do not counts as 0
-    produced (worked): a month is reported once any of its supply actuals are loaded."""
+    A month's production is reported once any of its production actuals are loaded (its
+    hours once any hours are): a family (resource) the plan has but the reported month's
+    actuals do not counts as 0 made (worked)."""
     production, hours = await asyncio.gather(
         upstreams.supply.production_actuals(
             ProductionActualFilters(
@@ -172,7 +174,9 @@ async def adherence_report(
             )
         ),
     )
-    reported = {row.period for row in production} | {row.period for row in hours}
+    production_months = {row.period for row in production}
+    hour_months = {row.period for row in hours}
+    reported = production_months | hour_months
 
     def work(
         session: Session,
@@ -191,14 +195,16 @@ async def adherence_report(
         )
         return (
             month_plans,
-            _lines_of(family_rows, month_plans, lambda r: r.period, lambda r: r.plan_id),
-            _lines_of(resource_rows, month_plans, lambda r: r.period, lambda r: r.plan_id),
+            _lines_of(family_rows, month_plans),
+            _lines_of(resource_rows, month_plans),
         )
 
     month_plans, family_rows, resource_rows = await run_in_session(engine, work)
     produced: dict[tuple[str, str], tuple[float, float]] = {}
     stocked: dict[tuple[str, str], tuple[float, float]] = {}
     for line in family_rows:
+        if line.period not in production_months:
+            continue
         produced[(line.period, line.family_code)] = (line.production, 0.0)
         stocked[(line.period, line.family_code)] = (line.inventory, 0.0)
     for actual in production:
@@ -208,6 +214,8 @@ async def adherence_report(
             stocked[key] = (stocked.get(key, (0.0, 0.0))[0], actual.ending_inventory)
     worked: dict[tuple[str, str], tuple[float, float]] = {}
     for resource_line in resource_rows:
+        if resource_line.period not in hour_months:
+            continue
         worked[(resource_line.period, resource_line.resource_code)] = (resource_line.load, 0.0)
     for used in hours:
         if used.period in month_plans:
@@ -440,7 +448,7 @@ async def variance_report(
             plan_ids=sorted({plan.plan_id for plan in month_plans.values()}),
             filters=ConsensusLineFilters(family_code=filters.family_code),
         )
-        return month_plans, _lines_of(rows, month_plans, lambda r: r.period, lambda r: r.plan_id)
+        return month_plans, _lines_of(rows, month_plans)
 
     month_plans, plan_rows = await run_in_session(engine, work)
     lines = margin_lines(
