@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from gateway.clients import UPSTREAM_NAMES, Upstreams
 from gateway.clients.forwarding import ForwardAuthorization
 from gateway.cycle.router import router as cycle_router
+from gateway.execution.router import router as execution_router
 from gateway.figures.router import router as figures_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
@@ -78,6 +79,7 @@ def create_app(
             Mount(reconcile_router),
             Mount(plans_router, reader),
             Mount(figures_router, reader),
+            Mount(execution_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).
             Mount(cycle_router),
             Mount(health_router),

@@ -100,10 +100,11 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         "GET /customers/matrix": [(allow_header_conformance, "a customer may be coded matrix")],
     },
     "supply": {
-        # Capacity, workforce and routings name their resource (and family) by code.
+        # Capacity, workforce, routings and hours worked name their resource by code.
         "POST /capacity": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /workforce": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /routings": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "POST /resource-actuals": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         # A change must leave the stored policy with what its method needs (a service level
         # needs a target, a forecast error and a lead time): a rule of the row, not the body.
         "PATCH /inventory-policies/{id}": [(positive_data_acceptance, MERGED_ROW)],

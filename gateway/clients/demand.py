@@ -17,6 +17,7 @@ from shared.contracts.demand import (
     CustomerPublic,
     DataQualityIssue,
     DataQualitySummaryPublic,
+    DemandHistoryPublic,
     DemandInputFilters,
     DemandInputPublic,
     DemandPlanLinePublic,
@@ -59,6 +60,22 @@ class DemandClient(ServiceClient):
 
     async def segments(self) -> list[SegmentPublic]:
         return await self.list_of(SegmentPublic, "/segments")
+
+    async def history(
+        self,
+        *,
+        segment_code: str | None = None,
+        period_from: str | None = None,
+        period_to: str | None = None,
+    ) -> list[DemandHistoryPublic]:
+        """Actual demand per family, segment and month."""
+        return await self.list_of(
+            DemandHistoryPublic,
+            "/history",
+            segment_code=segment_code,
+            period_from=period_from,
+            period_to=period_to,
+        )
 
     async def demand_plans(self, *, status: PlanStatus | None = None) -> list[DemandPlanPublic]:
         return await self.list_of(DemandPlanPublic, "/demand-plans", status=status)

@@ -7,10 +7,14 @@ from gateway.clients.base import ServiceClient
 from shared.contracts.finance import (
     AopGap,
     AopGapRequest,
+    CostActualFilters,
+    CostActualPublic,
     Lever,
     LeverCostPublic,
     PlanKpis,
     PricePublic,
+    RevenueActualFilters,
+    RevenueActualPublic,
     UnitCostPublic,
     Valuation,
     ValuationRequest,
@@ -57,3 +61,11 @@ class FinanceClient(ServiceClient):
 
     async def plan_kpis(self, request: AopGapRequest, *, rename: Rename = None) -> PlanKpis:
         return await self.post_of(PlanKpis, "/kpis", request, rename=rename)
+
+    async def revenue_actuals(self, filters: RevenueActualFilters) -> list[RevenueActualPublic]:
+        """Units sold and revenue per family, segment and month."""
+        return await self.list_matching(RevenueActualPublic, "/revenue-actuals", filters)
+
+    async def cost_actuals(self, filters: CostActualFilters) -> list[CostActualPublic]:
+        """Cost of goods sold per family and month."""
+        return await self.list_matching(CostActualPublic, "/cost-actuals", filters)

@@ -8,8 +8,12 @@ from shared.contracts.supply import (
     CapacityPublic,
     DemandLineIn,
     InventoryPolicyPublic,
+    ProductionActualFilters,
+    ProductionActualPublic,
     RccpRequest,
     RccpResult,
+    ResourceActualFilters,
+    ResourceActualPublic,
     ResourcePublic,
     RoutingPublic,
     SafetyStockAnswer,
@@ -117,3 +121,13 @@ class SupplyClient(ServiceClient):
     async def supply_plan_kpis(self, *, plan_id: int) -> SupplyPlanKpis | None:
         """Capacity (RCCP of the plan's production) and unit inventory turns of a plan."""
         return await self.one_of(SupplyPlanKpis, f"/supply-plans/{plan_id}/kpis")
+
+    async def production_actuals(
+        self, filters: ProductionActualFilters
+    ) -> list[ProductionActualPublic]:
+        """Production and ending inventory per family and month."""
+        return await self.list_matching(ProductionActualPublic, "/production-actuals", filters)
+
+    async def resource_actuals(self, filters: ResourceActualFilters) -> list[ResourceActualPublic]:
+        """Hours worked per resource and month."""
+        return await self.list_matching(ResourceActualPublic, "/resource-actuals", filters)

@@ -2,6 +2,8 @@
 
 from fastapi import FastAPI
 
+from services.finance.actuals.router import cost_router as cost_actuals_router
+from services.finance.actuals.router import revenue_router as revenue_actuals_router
 from services.finance.aop.router import router as aop_router
 from services.finance.aop_gaps.router import router as aop_gaps_router
 from services.finance.family_groups.router import router as family_groups_router
@@ -26,7 +28,8 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
         description=(
             "Prices, unit costs, lever costs, family groups and the annual operating plan "
             "(AOP); price locks and restatements; the valuation of any plan in money, its gap "
-            "to the AOP with the variance lines that explain it, and its KPIs."
+            "to the AOP with the variance lines that explain it, and its KPIs; revenue and cost "
+            "actuals."
         ),
         settings=settings or FinanceSettings(),
         migrations=migrations,
@@ -38,6 +41,8 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
             aop_router,
             locks_router,
             revisions_router,
+            revenue_actuals_router,
+            cost_actuals_router,
         ],
         writers=FINANCE_WRITERS,
         # Computations: any authenticated caller may POST a plan to them.

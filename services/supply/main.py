@@ -2,6 +2,8 @@
 
 from fastapi import FastAPI
 
+from services.supply.actuals.router import production_router as production_actuals_router
+from services.supply.actuals.router import resource_router as resource_actuals_router
 from services.supply.capacity.router import router as capacity_router
 from services.supply.inventory.router import router as inventory_router
 from services.supply.inventory.router import safety_stock_router
@@ -25,7 +27,8 @@ def create_app(settings: SupplySettings | None = None) -> FastAPI:
         title="S&OP supply service",
         description=(
             "Resources, capacity and workforce, bill of resources, inventory policies and "
-            "safety stock, rough-cut capacity planning and operations' supply plans."
+            "safety stock, rough-cut capacity planning, operations' supply plans, and actuals: "
+            "production and ending inventory per family, hours worked per resource."
         ),
         settings=settings or SupplySettings(),
         migrations=migrations,
@@ -36,6 +39,8 @@ def create_app(settings: SupplySettings | None = None) -> FastAPI:
             routings_router,
             inventory_router,
             plans_router,
+            production_actuals_router,
+            resource_actuals_router,
         ],
         writers=SUPPLY_WRITERS,
         # A capacity check, a plan's validation and a safety-stock calculation compute, they

@@ -494,3 +494,65 @@ class PriceRevisionPublic(SQLModel):
     reason: str
     locked_through: str | None
     created_at: UtcDatetime
+
+
+class RevenueActualBase(SQLModel):
+    """What a family actually sold to a segment in a month: units shipped and net revenue."""
+
+    family_code: Code
+    segment_code: Code
+    period: Period
+    quantity: Quantity = Field(description="Units sold (shipped and invoiced) in the month.")
+    revenue: Money = Field(description="Net revenue of those units.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "family_code": "FAM-01",
+                    "segment_code": "KEY",
+                    "period": "2026-12",
+                    "quantity": 180,
+                    "revenue": 75600.0,
+                }
+            ]
+        }
+    }
+
+
+class RevenueActualPublic(RevenueActualBase):
+    id: int
+
+
+class RevenueActualFilters(BaseModel):
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None
+
+
+class CostActualBase(SQLModel):
+    """The variable cost of the units of a family sold in a month, all segments together: a
+    unit costs the same whoever buys it, so cost actuals carry no segment."""
+
+    family_code: Code
+    period: Period
+    cost_of_goods_sold: Money = Field(description="Variable cost of the month's units sold.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"family_code": "FAM-01", "period": "2026-12", "cost_of_goods_sold": 101250.0}
+            ]
+        }
+    }
+
+
+class CostActualPublic(CostActualBase):
+    id: int
+
+
+class CostActualFilters(BaseModel):
+    family_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None

@@ -505,3 +505,59 @@ class SupplyPlanKpis(BaseModel):
     capacity: RccpResult
     inventory_turns: list[InventoryTurns]
     total_inventory_turns: InventoryTurns
+
+
+class ProductionActualBase(SQLModel):
+    """What a family actually produced in a month and the inventory it ended the month with."""
+
+    family_code: Code
+    period: Period
+    production: Quantity = Field(description="Units completed in the month.")
+    ending_inventory: Quantity = Field(description="Units on hand at the month's end.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "family_code": "FAM-01",
+                    "period": "2026-12",
+                    "production": 410,
+                    "ending_inventory": 95,
+                }
+            ]
+        }
+    }
+
+
+class ProductionActualPublic(ProductionActualBase):
+    id: int
+
+
+class ProductionActualFilters(BaseModel):
+    family_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None
+
+
+class ResourceActualBase(SQLModel):
+    """Hours a resource actually worked in a month (regular and overtime together)."""
+
+    resource_code: Code
+    period: Period
+    hours_used: Hours
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"resource_code": "ASSY-1", "period": "2026-12", "hours_used": 655}]
+        }
+    }
+
+
+class ResourceActualPublic(ResourceActualBase):
+    id: int
+
+
+class ResourceActualFilters(BaseModel):
+    resource_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None

@@ -1,0 +1,1 @@
+"""Execution: the approved plan of each month held against what happened (actuals)."""
