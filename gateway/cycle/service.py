@@ -595,6 +595,7 @@ def approve_plan(
         previous.status = ConsensusStatus.superseded
         session.add(previous)
     plan.status = ConsensusStatus.approved
+    consensus.freeze_money(session, plan_id=plan.id)
     cycle.approved_plan_id = plan.id
     cycle.approved_plan_version = plan.version
     executive = steps[StepName.executive_sop]

@@ -5,7 +5,9 @@ Pure functions: plan rows in, a ``ValuationRequest`` (and utilisation rows) out.
 - Consensus plan: planned sales per family/segment/month with their demand, backlog and lost
   units; outsourced units and ending inventory per family/month; per resource/month the
   regular hours paid (on a fixed resource the hours used, load - overtime; on a
-  workforce-driven one the whole crew's hours, as wages are paid on them) and overtime hours.
+  workforce-driven one the whole crew's hours, as wages are paid on them), overtime hours and
+  workers hired and laid off. The plan's own totals (``gateway.solver.decode.totals_of``) are
+  the same formula over the same quantities, so the two agree to the cent.
 - Demand plan: unconstrained, so every unit of demand is a sale.
 - Supply plan: its lines are per family and month, so its sales are derived. Shipments of a
   month = opening + production + outsourced - ending inventory (the opening of the first
@@ -47,10 +49,8 @@ from shared.contracts.supply import (
     RccpRow,
     SupplyPlanLineBase,
 )
+from shared.money import NOISE
 from shared.periods import horizon
-
-# Quantities within this of zero are solver or float noise: nothing to value.
-NOISE = 1e-7
 
 
 def _units(value: float) -> float:
@@ -128,6 +128,8 @@ def consensus_request(
                     if line.workers is not None
                     else line.load - line.overtime,
                     line.overtime,
+                    line.hired or 0.0,
+                    line.laid_off or 0.0,
                 )
                 for line in resource_lines
             ),
@@ -266,19 +268,21 @@ def allocate_shipments(
 
 
 # (code, period, first quantity, second quantity): outsourced and ending inventory of a
-# family, or regular and overtime hours of a resource.
+# family.
 Quantities = tuple[str, str, float, float]
+# (code, period, regular hours, overtime hours, workers hired, workers laid off).
+ResourceQuantities = tuple[str, str, float, float, float, float]
 
 
 @dataclass(frozen=True)
 class _PaidHours:
-    rows: list[Quantities]
+    rows: list[ResourceQuantities]
     overload: dict[str, float]
 
 
 def _capacity_hours(capacity: RccpResult, *, periods: set[str]) -> _PaidHours:
     """Hours a plan's production needs per resource and month of its horizon (RCCP rows)."""
-    rows: list[Quantities] = []
+    rows: list[ResourceQuantities] = []
     overload: dict[str, float] = defaultdict(float)
     for row in capacity.rows:
         if row.period not in periods:
@@ -286,7 +290,7 @@ def _capacity_hours(capacity: RccpResult, *, periods: set[str]) -> _PaidHours:
         regular = row.regular_hours or 0.0
         if row.capacity_source != CapacityMode.workforce:
             regular = min(row.load_hours, regular)
-        rows.append((row.resource_code, row.period, regular, row.overtime_hours_needed))
+        rows.append((row.resource_code, row.period, regular, row.overtime_hours_needed, 0.0, 0.0))
         if row.overload_hours > NOISE:
             overload[row.resource_code] += row.overload_hours
     return _PaidHours(rows=rows, overload=dict(overload))
@@ -309,18 +313,24 @@ def _family_periods(rows: Iterable[Quantities], *, rates: LeverRates) -> list[Fa
     return found
 
 
-def _resource_periods(rows: Iterable[Quantities], *, rates: LeverRates) -> list[ResourcePeriodIn]:
+def _resource_periods(
+    rows: Iterable[ResourceQuantities], *, rates: LeverRates
+) -> list[ResourcePeriodIn]:
     found = []
-    for resource, period, regular, overtime in rows:
+    for resource, period, regular, overtime, hired, laid_off in rows:
         regular = rates.quantity(Lever.regular_hour, resource, regular)
         overtime = rates.quantity(Lever.overtime_hour, resource, overtime)
-        if regular or overtime:
+        hired = rates.quantity(Lever.hire_worker, resource, hired)
+        laid_off = rates.quantity(Lever.layoff_worker, resource, laid_off)
+        if regular or overtime or hired or laid_off:
             found.append(
                 ResourcePeriodIn(
                     resource_code=resource,
                     period=period,
                     regular_hours=regular,
                     overtime_hours=overtime,
+                    hired=hired,
+                    laid_off=laid_off,
                 )
             )
     return found

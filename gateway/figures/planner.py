@@ -52,6 +52,7 @@ from shared.contracts.supply import (
 )
 from shared.db import run_in_session
 from shared.errors import NotFound, ValidationFailed
+from shared.money import MoneyRates, value_plan_at
 from shared.periods import horizon
 
 ResultT = TypeVar("ResultT")
@@ -59,11 +60,13 @@ ResultT = TypeVar("ResultT")
 
 @dataclass(frozen=True)
 class PlanFigures:
-    """A plan as finance values it, and what that leaves out."""
+    """A plan as finance values it, and what that leaves out; ``frozen``: the rates an
+    approved consensus plan's money was frozen at (its valuation is these, not finance's)."""
 
     plan: PlanRef
     request: ValuationRequest
     notes: list[str]
+    frozen: MoneyRates | None = None
 
 
 def demand_ref(plan: DemandPlanPublic) -> PlanRef:
@@ -234,16 +237,35 @@ class Planner:
         )
         return PlanFigures(plan=demand_ref(plan), request=demand_request(lines), notes=[])
 
+    async def frozen_rates(self, plan_id: int) -> MoneyRates | None:
+        """The rates a consensus plan's money was frozen at when approved, else ``None``."""
+        return await self._once(
+            ("frozen_rates", plan_id),
+            lambda: run_in_session(
+                self.engine, lambda session: consensus.frozen_rates(session, plan_id=plan_id)
+            ),
+        )
+
     async def _consensus_figures(self, plan_id: int) -> PlanFigures:
-        plan, costs = await asyncio.gather(self.consensus_plan(plan_id), self.lever_costs())
-        rates = LeverRates.of(costs)
+        plan, frozen = await asyncio.gather(
+            self.consensus_plan(plan_id), self.frozen_rates(plan_id)
+        )
+        if frozen is None:
+            rates = LeverRates.of(await self.lever_costs())
+        else:
+            rates = LeverRates(present={(lever, code) for lever, code, _ in frozen.lever_costs})
         request = consensus_request(
             lines=plan.lines,
             family_lines=plan.family_lines,
             resource_lines=plan.resource_lines,
             rates=rates,
         )
-        return PlanFigures(plan=consensus_ref(plan), request=request, notes=rates.notes())
+        notes = rates.notes()
+        if frozen is not None:
+            notes.append(
+                "approved: valued at the prices and costs frozen with the plan at its approval"
+            )
+        return PlanFigures(plan=consensus_ref(plan), request=request, notes=notes, frozen=frozen)
 
     async def _supply_figures(self, plan_id: int) -> PlanFigures:
         plan = await self.supply_plan(plan_id)
@@ -302,9 +324,15 @@ class Planner:
     async def valuation(self, kind: PlanKind, plan_id: int) -> PlanValuation:
         async def value() -> PlanValuation:
             figures = await self.figures(kind, plan_id)
-            valuation = await self.upstreams.finance.valuation(
-                figures.request, rename=finance_field_names(figures.request)
-            )
+            if figures.frozen is None:
+                valuation = await self.upstreams.finance.valuation(
+                    figures.request, rename=finance_field_names(figures.request)
+                )
+            else:
+                # The same formula as finance's, at the frozen rates: the money never moves.
+                valuation = await asyncio.to_thread(
+                    value_plan_at, figures.request, rates=figures.frozen.rates()
+                )
             return PlanValuation(**dict(valuation), plan=figures.plan, notes=figures.notes)
 
         return await self._once(("valuation", kind, plan_id), value)

@@ -64,9 +64,9 @@ class ValuationLine:
     unit_cost: float
     revenue: float
     cost: float
-    margin: float
-    backlog_cost: float
-    lost_sale_cost: float
+    margin: float = strawberry.field(description="Revenue - cost (planning penalties apart).")
+    backlog_cost: float = strawberry.field(description="Planning penalty, not a cost.")
+    lost_sale_cost: float = strawberry.field(description="Planning penalty, not a cost.")
 
 
 @strawberry.type(description="Outsourcing and inventory of a family in a month, in money.")
@@ -87,8 +87,12 @@ class ResourcePeriodValuation:
     period: str
     regular_hours: float
     overtime_hours: float
+    hired: float
+    laid_off: float
     regular_cost: float
     overtime_cost: float
+    hiring_cost: float
+    layoff_cost: float
 
 
 @strawberry.type(description="A plan's money in one month.")
@@ -109,8 +113,19 @@ class LeverCostTotals:
     overtime_hour: float
     outsourcing_unit: float
     holding_unit_period: float
-    backlog_unit_period: float
-    lost_sale_unit: float
+    hire_worker: float
+    layoff_worker: float
+
+
+@strawberry.type(
+    description="What the planning model charges to steer a plan, not money anyone pays: "
+    "never in a cost or a margin."
+)
+class PlanningPenalties:
+    backlog: float
+    lost_sale: float
+    safety_stock: float
+    total: float
 
 
 @strawberry.type(description="A plan's money in total.")
@@ -118,10 +133,13 @@ class ValuationTotals:
     quantity: float
     revenue: float
     cost: float = strawberry.field(description="Variable cost of the units sold.")
-    margin: float = strawberry.field(description="Gross margin: revenue - cost - lever costs.")
+    margin: float = strawberry.field(
+        description="Gross margin: revenue - cost - lever costs (planning penalties apart)."
+    )
     margin_pct: float | None
     lever_cost: float
     lever_costs: LeverCostTotals
+    planning_penalties: PlanningPenalties
     ending_inventory_value: float
     average_inventory_value: float
 
@@ -148,6 +166,7 @@ class PlanValuationType:
                 ValuationTotals,
                 totals,
                 lever_costs=from_model(LeverCostTotals, totals.lever_costs),
+                planning_penalties=from_model(PlanningPenalties, totals.planning_penalties),
             ),
             periods=_all(PeriodValuation, valuation.periods),
             family_periods=_all(FamilyPeriodValuation, valuation.family_periods),

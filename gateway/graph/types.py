@@ -16,6 +16,7 @@ from gateway.graph.loaders import GroupKey, LineFilter, Window
 from gateway.graph.money import (
     PlanAopGapType,
     PlanKpisType,
+    PlanningPenalties,
     PlanValuationType,
     Rccp,
     Tolerance,
@@ -310,22 +311,23 @@ class SolveStats:
     notes: list[str]
 
 
-@strawberry.type(description="Money and service of a whole plan.")
+@strawberry.type(
+    description="Money and service of a whole plan: the finance formula over its lines, equal "
+    "to its finance valuation to the cent; the model's penalties apart."
+)
 class PlanTotals:
     revenue: float
-    variable_cost: float
+    cost_of_goods_sold: float
     regular_labour_cost: float
     overtime_cost: float
-    outsourcing_cost: float
+    outsourcing_cost: float = strawberry.field(description="The premium over making.")
     holding_cost: float
-    backlog_cost: float
-    lost_sale_penalty: float
-    safety_stock_penalty: float
     hiring_cost: float
     layoff_cost: float
     expansion_cost: float
     total_cost: float
     margin: float
+    planning_penalties: PlanningPenalties
     fill_rate: float
 
 
@@ -336,6 +338,11 @@ class SegmentService:
     sales: float
     fill_rate: float
     target: float
+    priority: int | None = strawberry.field(description="As given: 1 = served first.")
+    allocation_order: int | None = strawberry.field(
+        description="Order short supply is allocated in: 1 = served first (strategic, then "
+        "priority)."
+    )
 
 
 @strawberry.type(description="Demand, planned sales and unmet demand of a family in a segment.")
@@ -484,7 +491,11 @@ class ConsensusPlan:
             cls,
             plan,
             stats=from_model(SolveStats, plan.stats),
-            totals=from_model(PlanTotals, plan.totals),
+            totals=from_model(
+                PlanTotals,
+                plan.totals,
+                planning_penalties=from_model(PlanningPenalties, plan.totals.planning_penalties),
+            ),
             segments=[from_model(SegmentService, segment) for segment in plan.segments],
         )
 

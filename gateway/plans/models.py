@@ -63,6 +63,20 @@ class ConsensusPlan(GatewayTable, table=True):
     escalation_count: int = 0
 
 
+class ConsensusPlanMoney(GatewayTable, table=True):
+    """The rates a plan's money is at (the finance service's prices, unit costs and lever
+    costs the reconcile gathered, ``shared.money.MoneyRates``), and when it was frozen: from
+    its approval on, the plan's valuation is these rates over its lines, for good."""
+
+    __tablename__ = "consensus_plan_money"
+
+    plan_id: int = Field(foreign_key="consensus_plan.id", primary_key=True)
+    rates: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    frozen_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
 class ConsensusLineBase(SQLModel):
     """Demand, planned sales and unmet demand of a family in a segment and month."""
 

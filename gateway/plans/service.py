@@ -24,6 +24,8 @@ from gateway.solver.solution import Explanation, Solution
 from shared import crud
 from shared.contracts.demand import DemandPlanPublic
 from shared.errors import NotFound
+from shared.money import MoneyRates
+from shared.types import utc_now
 
 from .models import (
     ConsensusFamilyLine,
@@ -33,6 +35,7 @@ from .models import (
     ConsensusLinePublic,
     ConsensusPlan,
     ConsensusPlanFilters,
+    ConsensusPlanMoney,
     ConsensusPlanPublic,
     ConsensusPlanSummary,
     ConsensusResourceLine,
@@ -73,6 +76,9 @@ def store_plan(
     session.add(plan)
     session.flush()
     assert plan.id is not None  # assigned by the flush
+    session.add(
+        ConsensusPlanMoney(plan_id=plan.id, rates=solution.money_rates.model_dump(mode="json"))
+    )
     for table, rows in (
         (ConsensusLine, _sales_rows(plan.id, solution)),
         (ConsensusFamilyLine, _family_rows(plan.id, solution)),
@@ -84,6 +90,25 @@ def store_plan(
             session.execute(insert(table), rows)
     session.flush()
     return plan
+
+
+def freeze_money(session: Session, *, plan_id: int) -> None:
+    """Freeze the plan's money at the rates it was valued at (called when it is approved):
+    its valuation never moves afterwards, whatever finance's rates become. A plan stored
+    without its rates (before they were recorded) has nothing to freeze."""
+    money = session.get(ConsensusPlanMoney, plan_id)
+    if money is not None and money.frozen_at is None:
+        money.frozen_at = utc_now()
+        session.add(money)
+        session.flush()
+
+
+def frozen_rates(session: Session, *, plan_id: int) -> MoneyRates | None:
+    """The rates a frozen plan's money is at; ``None`` while its money follows finance."""
+    money = session.get(ConsensusPlanMoney, plan_id)
+    if money is None or money.frozen_at is None:
+        return None
+    return MoneyRates.model_validate(money.rates)
 
 
 def solution_lines(

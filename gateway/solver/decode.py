@@ -13,6 +13,8 @@ from gateway.solver.solution import (
     SegmentService,
     Totals,
 )
+from shared import money
+from shared.contracts.finance import Lever
 
 ZERO = 1e-7  # solver noise below this is reported as zero
 
@@ -111,38 +113,117 @@ def plan_of(data: ProblemData, layout: Layout, primal: Floats, duals: Floats | N
     )
 
 
+def _units(values: Floats) -> Floats:
+    """Quantities the finance valuation counts: solver noise is nothing."""
+    return np.where(values > money.NOISE, values, 0.0)
+
+
+def _priced(quantity: Floats, rate: Floats) -> Floats:
+    """A lever quantity finance values only when the lever has a cost (``LeverRates``)."""
+    return np.where(rate != 0, _units(quantity), 0.0)
+
+
 def totals_of(data: ProblemData, plan: Plan) -> Totals:
-    segment = data.line_segment
-    fixed = ~data.workforce[:, None]
-    # Regular hours of the plan: its load less overtime (committed hours use regular time
-    # first). Linear, exactly as the objective counts it, so option deltas add up.
-    regular_labour = np.where(
-        fixed,
-        data.regular_hour_cost * (plan.plan_load - plan.overtime),
-        data.wage_per_hour * data.hours_per_worker * plan.workers,
+    """The plan in money by ``shared.money``'s formula over the quantities its lines store
+    (the ones ``gateway.figures.figures.consensus_request`` sends finance), at the problem's
+    rates: the finance service's, gathered by the reconcile. Never the objective: the model's
+    penalties (backlog, lost sales, safety stock) are apart, and units come out of stock at
+    their unit cost whether made now or before."""
+    segment, family = data.line_segment, data.line_family
+    workforce = data.workforce[:, None]
+    sold = _units(plan.sales)
+    unit_cost = data.variable_cost[family]
+    # Wages are paid on the whole crew's hours; fixed capacity on the hours used.
+    regular_hours = np.where(workforce, plan.regular_capacity, plan.load - plan.overtime)
+    regular_rate = np.where(workforce, data.wage_per_hour, data.regular_hour_cost)
+    hired = np.where(workforce, plan.hired, 0.0)
+    laid_off = np.where(workforce, plan.laid_off, 0.0)
+    amounts = money.Amounts(
+        revenue=[money.revenue_of(sold, data.price)],
+        cost_of_goods_sold=[money.cost_of_goods_sold(sold, unit_cost)],
+        regular_labour=[money.lever_cost(_priced(regular_hours, regular_rate), regular_rate)],
+        overtime=[
+            money.lever_cost(
+                _priced(plan.overtime, data.overtime_hour_cost), data.overtime_hour_cost
+            )
+        ],
+        outsourcing=[
+            money.outsourcing_premium(
+                _priced(plan.outsourced, data.outsource_cost),
+                data.outsource_cost,
+                data.variable_cost,
+            )
+        ],
+        holding=[money.lever_cost(_priced(plan.inventory, data.holding_cost), data.holding_cost)],
+        hiring=[money.lever_cost(_priced(hired, data.hire_cost), data.hire_cost)],
+        layoff=[money.lever_cost(_priced(laid_off, data.layoff_cost), data.layoff_cost)],
+        backlog_penalty=[money.lever_cost(_units(plan.backlog), data.backlog_cost[segment])],
+        lost_sale_penalty=[money.lever_cost(_units(plan.lost), data.lost_sale_penalty[segment])],
+        safety_stock_penalty=[money.lever_cost(plan.safety_shortfall, data.safety_stock_penalty)],
     )
-    parts = {
-        "variable_cost": float((data.variable_cost * plan.production).sum()),
-        "regular_labour_cost": float(regular_labour.sum()),
-        "overtime_cost": float((data.overtime_hour_cost * plan.overtime).sum()),
-        "outsourcing_cost": float((data.outsource_cost * plan.outsourced).sum()),
-        "holding_cost": float((data.holding_cost * plan.inventory).sum()),
-        "backlog_cost": float((data.backlog_cost[segment] * plan.backlog).sum()),
-        "lost_sale_penalty": float((data.lost_sale_penalty[segment] * plan.lost).sum()),
-        "safety_stock_penalty": float((data.safety_stock_penalty * plan.safety_shortfall).sum()),
-        "hiring_cost": float((data.hire_cost * plan.hired).sum()),
-        "layoff_cost": float((data.layoff_cost * plan.laid_off).sum()),
-        "expansion_cost": float((data.expansion_cost * plan.expansion_level).sum()),
-    }
-    revenue = float((data.price * plan.sales).sum())
-    total_cost = sum(parts.values())
+    totals = money.money_totals(amounts)
+    expansion_cost = float((data.expansion_cost * plan.expansion_level).sum())
+    total_cost = totals.total_cost + expansion_cost
     demand = float(plan.due.sum())
     return Totals(
-        revenue=round(revenue, 4),
-        **{name: round(value, 4) for name, value in parts.items()},
-        total_cost=round(total_cost, 4),
-        margin=round(revenue - total_cost, 4),
+        revenue=totals.revenue,
+        cost_of_goods_sold=totals.cost_of_goods_sold,
+        regular_labour_cost=totals.regular_labour,
+        overtime_cost=totals.overtime,
+        outsourcing_cost=totals.outsourcing,
+        holding_cost=totals.holding,
+        hiring_cost=totals.hiring,
+        layoff_cost=totals.layoff,
+        expansion_cost=expansion_cost,
+        total_cost=total_cost,
+        margin=totals.revenue - total_cost,
+        planning_penalties=totals.penalties,
         fill_rate=round(float(plan.on_time.sum()) / demand, 6) if demand > 0 else 1.0,
+    )
+
+
+def money_rates_of(data: ProblemData) -> money.MoneyRates:
+    """The rates the plan's money is at, as finance keeps them: a price per line and month,
+    a unit cost per family and month, and each lever's cost (levers without one left out)."""
+    periods = data.periods
+    families, segments = data.family_codes, data.segment_codes
+    resources = data.resource_codes
+    price = data.price.tolist()
+    unit_cost = data.variable_cost.tolist()
+    levers: list[tuple[Lever, list[str], Floats]] = [
+        (Lever.holding_unit_period, families, data.holding_cost),
+        (Lever.outsourcing_unit, families, data.outsource_cost),
+        (Lever.backlog_unit_period, segments, data.backlog_cost),
+        (Lever.lost_sale_unit, segments, data.lost_sale_penalty),
+        (
+            Lever.regular_hour,
+            resources,
+            np.where(data.workforce[:, None], data.wage_per_hour, data.regular_hour_cost),
+        ),
+        (Lever.overtime_hour, resources, data.overtime_hour_cost),
+        (Lever.hire_worker, resources, data.hire_cost),
+        (Lever.layoff_worker, resources, data.layoff_cost),
+    ]
+    return money.MoneyRates(
+        prices=[
+            (families[f], segments[s], period, price[d][t])
+            for d, (f, s) in enumerate(
+                zip(data.line_family.tolist(), data.line_segment.tolist(), strict=True)
+            )
+            for t, period in enumerate(periods)
+        ],
+        unit_costs=[
+            (code, period, unit_cost[f][t])
+            for f, code in enumerate(families)
+            for t, period in enumerate(periods)
+        ],
+        # Finance keeps one cost per lever and code: the first month's.
+        lever_costs=[
+            (lever, code, float(rates[i, 0]))
+            for lever, codes, rates in levers
+            for i, code in enumerate(codes)
+            if rates.shape[1] and rates[i, 0] != 0
+        ],
     )
 
 
@@ -169,7 +250,8 @@ def segment_lines(
             sales=round(float(sales[i]), 6),
             fill_rate=round(float(fill[i]), 6),
             target=float(data.fill_rate_target[i]),
-            priority_rank=int(ranks[i]),
+            priority=int(data.priority[i]),
+            allocation_order=int(ranks.max(initial=0) - ranks[i] + 1),
             unmet_weight=round(float(weights[i]), 6),
         )
         for i, code in enumerate(data.segment_codes)

@@ -9,6 +9,7 @@ from gateway.solver.backend import SOLVER_NAME
 from gateway.solver.data import problem_data
 from gateway.solver.decode import (
     family_lines,
+    money_rates_of,
     resource_lines,
     sales_lines,
     segment_lines,
@@ -78,4 +79,5 @@ def solve(problem: PlanningProblem) -> Solution:
         expansion_levels=dict(zip(data.expansion_codes, levels, strict=True)),
         escalations=[e.item for e in escalations],
         explanation=explanation,
+        money_rates=money_rates_of(data),
     )

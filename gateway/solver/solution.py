@@ -7,6 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from shared.contracts.finance import PlanningPenalties
+from shared.money import MoneyRates
+
 
 class Severity(StrEnum):
     low = "low"
@@ -71,8 +74,15 @@ class SegmentService(BaseModel):
         " served late counts as not filled; a lost segment's initial backlog is due at once)."
     )
     target: float
-    priority_rank: int | None = Field(
-        default=None, description="Allocation tier, 0 the lowest (served last)."
+    priority: int | None = Field(
+        default=None,
+        description="The segment's priority as given (1 = served first), the one the"
+        " allocation follows after the strategic flag.",
+    )
+    allocation_order: int | None = Field(
+        default=None,
+        description="Order in which short supply is allocated: 1 = served first (strategic"
+        " segments, then priority 1 first); segments sharing a tier share an order.",
     )
     unmet_weight: float | None = Field(
         default=None,
@@ -82,20 +92,31 @@ class SegmentService(BaseModel):
 
 
 class Totals(BaseModel):
+    """The plan in money: the finance formula (``shared.money``) over the plan's lines at the
+    finance service's rates, so it equals the finance valuation of the plan to the cent.
+    Never the solver's objective: model penalties are apart in ``planning_penalties``."""
+
     revenue: float = 0
-    variable_cost: float = 0
+    cost_of_goods_sold: float = Field(default=0, description="Units sold x unit cost.")
     regular_labour_cost: float = 0
     overtime_cost: float = 0
-    outsourcing_cost: float = 0
+    outsourcing_cost: float = Field(
+        default=0, description="Outsourced units x (outsourcing cost - unit cost)."
+    )
     holding_cost: float = 0
-    backlog_cost: float = 0
-    lost_sale_penalty: float = 0
-    safety_stock_penalty: float = 0
     hiring_cost: float = 0
     layoff_cost: float = 0
-    expansion_cost: float = 0
-    total_cost: float = 0
-    margin: float = 0
+    expansion_cost: float = Field(
+        default=0,
+        description="Fixed cost of the expansion steps taken (a problem input, not a finance"
+        " rate).",
+    )
+    total_cost: float = Field(default=0, description="Every cost above.")
+    margin: float = Field(default=0, description="Revenue - total cost.")
+    planning_penalties: PlanningPenalties = Field(
+        default_factory=PlanningPenalties,
+        description="Backlog, lost-sale and safety-stock penalties of the model: never cost.",
+    )
     fill_rate: float = 0
 
 
@@ -211,3 +232,7 @@ class Solution(BaseModel):
         description="Expansion code -> share of the step taken (0 or 1 in integer mode).",
     )
     explanation: Explanation | None = None
+    money_rates: MoneyRates = Field(
+        default_factory=MoneyRates,
+        description="The prices, unit costs and lever costs the plan's money is at.",
+    )

@@ -165,7 +165,7 @@ class FamilyPeriodIn(BaseModel):
 
 
 class ResourcePeriodIn(BaseModel):
-    """Hours a plan uses on a resource in a month."""
+    """Hours a plan uses on a resource in a month, and the workers it hires or lays off."""
 
     model_config = CLOSED
 
@@ -173,6 +173,8 @@ class ResourcePeriodIn(BaseModel):
     period: Period
     regular_hours: Hours = 0
     overtime_hours: Hours = 0
+    hired: Quantity = Field(default=0, description="Workers hired in the month.")
+    laid_off: Quantity = Field(default=0, description="Workers laid off in the month.")
 
 
 class ValuationRequest(BaseModel):
@@ -248,9 +250,9 @@ class ValuationLine(ValuationLineIn):
     unit_cost: float
     revenue: float
     cost: float = Field(description="Variable cost of the units sold: quantity x unit cost.")
-    margin: float = Field(description="Revenue - cost - the line's backlog and lost-sale costs.")
-    backlog_cost: float = 0
-    lost_sale_cost: float = 0
+    margin: float = Field(description="Revenue - cost (planning penalties are apart).")
+    backlog_cost: float = Field(default=0, description="Planning penalty: backlog x its rate.")
+    lost_sale_cost: float = Field(default=0, description="Planning penalty: lost x its rate.")
 
 
 class FamilyPeriodValuation(FamilyPeriodIn):
@@ -269,17 +271,31 @@ class ResourcePeriodValuation(ResourcePeriodIn):
 
     regular_cost: float
     overtime_cost: float
+    hiring_cost: float = 0
+    layoff_cost: float = 0
 
 
 class LeverCostTotals(BaseModel):
-    """Lever costs of a plan, one amount per lever."""
+    """Lever costs of a plan, one amount per lever that costs money (penalties are apart)."""
 
     regular_hour: float = 0
     overtime_hour: float = 0
     outsourcing_unit: float = 0
     holding_unit_period: float = 0
-    backlog_unit_period: float = 0
-    lost_sale_unit: float = 0
+    hire_worker: float = 0
+    layoff_worker: float = 0
+
+
+class PlanningPenalties(BaseModel):
+    """What the planning model charges to steer the plan, not money the company pays: never
+    in a cost or a margin (``shared.money``)."""
+
+    backlog: float = Field(default=0, description="Backlog x backlog_unit_period.")
+    lost_sale: float = Field(default=0, description="Lost units x lost_sale_unit.")
+    safety_stock: float = Field(
+        default=0, description="Units below safety stock x the model's safety-stock penalty."
+    )
+    total: float = 0
 
 
 class PeriodValuation(BaseModel):
@@ -297,10 +313,15 @@ class ValuationTotals(BaseModel):
     quantity: float
     revenue: float
     cost: float = Field(description="Variable cost of the units sold (cost of goods sold).")
-    margin: float = Field(description="Gross margin: revenue - cost - lever costs.")
+    margin: float = Field(
+        description="Gross margin: revenue - cost - lever costs (planning penalties apart)."
+    )
     margin_pct: float | None = Field(description="Margin / revenue; null when revenue is 0.")
     lever_cost: float = 0
     lever_costs: LeverCostTotals = Field(default_factory=LeverCostTotals)
+    planning_penalties: PlanningPenalties = Field(
+        default_factory=PlanningPenalties, description="Apart from cost and margin."
+    )
     ending_inventory_value: float = Field(
         default=0, description="Inventory value at the end of the plan's last month."
     )

@@ -155,11 +155,12 @@ def test_valuation_with_lever_costs_and_inventory_value(priced: TestClient) -> N
     response = priced.post("/valuations", json=PLAN_WITH_LEVERS)
     assert response.status_code == 200, response.text
     body = response.json()
-    # Lines: backlog 2 x 5 = 10 and lost 1 x 15 = 15 come off the line margins.
+    # Lines: backlog 2 x 5 = 10 and lost 1 x 15 = 15 are planning penalties, shown on their
+    # lines but never off a margin.
     assert [(v["backlog_cost"], v["lost_sale_cost"], v["margin"]) for v in body["lines"]] == [
-        (10, 0, 1000 - 600 - 10),
+        (10, 0, 1000 - 600),
         (0, 0, 550 - 350),
-        (0, 15, 240 - 120 - 15),
+        (0, 15, 240 - 120),
         (0, 0, 200 - 120),
     ]
     # FAM-A 2026-01: unit cost 60, inventory 4 x 60 = 240, holding 4 x 2 = 8, outsourcing
@@ -172,28 +173,35 @@ def test_valuation_with_lever_costs_and_inventory_value(priced: TestClient) -> N
     # Hours: 50 x 2 = 100 and 2 x 45 = 90 in January; 80 x 2 = 160 in February.
     resources = [(r["regular_cost"], r["overtime_cost"]) for r in body["resource_periods"]]
     assert resources == [(100, 90), (160, 0)]
-    # January: revenue 1240, cost 720, levers 10 + 15 + 8 + 90 + 100 + 90 = 313, margin 207.
+    # January: revenue 1240, cost 720, levers 8 + 90 + 100 + 90 = 288, margin 232.
     # February: revenue 750, cost 470, levers 2 + 10 + 160 = 172, margin 108.
     months = [
         (p["period"], p["revenue"], p["cost"], p["lever_cost"], p["margin"], p["inventory_value"])
         for p in body["periods"]
     ]
-    assert months == [("2026-01", 1240, 720, 313, 207, 240), ("2026-02", 750, 470, 172, 108, 370)]
+    assert months == [("2026-01", 1240, 720, 288, 232, 240), ("2026-02", 750, 470, 172, 108, 370)]
     totals = body["totals"]
     assert (totals["revenue"], totals["cost"], totals["lever_cost"], totals["margin"]) == (
         1990,
         1190,
-        485,
-        315,
+        460,
+        340,
     )
-    assert totals["margin_pct"] == pytest.approx(315 / 1990)
+    assert totals["margin_pct"] == pytest.approx(340 / 1990)
     assert totals["lever_costs"] == {
         "regular_hour": 260,
         "overtime_hour": 90,
         "outsourcing_unit": 90,
         "holding_unit_period": 20,
-        "backlog_unit_period": 10,
-        "lost_sale_unit": 15,
+        "hire_worker": 0,
+        "layoff_worker": 0,
+    }
+    # The penalties: backlog 10 + lost sale 15, apart from cost and margin.
+    assert totals["planning_penalties"] == {
+        "backlog": 10,
+        "lost_sale": 15,
+        "safety_stock": 0,
+        "total": 25,
     }
     assert totals["ending_inventory_value"] == 370
     assert totals["average_inventory_value"] == (240 + 370) / 2

@@ -102,13 +102,18 @@ class PlanByFamily:
             cell = amounts[line.period][line.family_code]
             cell.units += line.quantity
             cell.revenue += line.revenue
-            cell.cost += line.cost + line.backlog_cost + line.lost_sale_cost
+            cell.cost += line.cost  # planning penalties are no cost (shared.money)
         for family in valuation.family_periods:
             amounts[family.period][family.family_code].cost += (
                 family.holding_cost + family.outsourcing_cost
             )
         for resource in valuation.resource_periods:
-            unallocated[resource.period] += resource.regular_cost + resource.overtime_cost
+            unallocated[resource.period] += (
+                resource.regular_cost
+                + resource.overtime_cost
+                + resource.hiring_cost
+                + resource.layoff_cost
+            )
         return cls(amounts=amounts, unallocated=unallocated)
 
     def summed(self, period: str, families: Iterable[str]) -> Amounts:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from gateway.cycle.models import Decision
 from gateway.cycle.problems import GateClosed
+from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusLine, ConsensusPlan, ConsensusStatus, Escalation
 from shared.db import SessionDep
 from shared.errors import install_problem_handlers
@@ -190,3 +191,20 @@ async def test_a_decision_is_a_record(world: World) -> None:
             with pytest.raises(GateClosed) as refused:
                 session.flush()
             assert refused.value.gate == "decision-recorded"
+
+
+async def test_approval_freezes_the_plans_money(world: World) -> None:
+    """The rates the plan's money is at are frozen with it when it is approved."""
+    cycle = await world.open_cycle()
+    plan = await world.walk_to_pre_sop(cycle)
+    with Session(world.engine) as session:
+        assert consensus.frozen_rates(session, plan_id=plan["id"]) is None
+    for item in plan["items"]:
+        decided = await world.decide(
+            cycle["id"], item, {"option_index": 0, "rationale": "r"}, EXECUTIVE
+        )
+        assert decided.status_code == 201
+    approved = await world.post_versioned(cycle["id"], "/approve", EXECUTIVE)
+    assert approved.status_code == 200, approved.text
+    with Session(world.engine) as session:
+        assert consensus.frozen_rates(session, plan_id=plan["id"]) is not None

@@ -90,7 +90,7 @@ async def test_supply_plan_in_money_and_its_kpis(platform: Platform) -> None:
     """Shipped: 140, 130 and 140 units; F02's February 60 go to KEY 50 and RETAIL 10 (10 lost,
     penalty 10 each). Revenue 410 x 100 = 41,000; cost 5,600 + 5,200 + 6,300 = 17,100;
     regular hours 140 + 130 + 140 at 10 = 4,100 (no overtime needed for 130 units); margin
-    41,000 - 17,100 - 4,100 - 100 = 19,700."""
+    41,000 - 17,100 - 4,100 = 19,800; the lost-sale penalty of 100 apart."""
     _, _, supply_plan_id = await prepare(platform)
 
     valuation = await get_json(platform, f"/supply-plans/{supply_plan_id}/valuation")
@@ -99,15 +99,15 @@ async def test_supply_plan_in_money_and_its_kpis(platform: Platform) -> None:
     assert totals["revenue"] == pytest.approx(41_000)
     assert totals["cost"] == pytest.approx(17_100)
     assert totals["lever_costs"]["regular_hour"] == pytest.approx(4_100)
-    assert totals["lever_costs"]["lost_sale_unit"] == pytest.approx(100)
-    assert totals["margin"] == pytest.approx(19_700)
+    assert totals["planning_penalties"]["lost_sale"] == pytest.approx(100)
+    assert totals["margin"] == pytest.approx(19_800)
     lost = [line for line in valuation["lines"] if line["lost"]]
     assert [(ln["family_code"], ln["segment_code"], ln["period"], ln["quantity"], ln["lost"])
             for ln in lost] == [("F02", "RETAIL", "2026-02", 10.0, 10.0)]  # fmt: skip
 
     kpis = await get_json(platform, f"/supply-plans/{supply_plan_id}/kpis")
     assert kpis["plan"]["kind"] == "supply"
-    assert kpis["margin_pct"] == pytest.approx(19_700 / 41_000)
+    assert kpis["margin_pct"] == pytest.approx(19_800 / 41_000)
     assert kpis["capacity_utilisation"] == pytest.approx(1.0)
     fills = {fill["segment_code"]: fill for fill in kpis["fill_rates"]}
     assert fills["KEY"]["fill_rate"] == 1.0
@@ -159,7 +159,7 @@ async def test_supply_plans_in_the_graph(platform: Platform) -> None:
         }
     ]  # fmt: skip
     assert comparison["totals"]["overtimeHours"] == {"difference": -5.0, "larger": "consensus"}
-    assert plan["valuation"]["totals"]["margin"] == pytest.approx(19_700)
+    assert plan["valuation"]["totals"]["margin"] == pytest.approx(19_800)
     assert plan["kpis"]["capacityUtilisation"] == pytest.approx(1.0)
     missing = await platform.graphql("{ supplyPlan(id: 42) { id } }")
     assert missing == {"supplyPlan": None}

@@ -1,7 +1,10 @@
 """Any plan in money through the gateway, against the small company worked out by hand."""
 
 import pytest
+from sqlmodel import Session
 
+from gateway.plans import service as consensus
+from shared.db import create_db_engine
 from tests.gateway.company import Company
 from tests.gateway.conftest import Platform
 from tests.gateway.steps import (
@@ -114,3 +117,61 @@ async def test_unknown_plans_bad_ids_and_missing_prices(platform: Platform) -> N
     fields = {error["field"] for error in body["errors"]}
     assert fields == {f"finance.lines.F02.RETAIL.2026-0{month}.period" for month in (1, 2, 3)}
     assert "no price for F02/RETAIL in 2026-01" in {error["reason"] for error in body["errors"]}
+
+
+PLAN_MONEY = """
+query ($id: Int!) {
+  consensusPlan(id: $id) {
+    totals { margin revenue totalCost planningPenalties { backlog lostSale total } }
+    valuation { totals { margin revenue planningPenalties { backlog lostSale } } }
+  }
+}
+"""
+
+
+async def test_the_plans_totals_and_its_valuation_agree_to_the_cent(platform: Platform) -> None:
+    """One money model: REST and GraphQL show the plan's totals and finance's valuation of it
+    with one margin, to the cent; the model's penalties apart from it."""
+    await load(platform, Company(families=3))
+    plan = await reconcile(platform)
+    valuation = await get_json(platform, f"/consensus-plans/{plan['id']}/valuation")
+    assert round(plan["totals"]["margin"], 2) == round(valuation["totals"]["margin"], 2)
+    assert round(plan["totals"]["revenue"], 2) == round(valuation["totals"]["revenue"], 2)
+    penalties = plan["totals"]["planning_penalties"]
+    for kind in ("backlog", "lost_sale"):
+        assert round(penalties[kind], 2) == round(
+            valuation["totals"]["planning_penalties"][kind], 2
+        )
+    graph = await platform.graphql(PLAN_MONEY, id=plan["id"])
+    twin = graph["consensusPlan"]
+    assert isinstance(twin, dict)
+    assert round(twin["totals"]["margin"], 2) == round(plan["totals"]["margin"], 2)
+    assert round(twin["valuation"]["totals"]["margin"], 2) == round(plan["totals"]["margin"], 2)
+
+
+async def test_an_approved_plans_money_never_moves(platform: Platform, database_url: str) -> None:
+    """Approval freezes the money (``approve_plan`` calls ``freeze_money``): a later price
+    change moves what finance says of a recommended plan, never the approved plan's."""
+    await load(platform)
+    approved = await reconcile(platform)
+    recommended = await reconcile(platform)
+    engine = create_db_engine(database_url)
+    with Session(engine) as session:
+        consensus.freeze_money(session, plan_id=approved["id"])
+        session.commit()
+    engine.dispose()
+    path = f"/consensus-plans/{approved['id']}/valuation"
+    before = await get_json(platform, path)
+    assert "approved: valued at the prices and costs frozen" in before["notes"][-1]
+
+    prices = (await platform.finance.get("/prices", params={"limit": 1})).json()["items"]
+    changed = await platform.finance.patch(f"/prices/{prices[0]['id']}", json={"price": 200})
+    assert changed.status_code == 200, changed.text
+
+    after = await get_json(platform, path)
+    assert after["totals"] == before["totals"]
+    assert after["lines"] == before["lines"]
+    # The recommended plan's valuation follows finance: 100 more on one line's units.
+    moved = await get_json(platform, f"/consensus-plans/{recommended['id']}/valuation")
+    assert moved["totals"]["revenue"] > before["totals"]["revenue"]
+    assert round(approved["totals"]["margin"], 2) == round(after["totals"]["margin"], 2)

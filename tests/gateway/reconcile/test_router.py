@@ -12,7 +12,7 @@ PLAN_QUERY = """
 query Plan($id: Int!) {
   consensusPlan(id: $id) {
     id version status demandPlanId objective periods escalationCount
-    totals { revenue variableCost margin fillRate }
+    totals { revenue costOfGoodsSold margin fillRate }
     lines(familyCode: "F01") { familyCode segmentCode period demand sales revenue }
     families { familyCode period production }
     resources { resourceCode period load regularCapacity utilisation }
@@ -47,7 +47,7 @@ async def test_reconcile_stores_a_plan_readable_over_rest_and_graphql(platform: 
     units_per_month = sum(DEMAND.values()) * 2
     totals = plan["totals"]
     assert totals["revenue"] == pytest.approx(units_per_month * MONTHS * PRICE)
-    assert totals["variable_cost"] == pytest.approx(units_per_month * (40 + 40 + 45))
+    assert totals["cost_of_goods_sold"] == pytest.approx(units_per_month * (40 + 40 + 45))
     assert totals["regular_labour_cost"] == pytest.approx(
         units_per_month * MONTHS * REGULAR_HOUR_COST
     )
