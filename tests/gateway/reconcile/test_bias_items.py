@@ -130,7 +130,7 @@ async def test_a_biased_sales_stream_becomes_escalation_items_with_options(
     third = 100 / 3
     assert replan["item_metric"] == pytest.approx(-100)
     assert replan["revenue_delta"] == pytest.approx(-10_000, abs=0.01)
-    assert replan["margin_delta"] == pytest.approx(-third * (50 + 50 + 45) + 7 * third, abs=0.01)
+    assert replan["margin_delta"] == pytest.approx(-third * (50 + 50 + 45) - 3 * third, abs=0.01)
     assert replan["cost_delta"] == pytest.approx(
         replan["revenue_delta"] - replan["margin_delta"], abs=0.01
     )
