@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from gateway.solver.changes import PlanChange
+
 
 class Severity(StrEnum):
     low = "low"
@@ -116,6 +118,11 @@ class Option(BaseModel):
         " resource's peak utilisation, or the units below safety stock.",
     )
     revenue_delta: float = 0.0
+    changes: list[PlanChange] = Field(
+        default_factory=list,
+        description="What choosing it changes in the plan's problem (gateway.solver.changes);"
+        " a decision for it applies them when the plan is authorised.",
+    )
 
 
 class EscalationItem(BaseModel):
