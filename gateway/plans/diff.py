@@ -84,9 +84,8 @@ def diff(plan_a: ConsensusPlanPublic, plan_b: ConsensusPlanPublic) -> PlanDiff:
     families_a, families_b = _families(plan_a), _families(plan_b)
     families = []
     for family in sorted(families_a.keys() | families_b.keys()):
-        a, b = families_a.get(family, {}), families_b.get(family, {})
         changes = {
-            name: _change(a.get(name, 0.0), b.get(name, 0.0))
+            name: _change(families_a[family][name], families_b[family][name])
             for name in ("sales", "production", "outsourced", "lost")
         }
         if _moved(changes.values()):
@@ -94,9 +93,8 @@ def diff(plan_a: ConsensusPlanPublic, plan_b: ConsensusPlanPublic) -> PlanDiff:
     resources_a, resources_b = _resources(plan_a), _resources(plan_b)
     resources = []
     for resource in sorted(resources_a.keys() | resources_b.keys()):
-        a, b = resources_a.get(resource, {}), resources_b.get(resource, {})
         changes = {
-            name: _change(a.get(name, 0.0), b.get(name, 0.0))
+            name: _change(resources_a[resource][name], resources_b[resource][name])
             for name in ("load", "overtime", "peak_utilisation")
         }
         if _moved(changes.values()):
