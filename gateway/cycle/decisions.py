@@ -358,16 +358,20 @@ def _authorisation_inputs(session: Session, *, cycle_id: int, expected: int) -> 
     )
 
 
-def with_decisions(problem: PlanningProblem, applied: Sequence[_Applied]) -> PlanningProblem:
+def with_decisions(
+    problem: PlanningProblem, decided: Sequence[Sequence[PlanChange]]
+) -> PlanningProblem:
     """The problem with every decision's changes applied, in the order decided."""
     return apply_changes(
-        problem, [change for decision in applied for change in decision.changes], path="decisions"
+        problem, [change for changes in decided for change in changes], path="decisions"
     )
 
 
 async def _resolve(solver: SolverRunner, inputs: _Inputs) -> Solution:
     try:
-        return await solver.solve(with_decisions(inputs.problem, inputs.applied))
+        return await solver.solve(
+            with_decisions(inputs.problem, [a.changes for a in inputs.applied])
+        )
     except ValidationFailed as refused:
         failure = refused
     quick = inputs.problem.model_copy(
@@ -377,7 +381,7 @@ async def _resolve(solver: SolverRunner, inputs: _Inputs) -> Solution:
     for left_out in inputs.applied:
         others = [a for a in inputs.applied if a is not left_out]
         try:
-            await solver.solve(with_decisions(quick, others))
+            await solver.solve(with_decisions(quick, [a.changes for a in others]))
         except ValidationFailed:
             continue
         culprits.append(left_out)
@@ -416,7 +420,7 @@ def _record_authorisation(
         source=recommended,
         status=ConsensusStatus.authorised,
         solution=solution,
-        problem=with_decisions(inputs.problem, inputs.applied),
+        problem=with_decisions(inputs.problem, [a.changes for a in inputs.applied]),
     )
     assert cycle.id is not None and plan.id is not None
     authorisation = Authorisation(

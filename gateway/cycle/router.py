@@ -316,13 +316,16 @@ async def authorise(
     version: IfMatch,
     response: Response,
 ) -> AuthorisationPublic:
+    run = session_runner(request)
     answer = await decisions.authorise_plan(
-        run=session_runner(request),
+        run=run,
         solver=state.solver,
         principal=principal,
         cycle_id=cycle_id,
         expected_version=version,
     )
+    cycle = await run(lambda session: queries.get_cycle(session, cycle_id=cycle_id))
+    response.headers["ETag"] = etag(cycle.version)
     response.headers["Location"] = f"/cycles/{cycle_id}/authorisation"
     return answer
 
