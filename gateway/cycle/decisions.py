@@ -101,16 +101,18 @@ class _Request:
     decided_as: str = ""
 
 
-def _items(
-    session: Session, plan: ConsensusPlan, requests: Sequence[tuple[int, DecisionCreate, str]]
-) -> list[_Request]:
+# What is decided: (escalation id, the decision, where its fields are, where its id is).
+Requested = tuple[int, DecisionCreate, str, str]
+
+
+def _items(session: Session, plan: ConsensusPlan, requests: Sequence[Requested]) -> list[_Request]:
     """Each requested item, of the plan and undecided, once."""
     found: list[_Request] = []
     seen: set[int] = set()
-    for escalation_id, data, location in requests:
+    for escalation_id, data, location, id_field in requests:
         item = session.get(Escalation, escalation_id)
         if item is None:
-            raise NotFound(f"no escalation item {escalation_id}", field=f"{location}.escalation_id")
+            raise NotFound(f"no escalation item {escalation_id}", field=id_field)
         if item.plan_id != plan.id:
             raise GateClosed(
                 "escalation-of-recommended-plan",
@@ -120,7 +122,7 @@ def _items(
         if escalation_id in seen:
             raise ValidationFailed(
                 f"escalation item {escalation_id} is decided twice in one request",
-                field=f"{location}.escalation_id",
+                field=id_field,
             )
         seen.add(escalation_id)
         found.append(_Request(item, data, location))
@@ -185,7 +187,7 @@ def _decide(
     principal: Principal,
     cycle_id: int,
     expected_version: int | None,
-    requests: Sequence[tuple[int, DecisionCreate, str]],
+    requests: Sequence[Requested],
 ) -> list[DecisionPublic]:
     authorize(principal, Action.decide_escalation)
     expected = require_version(expected_version, what="a decision")
@@ -292,7 +294,7 @@ def decide_escalation(
         principal=principal,
         cycle_id=cycle_id,
         expected_version=expected_version,
-        requests=[(escalation_id, data, location)],
+        requests=[(escalation_id, data, location, "path.escalation_id")],
     )[0]
 
 
@@ -312,7 +314,12 @@ def decide_escalations(
         cycle_id=cycle_id,
         expected_version=expected_version,
         requests=[
-            (item.escalation_id, item, f"{location}.decisions.{index}")
+            (
+                item.escalation_id,
+                item,
+                f"{location}.decisions.{index}",
+                f"{location}.decisions.{index}.escalation_id",
+            )
             for index, item in enumerate(data.decisions)
         ],
     )
