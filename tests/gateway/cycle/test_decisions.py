@@ -177,3 +177,138 @@ async def test_every_option_decided_is_a_cold_solve_with_the_decisions(
     assert {s["segment"]: s["fill_rate"] for s in stored["segments"]} == pytest.approx(
         {s.segment: s.fill_rate for s in cold.segments}, abs=1e-6
     )
+
+
+async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: Platform) -> None:
+    cycle = await Executive.reach(platform)
+    items = cycle.plan["escalations"]
+    bad = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {"escalation_id": items[0]["id"], "option_index": 0, "rationale": "fine"},
+                {"escalation_id": items[1]["id"], "option_index": 99, "rationale": "no such"},
+            ]
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == (
+        "body.decisions.1.option_index"
+    )
+    assert (await platform.gateway.get(f"/cycles/{cycle.id}/decisions")).json() == []
+
+    decided = await cycle.decide_all({})
+    assert decided.status_code == 201, decided.text
+    trail = (await platform.gateway.get("/audit", params={"user": "eve", "limit": 500})).json()[
+        "items"
+    ]
+    audited = [e for e in trail if e["entity"] == "sop_decision" and e["action"] == "create"]
+    assert len(audited) == len(items)
+    # Every item accepted: nothing changes, the recommended plan is what approval publishes.
+    approved = await cycle.post("/approve", EXECUTIVE)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["approved_plan_id"] == cycle.plan["id"]
+
+
+async def test_decisions_pinning_one_quantity_two_ways_are_refused_naming_both(
+    platform: Platform,
+) -> None:
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+
+    def override(item: dict[str, Any], hours: float) -> dict[str, Any]:
+        change = {"kind": "overtime", "resource": "ASSY-1", "mode": "set", "value": hours}
+        return {
+            "escalation_id": item["id"],
+            "override": f"overtime at {hours}",
+            "changes": [change],
+            "rationale": "r",
+        }
+
+    clash = await cycle.post(
+        "/decisions", EXECUTIVE, {"decisions": [override(retail, 50), override(overload, 0)]}
+    )
+    assert clash.status_code == 409, clash.text
+    assert clash.json()["extra"]["gate"] == "decisions-compatible"
+    assert sorted(clash.json()["extra"]["conflicts"][0]["escalation_ids"]) == sorted(
+        [retail["id"], overload["id"]]
+    )
+    unknown = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {
+                    **override(retail, 5),
+                    "changes": [{"kind": "overtime", "resource": "X", "value": 1}],
+                }
+            ]
+        },
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.decisions.0.changes.0.resource"
+
+
+async def test_decisions_no_plan_can_meet_together_are_named_by_the_re_solve(
+    platform: Platform,
+) -> None:
+    """Minimum cost must serve all demand: with 100 more overtime hours (230 hours for 140
+    units) it can; with ASSY-1's regular hours gone it cannot (110 hours) while either
+    decision alone leaves a plan."""
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+    changes = {
+        retail["id"]: [
+            {"kind": "objective", "objective": "min_cost"},
+            {"kind": "overtime", "resource": "ASSY-1", "mode": "add", "value": 100},
+        ],
+        overload["id"]: [{"kind": "capacity", "resource": "ASSY-1", "value": -100}],
+    }
+    decided = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {
+                    "escalation_id": item["id"],
+                    "override": "ours",
+                    "changes": changes.get(item["id"], []),
+                    "rationale": "r",
+                }
+                for item in cycle.plan["escalations"]
+            ]
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    refused = await cycle.post("/authorise", EXECUTIVE)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["extra"]["gate"] == "decisions-feasible"
+    named = refused.json()["extra"]["conflicts"][0]["escalation_ids"]
+    assert sorted(named) == sorted([retail["id"], overload["id"]])
+
+
+async def test_delegated_roles_close_what_is_within_their_authority(platform: Platform) -> None:
+    """Accepting the medium overload (no money moves) is the supply planner's to close; the
+    high RETAIL shortfall is the executive's; an override is the executive's alone."""
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+    assert overload["severity"] in {"low", "medium"} and retail["severity"] in {"high", "critical"}
+    accept = {"option_index": 0, "rationale": "within my authority"}
+    beyond = await cycle.post(f"/escalations/{retail['id']}/decision", SUPPLY_PLANNER, accept)
+    assert beyond.status_code == 403, beyond.text
+    own = await cycle.post(
+        f"/escalations/{overload['id']}/decision",
+        SUPPLY_PLANNER,
+        {"override": "mine", "rationale": "r"},
+    )
+    assert own.status_code == 403, own.text
+    closed = await cycle.post(f"/escalations/{overload['id']}/decision", SUPPLY_PLANNER, accept)
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["decided_as"] == "supply_planner"
+    by_owner = await cycle.post(f"/escalations/{retail['id']}/decision", PROCESS_OWNER, accept)
+    assert by_owner.status_code == 403
+    executive = await cycle.post(f"/escalations/{retail['id']}/decision", EXECUTIVE, accept)
+    assert executive.status_code == 201 and executive.json()["decided_as"] == "executive_sponsor"
