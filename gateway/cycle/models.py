@@ -16,7 +16,8 @@ from sqlalchemy import JSON, Column, DateTime, String, UniqueConstraint
 from sqlmodel import Field as SqlField
 
 from gateway.cycle.raci import ActivityKind, StepName
-from gateway.plans.models import EscalationPublic
+from gateway.plans.models import ConsensusPlanSummary, EscalationPublic, PlanDiff
+from gateway.solver.changes import PlanChange
 from gateway.tables import GatewayTable
 from shared.auth import Role
 from shared.types import JSON_INTEGER, Date, Name, Period, RowRef, Text, UtcDatetime, utc_now
@@ -109,10 +110,35 @@ class Decision(GatewayTable, table=True):
     # The chosen option as it stood when decided: the record does not depend on the plan row.
     option: dict[str, Any] | None = SqlField(default=None, sa_column=Column(JSON))
     override: str | None = SqlField(default=None, max_length=2000)
+    # What the decision changes in the plan's problem (the chosen option's changes, or the
+    # override's own): the authorised plan is the re-solve with every decision's changes.
+    changes: list[dict[str, Any]] = SqlField(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     rationale: str = SqlField(max_length=2000)
     decided_by: str = SqlField(max_length=200)
     decided_by_name: str = SqlField(max_length=200)
+    # The role whose authority closed the item (gateway.cycle.rules: delegation).
+    decided_as: str = SqlField(default=Role.executive_sponsor, max_length=32)
     decided_at: dt.datetime = SqlField(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Authorisation(GatewayTable, table=True):
+    """The recommended plan re-solved with the decisions made so far: the authorised plan,
+    linked to the decisions that shaped it. A record, never edited; the latest one of a
+    cycle is what approval publishes when it covers every decision."""
+
+    __tablename__ = "sop_authorisation"
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    recommended_plan_id: int = SqlField(foreign_key="consensus_plan.id")
+    plan_id: int = SqlField(foreign_key="consensus_plan.id", unique=True)
+    decision_ids: list[int] = SqlField(sa_column=Column(JSON, nullable=False))
+    authorised_by: str = SqlField(max_length=200)
+    authorised_at: dt.datetime = SqlField(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
 
@@ -243,6 +269,12 @@ class DecisionCreate(BaseModel):
 
     option_index: Annotated[int, Field(ge=0, le=1000), JSON_INTEGER] | None = None
     override: Rationale | None = None
+    changes: list[PlanChange] = Field(
+        default_factory=list,
+        max_length=200,
+        description="With an override: what it changes in the plan (the change vocabulary of"
+        " the options); none: the plan is kept as it is. A chosen option brings its own.",
+    )
     rationale: Rationale
     action_items: list[ActionItemCreate] = Field(default_factory=list, max_length=50)
 
@@ -250,7 +282,23 @@ class DecisionCreate(BaseModel):
     def _one_choice(self) -> Self:
         if (self.option_index is None) == (self.override is None):
             raise ValueError("give exactly one of option_index and override")
+        if self.option_index is not None and self.changes:
+            raise ValueError("changes go with an override; a chosen option brings its own")
         return self
+
+
+class ItemDecision(DecisionCreate):
+    """One item's decision in a bulk request."""
+
+    escalation_id: RowRef
+
+
+class BulkDecision(BaseModel):
+    """Several items decided at once: all of them or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decisions: list[ItemDecision] = Field(min_length=1, max_length=500)
 
 
 class ApprovalRequest(BaseModel):
@@ -363,11 +411,31 @@ class DecisionPublic(BaseModel):
     option_index: int | None
     option: dict[str, Any] | None
     override: str | None
+    changes: list[PlanChange]
     rationale: str
     decided_by: str
     decided_by_name: str
+    decided_as: Role
     decided_at: UtcDatetime
     action_item_ids: list[int]
+
+
+class AuthorisationPublic(BaseModel):
+    """The authorised plan, the decisions it applies, what moved against the recommended
+    plan, and the items its re-solve raised that the recommended plan did not have."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cycle_id: int
+    recommended_plan_id: int
+    plan_id: int
+    decision_ids: list[int]
+    authorised_by: str
+    authorised_at: UtcDatetime
+    plan: ConsensusPlanSummary
+    new_escalations: list[EscalationPublic]
+    diff: PlanDiff
 
 
 class ActionItemPublic(BaseModel):
@@ -418,9 +486,24 @@ class DecisionRight(BaseModel):
     roles: list[Role]
 
 
+class DelegationRow(BaseModel):
+    """What a role may close without the executive (gateway.cycle.rules)."""
+
+    role: Role
+    kinds: list[str]
+    max_severity: str
+    max_money: float = Field(description="Largest margin change of the chosen option, either way.")
+    max_service_points: float = Field(
+        description="Most fill-rate points the chosen option may give up in any segment."
+    )
+
+
 class RaciMatrix(BaseModel):
     roles: list[Role]
     activities: list[RaciActivity]
+    delegations: list[DelegationRow] = Field(
+        description="Escalation items the executive delegates; overrides stay the executive's."
+    )
     decision_rights: list[DecisionRight] = Field(
         description=(
             "Who may make each write of the cycle. An action item is updated by its owner "

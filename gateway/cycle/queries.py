@@ -24,6 +24,7 @@ from gateway.cycle.models import (
     Decision,
     DecisionPublic,
     DecisionRight,
+    DelegationRow,
     EscalationDecision,
     LinkKind,
     PlanLink,
@@ -33,6 +34,7 @@ from gateway.cycle.models import (
     StepStatus,
 )
 from gateway.cycle.raci import ACTIVITIES, RIGHTS, StepName
+from gateway.cycle.rules import DELEGATIONS
 from gateway.plans import service as consensus
 from gateway.plans.models import (
     ConsensusPlan,
@@ -376,5 +378,15 @@ def raci_matrix() -> RaciMatrix:
         decision_rights=[
             DecisionRight(action=action, roles=sorted(allowed))
             for action, allowed in RIGHTS.items()
+        ],
+        delegations=[
+            DelegationRow(
+                role=row.role,
+                kinds=sorted(row.kinds),
+                max_severity=row.max_severity,
+                max_money=row.max_money,
+                max_service_points=row.max_service_points,
+            )
+            for row in DELEGATIONS
         ],
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gateway.cycle.rules import DELEGATED_ROLES
 from shared.auth import Principal, Role
 from shared.errors import Forbidden
 
@@ -182,7 +183,9 @@ RIGHTS: dict[Action, frozenset[Role]] = {
     Action.open_cycle: _roles(_CALENDAR),
     Action.edit_calendar: _roles(_CALENDAR),
     Action.close_cycle: _roles(_CALENDAR),
-    Action.decide_escalation: _roles(_DECIDER),
+    # The executive decides; the delegated roles close what is within their authority
+    # (gateway.cycle.rules), each item checked by the decision itself.
+    Action.decide_escalation: _roles(_DECIDER, *DELEGATED_ROLES),
     Action.approve_plan: _roles(_APPROVER),
     **{action: _roles(STEP_OWNERS[step]) for step, action in COMPLETE_STEP.items()},
 }

@@ -13,13 +13,15 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, st
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
-from gateway.cycle import queries, service
+from gateway.cycle import authorised, decisions, queries, service
 from gateway.cycle.concurrency import etag, if_match
 from gateway.cycle.models import (
     ActionItemFilters,
     ActionItemPublic,
     ActionItemUpdate,
     ApprovalRequest,
+    AuthorisationPublic,
+    BulkDecision,
     CalendarEdit,
     Cycle,
     CycleActionItem,
@@ -37,7 +39,8 @@ from gateway.cycle.raci import COMPLETE_STEP, Action, StepName, authorize
 from gateway.cycle.runner import session_runner
 from gateway.cycle.settings import CycleSettings, cycle_settings
 from gateway.cycle.sources import PlanSources, forwarding_credentials, plan_sources
-from gateway.plans.models import ConsensusPlanPublic
+from gateway.plans.models import ConsensusPlanPublic, PlanDiff
+from gateway.state import GatewayStateDep
 from gateway.tables import IdempotencyKey
 from shared import idempotency
 from shared.auth import CurrentUser, current_principal
@@ -240,7 +243,7 @@ def decide_escalation(
 ) -> Response:
     if once.replay is not None:
         return once.replay
-    decision = service.decide_escalation(
+    decision = decisions.decide_escalation(
         session,
         principal=principal,
         cycle_id=cycle_id,
@@ -255,6 +258,96 @@ def decide_escalation(
     return once.respond(
         session, body=decision, status_code=status.HTTP_201_CREATED, headers=headers
     )
+
+
+@router.post(
+    "/cycles/{id}/decisions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[DecisionPublic],
+    summary="Decide several escalation items at once, all or none",
+    description=(
+        "Each entry names its `escalation_id` and, as a single decision does, an "
+        "`option_index` or an `override` (with its own `changes`), a `rationale` and action "
+        "items. Nothing is recorded unless every entry is valid; each decision is its own "
+        "record and audit entry, and emits escalation.decided. The executive sponsor decides "
+        "any item, a delegated role (GET /raci: delegations) what is within its authority "
+        "(403 naming the item beyond it). 409 naming both items when two decisions cannot "
+        "hold together. The ETag answered is the cycle's new version." + WRITE_DOC
+    ),
+    dependencies=[allowed(Action.decide_escalation)],
+)
+def decide_escalations(
+    session: SessionDep,
+    principal: CurrentUser,
+    cycle_id: CycleId,
+    version: IfMatch,
+    body: BulkDecision,
+    response: Response,
+) -> list[DecisionPublic]:
+    made = decisions.decide_escalations(
+        session, principal=principal, cycle_id=cycle_id, expected_version=version, data=body
+    )
+    response.headers["ETag"] = etag(queries.get_cycle(session, cycle_id=cycle_id).version)
+    return made
+
+
+@router.post(
+    "/cycles/{id}/authorise",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AuthorisationPublic,
+    summary="Re-solve the plan with every decision applied: the authorised plan (executive)",
+    description=(
+        "The recommended plan's problem, as the reconcile stored it, solved again (cold) with "
+        "the changes of every decision made so far, in the order decided: a new plan version "
+        "with status `authorised`, linked to those decisions. Answers it with its diff "
+        "against the recommended plan and the escalation items its re-solve raised that the "
+        "recommended plan did not have. 409 naming the decisions when they cannot hold "
+        "together (each changing decision removed in turn: those whose removal gives a plan). "
+        "Approval publishes the latest authorised plan; it refuses while a decision that "
+        "changes the plan is not in it." + WRITE_DOC
+    ),
+    dependencies=[allowed(Action.approve_plan)],
+)
+async def authorise(
+    request: Request,
+    state: GatewayStateDep,
+    principal: CurrentUser,
+    cycle_id: CycleId,
+    version: IfMatch,
+    response: Response,
+) -> AuthorisationPublic:
+    run = session_runner(request)
+    answer = await decisions.authorise_plan(
+        run=run,
+        solver=state.solver,
+        principal=principal,
+        cycle_id=cycle_id,
+        expected_version=version,
+    )
+    cycle = await run(lambda session: queries.get_cycle(session, cycle_id=cycle_id))
+    response.headers["ETag"] = etag(cycle.version)
+    response.headers["Location"] = f"/cycles/{cycle_id}/authorisation"
+    return answer
+
+
+@router.get(
+    "/cycles/{id}/authorisation",
+    response_model=AuthorisationPublic,
+    responses=NOT_FOUND,
+    summary="The cycle's latest authorised plan, its decisions, diff and new items",
+)
+def read_authorisation(session: SessionDep, cycle_id: CycleId) -> AuthorisationPublic:
+    return authorised.cycle_authorisation(session, cycle_id=cycle_id)
+
+
+@router.get(
+    "/cycles/{id}/authorised-diff",
+    response_model=PlanDiff,
+    responses=NOT_FOUND,
+    summary="The authorised plan against the recommended plan: units, money, service, load",
+)
+def read_authorised_diff(session: SessionDep, cycle_id: CycleId) -> PlanDiff:
+    return authorised.authorised_diff(session, cycle_id=cycle_id)
 
 
 @router.get(

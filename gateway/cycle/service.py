@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from gateway.cycle import queries
+from gateway.cycle.authorised import plan_to_publish
 from gateway.cycle.concurrency import check_version, claim, require_version
 from gateway.cycle.models import (
     ActionItem,
@@ -27,8 +28,6 @@ from gateway.cycle.models import (
     CycleStatus,
     CycleStep,
     Decision,
-    DecisionCreate,
-    DecisionPublic,
     StepCompletion,
     StepStatus,
     utc_now,
@@ -47,12 +46,12 @@ from gateway.cycle.runner import SessionRunner
 from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
 from gateway.plans import service as consensus
-from gateway.plans.models import ConsensusPlan, ConsensusStatus, Escalation
+from gateway.plans.models import ConsensusPlan, ConsensusStatus
 from gateway.tables import WEBHOOKS
 from shared.auth import Principal, Role
 from shared.contracts.demand import PlanStatus
 from shared.contracts.supply import SupplyPlanStatus
-from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from shared.errors import FieldError, Forbidden, ValidationFailed
 from shared.periods import add_months
 from shared.webhooks import emit
 
@@ -432,125 +431,6 @@ def _plan_before_executive(
     return consensus.get_plan(session, plan_id=cycle.recommended_plan_id)
 
 
-def decide_escalation(
-    session: Session,
-    *,
-    principal: Principal,
-    cycle_id: int,
-    escalation_id: int,
-    expected_version: int | None,
-    data: DecisionCreate,
-    location: str = "body",
-) -> DecisionPublic:
-    """The executive's decision on one escalation item of the cycle's recommended plan,
-    with the action items it creates."""
-    authorize(principal, Action.decide_escalation)
-    expected = require_version(expected_version, what="a decision")
-    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
-    plan = _plan_before_executive(session, cycle=cycle, steps=queries.steps_of(session, cycle))
-    item = session.get(Escalation, escalation_id)
-    if item is None:
-        raise NotFound(f"no escalation item {escalation_id}", field="path.escalation_id")
-    if item.plan_id != plan.id:
-        raise GateClosed(
-            "escalation-of-recommended-plan",
-            f"escalation item {escalation_id} belongs to consensus plan {item.plan_id}; the "
-            f"cycle's recommended plan is {plan.id}",
-        )
-    decided = session.exec(
-        select(Decision).where(col(Decision.escalation_id) == escalation_id)
-    ).first()
-    if decided is not None:
-        raise GateClosed(
-            "escalation-undecided",
-            f"escalation item {escalation_id} was decided on {decided.decided_at} by "
-            f"{decided.decided_by}",
-            extra={"decision_id": decided.id},
-        )
-    option = _chosen_option(item, data, location=location)
-    today = queries.today()
-    late = [
-        FieldError(field=f"{location}.action_items.{index}.due_date", reason="in the past")
-        for index, action in enumerate(data.action_items)
-        if action.due_date < today
-    ]
-    if late:
-        raise ValidationFailed("action items are due today or later", errors=late)
-    claim(session, cycle, expected, what=_what(cycle))
-    assert cycle.id is not None and plan.id is not None
-    decision = Decision(
-        cycle_id=cycle.id,
-        plan_id=plan.id,
-        plan_version=plan.version,
-        escalation_id=escalation_id,
-        escalation_title=item.title,
-        option_index=data.option_index,
-        option=option,
-        override=data.override,
-        rationale=data.rationale,
-        decided_by=principal.subject,
-        decided_by_name=principal.name,
-    )
-    session.add(decision)
-    session.flush()
-    assert decision.id is not None
-    actions = [
-        ActionItem(
-            cycle_id=cycle.id,
-            decision_id=decision.id,
-            title=action.title,
-            detail=action.detail,
-            owner_role=action.owner_role,
-            owner_user=action.owner_user,
-            due_date=action.due_date,
-            created_by=principal.subject,
-        )
-        for action in data.action_items
-    ]
-    session.add_all(actions)
-    session.flush()
-    emit(
-        session,
-        tables=WEBHOOKS,
-        event=ESCALATION_DECIDED,
-        payload={
-            "cycle_id": cycle.id,
-            "period": cycle.period,
-            "plan_id": plan.id,
-            "plan_version": plan.version,
-            "escalation_id": escalation_id,
-            "decision_id": decision.id,
-            "option_index": data.option_index,
-            "override": data.override,
-            "rationale": data.rationale,
-            "decided_by": principal.subject,
-            "action_item_ids": [action.id for action in actions],
-        },
-    )
-    return queries.decisions_public(session, [decision])[0]
-
-
-def _chosen_option(
-    item: Escalation, data: DecisionCreate, *, location: str
-) -> dict[str, Any] | None:
-    if data.option_index is None:
-        return None
-    field = f"{location}.option_index"
-    if data.option_index >= len(item.options):
-        raise ValidationFailed(
-            f"escalation item {item.id} has {len(item.options)} option(s); override it instead"
-            if not item.options
-            else f"escalation item {item.id} has options 0 to {len(item.options) - 1}",
-            field=field,
-        )
-    option = item.options[data.option_index]
-    if option.get("feasible") is False:
-        raise ValidationFailed(
-            f"option {data.option_index} is infeasible: no plan meets it", field=field
-        )
-    return option
-
-
 def approve_plan(
     session: Session,
     *,
@@ -559,8 +439,10 @@ def approve_plan(
     expected_version: int | None,
     data: ApprovalRequest,
 ) -> Cycle:
-    """Publish the recommended plan once every escalation item is decided: it becomes the
-    current plan, immutable; the plan approved before it is superseded."""
+    """Publish the cycle's plan once every escalation item is decided: the authorised plan
+    when decisions change the recommended one (``gateway.cycle.authorised``), else the
+    recommended plan. It becomes the current plan, immutable; the plan approved before it
+    is superseded."""
     authorize(principal, Action.approve_plan)
     expected = require_version(expected_version, what="an approval")
     cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
@@ -587,6 +469,7 @@ def approve_plan(
             ],
             extra={"undecided": [item.id for item in undecided]},
         )
+    plan = plan_to_publish(session, cycle=cycle, recommended=plan)
     claim(session, cycle, expected, what=_what(cycle))
     superseded = session.exec(
         select(ConsensusPlan).where(col(ConsensusPlan.status) == ConsensusStatus.approved)
@@ -595,6 +478,7 @@ def approve_plan(
         previous.status = ConsensusStatus.superseded
         session.add(previous)
     plan.status = ConsensusStatus.approved
+    assert plan.id is not None  # a stored plan
     consensus.freeze_money(session, plan_id=plan.id)
     cycle.approved_plan_id = plan.id
     cycle.approved_plan_version = plan.version

@@ -21,7 +21,8 @@ from sqlmodel import Session
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 
-from gateway.cycle import models, queries, service
+from gateway.cycle import authorised, models, queries, service
+from gateway.cycle import decisions as decisions_service
 from gateway.cycle.models import ActionItemStatus, CycleStatus, LinkKind, StepStatus
 from gateway.cycle.raci import ActivityKind, StepName
 from gateway.cycle.runner import SessionRunner, session_runner
@@ -29,6 +30,7 @@ from gateway.cycle.settings import cycle_settings
 from gateway.cycle.sources import forwarding_credentials, plan_sources
 from gateway.graph.types import ConsensusPlan, Escalation, from_model
 from gateway.plans import service as consensus
+from gateway.plans.models import PlanDiff as PlanDiffModel
 from shared.auth import Principal, current_principal
 from shared.errors import DomainError, FieldError, ValidationFailed, validation_errors
 from shared.types import MAX_ROW_ID
@@ -82,11 +84,111 @@ class Decision:
     option_index: int | None
     option: JSON | None
     override: str | None
+    changes: JSON = strawberry.field(description="What the decision changes in the plan.")
     rationale: str
     decided_by: str
     decided_by_name: str
+    decided_as: str = strawberry.field(description="The role whose authority closed the item.")
     decided_at: dt.datetime
     action_item_ids: list[int]
+
+
+@strawberry.type(description="One quantity in plan a and plan b, and b - a.")
+class PlanChange:
+    a: float
+    b: float
+    delta: float
+
+
+@strawberry.type(description="A quantity of a plan by name, in both plans.")
+class NamedPlanChange:
+    name: str
+    change: PlanChange
+
+
+@strawberry.type(description="A segment's on-time fill rate and sales in both plans.")
+class SegmentServiceChange:
+    segment: str
+    fill_rate: PlanChange
+    sales: PlanChange
+
+
+@strawberry.type(description="A family's units over the horizon in both plans.")
+class FamilyUnitsChange:
+    family: str
+    sales: PlanChange
+    production: PlanChange
+    outsourced: PlanChange
+    lost: PlanChange
+
+
+@strawberry.type(description="A resource's hours, overtime and peak utilisation in both plans.")
+class ResourceLoadChange:
+    resource: str
+    load: PlanChange
+    overtime: PlanChange
+    peak_utilisation: PlanChange
+
+
+@strawberry.type(description="Plan b against plan a (gateway.plans.diff).")
+class PlanDiff:
+    plan_a_id: int
+    plan_b_id: int
+    units: list[NamedPlanChange]
+    money: list[NamedPlanChange]
+    service: list[SegmentServiceChange]
+    families: list[FamilyUnitsChange]
+    resources: list[ResourceLoadChange]
+
+    @classmethod
+    def of(cls, diff: PlanDiffModel) -> "PlanDiff":
+        def change(value: Any) -> PlanChange:
+            return from_model(PlanChange, value)
+
+        def named(values: dict[str, Any]) -> list[NamedPlanChange]:
+            return [NamedPlanChange(name=k, change=change(v)) for k, v in values.items()]
+
+        def row(cls_: type[Any], value: BaseModel, key: str) -> Any:
+            fields = {name: change(getattr(value, name)) for name in type(value).model_fields}
+            return cls_(**{**fields, key: getattr(value, key)})
+
+        return cls(
+            plan_a_id=diff.plan_a_id,
+            plan_b_id=diff.plan_b_id,
+            units=named(diff.units),
+            money=named(diff.money),
+            service=[row(SegmentServiceChange, s, "segment") for s in diff.service],
+            families=[row(FamilyUnitsChange, f, "family") for f in diff.families],
+            resources=[row(ResourceLoadChange, r, "resource") for r in diff.resources],
+        )
+
+
+@strawberry.type(description="The plan re-solved with the executive's decisions applied.")
+class Authorisation:
+    id: int
+    cycle_id: int
+    recommended_plan_id: int
+    plan_id: int
+    decision_ids: list[int]
+    authorised_by: str
+    authorised_at: dt.datetime
+    new_escalations: list[Escalation] = strawberry.field(
+        description="Items its re-solve raised that the recommended plan did not have."
+    )
+    diff: PlanDiff = strawberry.field(description="Against the recommended plan.")
+
+    @classmethod
+    def of(cls, authorisation: models.AuthorisationPublic) -> "Authorisation":
+        return from_model(
+            cls,
+            authorisation,
+            new_escalations=[Escalation.of(e) for e in authorisation.new_escalations],
+            diff=PlanDiff.of(authorisation.diff),
+        )
+
+    @strawberry.field(description="The authorised plan.")
+    async def plan(self, info: strawberry.Info) -> ConsensusPlan | None:
+        return await _consensus_plan(info, self.plan_id)
 
 
 @strawberry.type(description="Work a decision created; open until done, across cycles.")
@@ -205,6 +307,18 @@ class Cycle:
     async def approved_plan(self, info: strawberry.Info) -> ConsensusPlan | None:
         return await _consensus_plan(info, self.approved_plan_id)
 
+    @strawberry.field(
+        description="The latest authorised plan (the recommended one re-solved with the "
+        "decisions), its diff and new items; null before the first authorisation."
+    )
+    async def authorisation(self, info: strawberry.Info) -> Authorisation | None:
+        def read(session: Session) -> models.AuthorisationPublic | None:
+            found = authorised.latest_authorisation(session, cycle_id=self.id)
+            return authorised.authorisation_public(session, found) if found else None
+
+        answer = await _runner(info)(read)
+        return Authorisation.of(answer) if answer else None
+
 
 @strawberry.type(description="A closed cycle and the next month's, opened by closing it.")
 class CycleTransition:
@@ -213,7 +327,8 @@ class CycleTransition:
 
 
 def _decision(decision: models.DecisionPublic) -> Decision:
-    return from_model(Decision, decision)
+    changes = [change.model_dump(mode="json") for change in decision.changes]
+    return from_model(Decision, decision, changes=changes, decided_as=str(decision.decided_as))
 
 
 def _role(item: models.ActionItemPublic) -> str | None:
@@ -254,6 +369,14 @@ def _validated(model: type[ModelT], values: dict[str, Any], *, location: str = "
             [{**error, "loc": (location, *error["loc"])} for error in exc.errors()]
         )
         raise ValidationFailed(f"the {location} is invalid", errors=errors) from exc
+
+
+def _decision_values(entry: "DecisionInput") -> dict[str, Any]:
+    """A decision input as the REST model reads it (no changes given: none)."""
+    values = dataclasses.asdict(entry)
+    if values["changes"] is None:
+        del values["changes"]
+    return values
 
 
 def _camel(name: str) -> str:
@@ -342,7 +465,15 @@ class DecisionInput:
     rationale: str
     option_index: int | None = None
     override: str | None = None
+    changes: JSON | None = strawberry.field(
+        default=None, description="With an override: what it changes (a list of changes)."
+    )
     action_items: list[ActionItemInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="One item's decision in a bulk decision.")
+class ItemDecisionInput(DecisionInput):
+    escalation_id: int = 0
 
 
 @strawberry.input
@@ -547,10 +678,10 @@ class CycleMutation:
         input: DecisionInput,
     ) -> Decision:
         principal = _caller(info)
-        data = _validated(models.DecisionCreate, dataclasses.asdict(input))
+        data = _validated(models.DecisionCreate, _decision_values(input))
 
         def write(session: Session) -> models.DecisionPublic:
-            return service.decide_escalation(
+            return decisions_service.decide_escalation(
                 session,
                 principal=principal,
                 cycle_id=cycle_id,
@@ -564,7 +695,55 @@ class CycleMutation:
 
     @strawberry.mutation(
         extensions=[GraphQLFieldNames()],
-        description="Approve the recommended plan (executive sponsor).",
+        description="Decide several escalation items at once, all or none (as REST POST "
+        "/cycles/{id}/decisions).",
+    )
+    async def decide_escalations(
+        self,
+        info: strawberry.Info,
+        cycle_id: int,
+        expected_version: int,
+        decisions: list[ItemDecisionInput],
+    ) -> list[Decision]:
+        principal = _caller(info)
+        data = _validated(
+            models.BulkDecision,
+            {"decisions": [_decision_values(entry) for entry in decisions]},
+        )
+
+        def write(session: Session) -> list[models.DecisionPublic]:
+            return decisions_service.decide_escalations(
+                session,
+                principal=principal,
+                cycle_id=cycle_id,
+                expected_version=expected_version,
+                data=data,
+                location="input",
+            )
+
+        return [_decision(d) for d in await _runner(info)(write)]
+
+    @strawberry.mutation(
+        extensions=[GraphQLFieldNames()],
+        description="Re-solve the plan with every decision applied: the authorised plan (as "
+        "REST POST /cycles/{id}/authorise).",
+    )
+    async def authorise_plan(
+        self, info: strawberry.Info, cycle_id: int, expected_version: int
+    ) -> Authorisation:
+        answer = await decisions_service.authorise_plan(
+            run=_runner(info),
+            solver=info.context.state.solver,
+            principal=_caller(info),
+            cycle_id=cycle_id,
+            expected_version=expected_version,
+        )
+        return Authorisation.of(answer)
+
+    @strawberry.mutation(
+        extensions=[GraphQLFieldNames()],
+        description="Approve the cycle's plan (executive sponsor): the authorised plan when "
+        "decisions change the recommended one.",
     )
     async def approve_plan(
         self, info: strawberry.Info, cycle_id: int, expected_version: int, note: str = ""

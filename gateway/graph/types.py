@@ -7,6 +7,7 @@ Every field that reaches another entity resolves through the request's DataLoade
 import datetime as dt
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.figures.models import PlanKind
 from gateway.graph.context import Info
@@ -408,6 +409,9 @@ class EscalationOption:
         description="The item's measure with this option: the segment's fill rate, the "
         "resource's peak utilisation, or the units below safety stock."
     )
+    changes: JSON = strawberry.field(
+        description="What choosing it changes in the plan (the change vocabulary, as JSON)."
+    )
 
 
 @strawberry.type(description="An issue for the executive S&OP: what, where, how much, options.")
@@ -438,6 +442,7 @@ class Escalation:
                     SegmentDelta(segment=segment, delta=delta)
                     for segment, delta in option.fill_rate_delta.items()
                 ],
+                changes=[change.model_dump(mode="json") for change in option.changes],
             )
             for option in item.options
         ]

@@ -31,6 +31,8 @@ class ConsensusStatus(StrEnum):
     """Pre-S&OP recommends; the executive approves; a newer approved plan supersedes."""
 
     recommended = "recommended"
+    # The recommended plan re-solved with the executive's decisions applied (gateway.cycle).
+    authorised = "authorised"
     approved = "approved"
     superseded = "superseded"
 
@@ -75,6 +77,16 @@ class ConsensusPlanMoney(GatewayTable, table=True):
     frozen_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class ConsensusProblem(GatewayTable, table=True):
+    """The planning problem a plan was solved from, as the reconcile gathered it: the cycle
+    re-solves it with the executive's decisions applied into the authorised plan."""
+
+    __tablename__ = "consensus_problem"
+
+    plan_id: int = Field(foreign_key="consensus_plan.id", primary_key=True)
+    problem: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class ConsensusLineBase(SQLModel):
@@ -245,3 +257,49 @@ class ConsensusLineFilters(BaseModel):
     segment_code: Code | None = None
     period_from: Period | None = None
     period_to: Period | None = None
+
+
+# --- the difference between two plans (gateway.plans.diff) ---------------------------------
+
+
+class Change(BaseModel):
+    """One quantity in plan a and plan b, and b - a."""
+
+    a: float
+    b: float
+    delta: float
+
+
+class SegmentServiceChange(BaseModel):
+    segment: str
+    fill_rate: Change
+    sales: Change
+
+
+class FamilyUnitsChange(BaseModel):
+    family: str
+    sales: Change
+    production: Change
+    outsourced: Change
+    lost: Change
+
+
+class ResourceLoadChange(BaseModel):
+    resource: str
+    load: Change
+    overtime: Change
+    peak_utilisation: Change
+
+
+class PlanDiff(BaseModel):
+    """Plan b against plan a: units over the horizon, money (the plans' totals), on-time
+    service per segment and load per resource; families and resources listed only where
+    something moved."""
+
+    plan_a_id: int
+    plan_b_id: int
+    units: dict[str, Change]
+    money: dict[str, Change]
+    service: list[SegmentServiceChange]
+    families: list[FamilyUnitsChange]
+    resources: list[ResourceLoadChange]

@@ -19,7 +19,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from gateway.solver.problem import Objective
+from gateway.solver.problem import Objective, PlanningProblem
 from gateway.solver.solution import Explanation, Solution
 from shared import crud
 from shared.contracts.demand import DemandPlanPublic
@@ -38,6 +38,7 @@ from .models import (
     ConsensusPlanMoney,
     ConsensusPlanPublic,
     ConsensusPlanSummary,
+    ConsensusProblem,
     ConsensusResourceLine,
     ConsensusResourceLinePublic,
     ConsensusStatus,
@@ -51,17 +52,80 @@ LINES = crud.EntitySpec(
 
 
 def store_plan(
-    session: Session, *, demand_plan: DemandPlanPublic, objective: Objective, solution: Solution
+    session: Session,
+    *,
+    demand_plan: DemandPlanPublic,
+    objective: Objective,
+    solution: Solution,
+    problem: PlanningProblem | None = None,
 ) -> ConsensusPlan:
-    """A new recommended plan with the next version, its lines and its escalation items."""
+    """A new recommended plan with the next version, its lines and its escalation items
+    (and the problem it was solved from, when given)."""
+    source = {
+        "demand_plan_id": demand_plan.id,
+        "demand_plan_version": demand_plan.version,
+        "demand_plan_name": demand_plan.name,
+        "demand_plan_status": demand_plan.status,
+    }
+    return _store(
+        session,
+        source=source,
+        status=ConsensusStatus.recommended,
+        objective=objective,
+        solution=solution,
+        problem=problem,
+    )
+
+
+def store_resolved(
+    session: Session,
+    *,
+    source: ConsensusPlan,
+    status: ConsensusStatus,
+    solution: Solution,
+    problem: PlanningProblem,
+) -> ConsensusPlan:
+    """A new plan (next version, ``status``) re-solved from ``source``'s problem changed: the
+    same demand plan, the objective the changed problem holds."""
+    demand = {
+        name: getattr(source, name)
+        for name in (
+            "demand_plan_id",
+            "demand_plan_version",
+            "demand_plan_name",
+            "demand_plan_status",
+        )
+    }
+    return _store(
+        session,
+        source=demand,
+        status=status,
+        objective=problem.options.objective,
+        solution=solution,
+        problem=problem,
+    )
+
+
+def problem_of(session: Session, *, plan_id: int) -> PlanningProblem | None:
+    """The problem a plan was solved from (None for a plan stored without one)."""
+    row = session.get(ConsensusProblem, plan_id)
+    return None if row is None else PlanningProblem.model_validate(row.problem)
+
+
+def _store(
+    session: Session,
+    *,
+    source: dict[str, Any],
+    status: ConsensusStatus,
+    objective: Objective,
+    solution: Solution,
+    problem: PlanningProblem | None,
+) -> ConsensusPlan:
     highest = session.exec(select(func.max(ConsensusPlan.version))).one()
     plan = ConsensusPlan(
+        **source,
         version=(highest or 0) + 1,
-        status=ConsensusStatus.recommended,
-        demand_plan_id=demand_plan.id,
-        demand_plan_version=demand_plan.version,
-        demand_plan_name=demand_plan.name,
-        demand_plan_status=demand_plan.status,
+        status=status,
         objective=objective,
         horizon_start=solution.periods[0],
         periods=list(solution.periods),
@@ -79,6 +143,8 @@ def store_plan(
     session.add(
         ConsensusPlanMoney(plan_id=plan.id, rates=solution.money_rates.model_dump(mode="json"))
     )
+    if problem is not None:
+        session.add(ConsensusProblem(plan_id=plan.id, problem=problem.model_dump(mode="json")))
     for table, rows in (
         (ConsensusLine, _sales_rows(plan.id, solution)),
         (ConsensusFamilyLine, _family_rows(plan.id, solution)),

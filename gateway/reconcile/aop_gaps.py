@@ -2,20 +2,23 @@
 
 After the solve, the plan is valued and compared with the AOP by the finance service (one
 call). Each month (and family group with a budget) whose revenue or margin gap is beyond the
-tolerance (finance's ``flagged``) becomes one ``aop_gap`` item: its amount is the gap in money
-(plan - AOP; the margin's when the margin is flagged, else the revenue's), its severity how
-far beyond the tolerance a shortfall is (more than 4x the tolerance critical, more than 2x
-high, else medium; a plan above its AOP is low), its detail the price, volume, mix and cost
-lines that explain it. Options, each with its deltas:
+tolerance (finance's ``flagged``) is a flagged month; the flagged months are consolidated into
+one ``aop_gap`` item per quarter, family group and direction (below or above the AOP), so an
+executive reads a handful of items, the monthly detail inside. A month's gap is in money
+(plan - AOP; the margin's when the margin is flagged, else the revenue's); the item's amount
+is the sum over its months, its severity the worst month's: how far beyond the tolerance a
+shortfall is (more than 4x the tolerance critical, more than 2x high, else medium; a plan
+above its AOP is low); its detail each month's price, volume, mix and cost lines. Options,
+each with its deltas and its changes (``gateway.solver.changes``):
 
 - ``accept``: keep the plan and report the gap (no change);
 - ``objective_<name>``: the whole problem solved again under another objective (service-first
   when the plan maximised margin or minimised cost, for the volume and revenue it wins; max
   margin otherwise), without its own options: one extra solve and one extra finance call
   measure every item. Deltas in fill rate per segment, cost, margin, revenue and average
-  inventory are against the plan at the problem's own costs; the item's metric is the month's
-  gap under that plan, and it resolves the item when the month is no longer flagged;
-- ``price``: the change in average net price over the month's planned units that lands it on
+  inventory are against the plan at the problem's own costs; the item's metric is its months'
+  gap under that plan, and it resolves the item when none of its months is flagged;
+- ``price``: each month's net prices moved by its gap's share of its revenue, landing it on
   the AOP at unchanged volume and cost (revenue and margin move by the gap). Demand's response
   to price is not modelled, so it measures the size of the commercial lever, for the
   executive to weigh; it is never the recommendation.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from gateway.clients import FinanceClient
 from gateway.figures.figures import LeverRates, consensus_request
 from gateway.plans.service import solution_lines
+from gateway.solver.changes import AcceptPlan, ObjectiveChange, PlanChange, PriceChange
 from gateway.solver.options import MATERIALITY
 from gateway.solver.problem import Objective, PlanningProblem
 from gateway.solver.runner import SolverRunner
@@ -55,6 +59,7 @@ CRITICAL_BEYOND = 4.0  # a shortfall this many times the tolerance is critical
 HIGH_BEYOND = 2.0
 
 GapKey = tuple[str, str | None]  # (period, family group; None: the company)
+ItemKey = tuple[str, str | None, bool]  # (quarter, family group, below the AOP)
 
 
 def alternative_objective(objective: Objective) -> Objective:
@@ -111,14 +116,12 @@ async def aop_gap_items(
     levels = _levels(gap)
     return [
         _item(
-            key=key,
-            flags=flags,
-            level=levels[key],
+            months=[Month(key, flagged[key], levels[key]) for key in keys],
             tolerance=gap.tolerance,
             solution=solution,
             alternative=alternative,
         )
-        for key, flags in flagged.items()
+        for keys in consolidated(flagged).values()
     ]
 
 
@@ -147,6 +150,22 @@ def _flagged_by_key(gap: AopGap) -> dict[GapKey, list[FlaggedGap]]:
     return dict(flagged)
 
 
+def quarter_of(period: str) -> str:
+    """``2026-05`` -> ``2026-Q2``."""
+    year, month = period.split("-")
+    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+
+def consolidated(flagged: dict[GapKey, list[FlaggedGap]]) -> dict[ItemKey, list[GapKey]]:
+    """The flagged months grouped per quarter, family group and direction (a shortfall and a
+    surplus in one quarter stay two items), months in order."""
+    groups: dict[ItemKey, list[GapKey]] = defaultdict(list)
+    for key in sorted(flagged, key=lambda k: (k[1] or "", k[0])):
+        below = _measure_of(flagged[key]).gap < 0
+        groups[(quarter_of(key[0]), key[1], below)].append(key)
+    return dict(groups)
+
+
 def _levels(gap: AopGap) -> dict[GapKey, PeriodGap]:
     return {(level.period, level.family_group): level for level in [*gap.periods, *gap.groups]}
 
@@ -167,20 +186,27 @@ def severity_of(flag: FlaggedGap) -> Severity:
     return Severity.high if beyond > HIGH_BEYOND else Severity.medium
 
 
+@dataclass(frozen=True)
+class Month:
+    """One flagged month of an item."""
+
+    key: GapKey
+    flags: list[FlaggedGap]
+    level: PeriodGap
+
+    @property
+    def flag(self) -> FlaggedGap:
+        return _measure_of(self.flags)
+
+
 def _item(
-    *,
-    key: GapKey,
-    flags: list[FlaggedGap],
-    level: PeriodGap,
-    tolerance: float,
-    solution: Solution,
-    alternative: Alternative,
+    *, months: list[Month], tolerance: float, solution: Solution, alternative: Alternative
 ) -> EscalationItem:
-    period, group = key
-    flag = _measure_of(flags)
-    where = f"{period}" + (f" (family group {group})" if group else "")
-    direction = "below" if flag.gap < 0 else "above"
-    share = f"{abs(flag.gap_pct):.1%}" if flag.gap_pct is not None else "all"
+    period, group = months[0].key
+    gap = sum(month.flag.gap for month in months)
+    measures = sorted({month.flag.measure.value for month in months})
+    where = quarter_of(period) + (f" (family group {group})" if group else "")
+    direction = "below" if gap < 0 else "above"
     segments = [segment.segment for segment in solution.segments]
     options = [
         Option(
@@ -191,22 +217,29 @@ def _item(
             margin_delta=0.0,
             inventory_delta=0.0,
             resolves=False,
-            item_metric=round(flag.gap, 2),
+            item_metric=round(gap, 2),
+            changes=[AcceptPlan()],
         ),
-        _resolved_option(flag=flag, key=key, solution=solution, alternative=alternative),
-        _price_option(flag=flag, level=level, where=where, segments=segments),
+        _resolved_option(months=months, solution=solution, alternative=alternative),
+        _price_option(months=months, where=where, segments=segments),
     ]
+    # Severity lists low to critical: the worst month's is the last in that order.
+    worst = max((severity_of(month.flag) for month in months), key=list(Severity).index)
     item = EscalationItem(
         kind=EscalationKind.aop_gap,
-        severity=severity_of(flag),
-        title=f"{flag.measure.value.capitalize()} {share} {direction} the AOP in {where}",
-        detail=_detail(flags=flags, level=level, tolerance=tolerance),
-        periods=[period],
-        amount=round(flag.gap, 2),
+        severity=worst,
+        title=f"{' and '.join(m.capitalize() for m in measures)} {direction} the AOP in "
+        f"{where}: {len(months)} month(s) beyond the tolerance, {gap:+,.0f} in all",
+        detail="; ".join(
+            f"{month.key[0]}: " + _detail(flags=month.flags, level=month.level, tolerance=tolerance)
+            for month in months
+        ),
+        periods=[month.key[0] for month in months],
+        amount=round(gap, 2),
         unit="currency",
         options=options,
     )
-    _recommend(item, flag=flag, level=level, margin=solution.totals.margin)
+    _recommend(item, gap=gap, revenue=_revenue(months), margin=solution.totals.margin)
     return item
 
 
@@ -228,11 +261,12 @@ def _detail(*, flags: list[FlaggedGap], level: PeriodGap, tolerance: float) -> s
 
 
 def _resolved_option(
-    *, flag: FlaggedGap, key: GapKey, solution: Solution, alternative: Alternative
+    *, months: list[Month], solution: Solution, alternative: Alternative
 ) -> Option:
     lever = f"objective_{alternative.objective.value}"
     description = f"Re-plan with the objective {alternative.objective.value}"
     segments = [segment.segment for segment in solution.segments]
+    changes: list[PlanChange] = [ObjectiveChange(objective=alternative.objective)]
     if alternative.solution is None or alternative.gap is None:
         return Option(
             lever=lever,
@@ -242,13 +276,20 @@ def _resolved_option(
             margin_delta=0.0,
             inventory_delta=0.0,
             feasible=False,
+            changes=changes,
         )
     other, base = alternative.solution, solution
     fill_before = {segment.segment: segment.fill_rate for segment in base.segments}
-    level = _levels(alternative.gap).get(key)
-    gap_after = getattr(level, flag.measure.value).gap if level is not None else None
+    levels = _levels(alternative.gap)
+    after = [levels.get(month.key) for month in months]
+    gap_after = sum(
+        getattr(level, month.flag.measure.value).gap
+        for month, level in zip(months, after, strict=True)
+        if level is not None
+    )
     still_flagged = any(
-        (f.period, f.family_group, f.measure) == (key[0], key[1], flag.measure)
+        (f.period, f.family_group, f.measure) == (*month.key, month.flag.measure)
+        for month in months
         for f in alternative.gap.flagged
     )
     return Option(
@@ -263,19 +304,26 @@ def _resolved_option(
         revenue_delta=round(other.totals.revenue - base.totals.revenue, 2),
         inventory_delta=round(_mean_inventory(other) - _mean_inventory(base), 4),
         resolves=not still_flagged,
-        item_metric=round(gap_after, 2) if gap_after is not None else None,
+        item_metric=round(gap_after, 2) if None not in after else None,
+        changes=changes,
     )
 
 
-def _price_change(flag: FlaggedGap, level: PeriodGap) -> tuple[float, float | None]:
-    """The revenue change that lands the month on the AOP, and its share of the revenue."""
-    change = -flag.gap
-    revenue = level.revenue.plan
-    return change, change / revenue if revenue > 0 else None
+def _revenue(months: list[Month]) -> float:
+    return sum(month.level.revenue.plan for month in months)
 
 
-def _price_option(*, flag: FlaggedGap, level: PeriodGap, where: str, segments: list[str]) -> Option:
-    change, share = _price_change(flag, level)
+def _share(change: float, revenue: float) -> float | None:
+    """A revenue change as a share of the revenue (None without revenue)."""
+    return change / revenue if revenue > 0 else None
+
+
+def _price_option(*, months: list[Month], where: str, segments: list[str]) -> Option:
+    """Each month's net prices moved by its own gap's share of its revenue."""
+    change = -sum(month.flag.gap for month in months)
+    shares = [_share(-month.flag.gap, month.level.revenue.plan) for month in months]
+    share = _share(change, _revenue(months))
+    priced = None not in shares
     return Option(
         lever="price",
         description=f"Change net prices by {_percent(share)} on average in {where} "
@@ -286,9 +334,14 @@ def _price_option(*, flag: FlaggedGap, level: PeriodGap, where: str, segments: l
         margin_delta=round(change, 2),
         revenue_delta=round(change, 2),
         inventory_delta=0.0,
-        feasible=share is not None,
-        resolves=share is not None,
-        item_metric=0.0 if share is not None else None,
+        feasible=priced,
+        resolves=priced,
+        item_metric=0.0 if priced else None,
+        changes=[
+            PriceChange(periods=[month.key[0]], mode="percent", value=round(100 * one, 6))
+            for month, one in zip(months, shares, strict=True)
+            if one is not None
+        ],
     )
 
 
@@ -302,9 +355,9 @@ def _mean_inventory(solution: Solution) -> float:
     return sum(sum(line.inventory) for line in solution.families) / months if months else 0.0
 
 
-def _recommend(item: EscalationItem, *, flag: FlaggedGap, level: PeriodGap, margin: float) -> None:
+def _recommend(item: EscalationItem, *, gap: float, revenue: float, margin: float) -> None:
     accept, replan = item.options[0], item.options[1]
-    if flag.gap >= 0:
+    if gap >= 0:
         item.recommended_option = 0
         item.recommendation = (
             f"{accept.description} (the plan beats the budget: raise expectations rather "
@@ -323,9 +376,8 @@ def _recommend(item: EscalationItem, *, flag: FlaggedGap, level: PeriodGap, marg
         why = f"re-planning closes it but costs {-replan.margin_delta:,.0f} of margin"
     else:
         why = "re-planning does not close it"
-    _, share = _price_change(flag, level)
     item.recommended_option = 0
     item.recommendation = (
-        f"{accept.description} ({why}; closing it by price alone needs {_percent(share)} on "
-        "net prices: a commercial decision)"
+        f"{accept.description} ({why}; closing it by price alone needs "
+        f"{_percent(_share(-gap, revenue))} on net prices: a commercial decision)"
     )

@@ -42,6 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from gateway.clients import DemandClient
+from gateway.solver.changes import AcceptPlan, DemandChange, PlanChange, apply_changes
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import (
@@ -169,15 +170,17 @@ def _scope_units(problem: PlanningProblem, scope: Scope) -> float:
     )
 
 
+def correction_changes(scope: Scope, factor: float) -> list[PlanChange]:
+    """The demand of the scope (a segment, a family, both or everything) scaled by
+    ``factor``, as changes (``gateway.solver.changes``)."""
+    segment, family = scope
+    return [DemandChange(family=family, segment=segment, value=round((factor - 1) * 100, 9))]
+
+
 def _corrected(problem: PlanningProblem, scope: Scope, factor: float) -> PlanningProblem:
-    demand = [
-        row.model_copy(update={"quantity": [q * factor for q in row.quantity]})
-        if _in_scope(scope, row.family, row.segment)
-        else row
-        for row in problem.demand
-    ]
     options = problem.options.model_copy(update={"compute_options": False})
-    return problem.model_copy(update={"demand": demand, "options": options})
+    changed = apply_changes(problem, correction_changes(scope, factor))
+    return changed.model_copy(update={"options": options})
 
 
 async def _corrections(
@@ -237,6 +240,7 @@ def _unchanged(
     feasible: bool = True,
     resolves: bool | None = None,
     item_metric: float | None = None,
+    changes: list[PlanChange] | None = None,
 ) -> Option:
     """An option whose deltas are 0: it changes nothing, or its effect is not quantified
     (its description says which)."""
@@ -250,6 +254,7 @@ def _unchanged(
         feasible=feasible,
         resolves=resolves,
         item_metric=item_metric,
+        changes=changes if changes is not None else [AcceptPlan()],
     )
 
 
@@ -300,6 +305,7 @@ def _plan_option(correction: Correction, solution: Solution, segments: list[str]
             segments,
             feasible=correction.refusal is None,
             item_metric=round(correction.units, 2),
+            changes=correction_changes(correction.scope, correction.factor),
         )
     fill_before = {row.segment: row.fill_rate for row in solution.segments}
     return Option(
@@ -314,6 +320,7 @@ def _plan_option(correction: Correction, solution: Solution, segments: list[str]
         revenue_delta=round(other.totals.revenue - solution.totals.revenue, 2),
         inventory_delta=round(mean_inventory(other) - mean_inventory(solution), 4),
         item_metric=round(correction.units, 2),
+        changes=correction_changes(correction.scope, correction.factor),
     )
 
 

@@ -77,7 +77,11 @@ async def reconcile(
 
     def store(session: Session) -> ConsensusPlanPublic:
         plan = consensus.store_plan(
-            session, demand_plan=data.plan, objective=request.objective, solution=solution
+            session,
+            demand_plan=data.plan,
+            objective=request.objective,
+            solution=solution,
+            problem=problem,
         )
         assert plan.id is not None
         whole = consensus.whole_plan(session, plan_id=plan.id)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from gateway.solver.data import per_period
 from gateway.solver.problem import (
+    FamilyInput,
     Integer,
     Label,
     NonNegative,
@@ -51,10 +52,11 @@ class Adjustment(Strict):
 
 
 class DemandChange(Adjustment):
-    """Unconstrained demand of a family, in one segment or all of them."""
+    """Unconstrained demand of a family (every family when none is named), in one segment or
+    all of them."""
 
     kind: Literal["demand"] = "demand"
-    family: Label
+    family: Label | None = None
     segment: Label | None = None
 
 
@@ -116,20 +118,22 @@ class WorkforceChange(Strict):
 
 
 class PriceChange(Adjustment):
-    """The selling price of a family, in one segment or all of them."""
+    """The selling price of a family (every family when none is named), in one segment or
+    all of them."""
 
     kind: Literal["price"] = "price"
-    family: Label
+    family: Label | None = None
     segment: Label | None = None
 
 
-FAMILY_COSTS = ("variable_cost", "holding_cost", "outsource_cost")
+FAMILY_COSTS = ("variable_cost", "holding_cost", "outsource_cost", "safety_stock_penalty")
 RESOURCE_COSTS = ("regular_hour_cost", "overtime_hour_cost")
 WORKFORCE_COSTS = ("wage_per_hour", "hire_cost", "layoff_cost")
 CostName = Literal[
     "variable_cost",
     "holding_cost",
     "outsource_cost",
+    "safety_stock_penalty",
     "regular_hour_cost",
     "overtime_hour_cost",
     "wage_per_hour",
@@ -250,15 +254,16 @@ class _Editor:
         self.gap(index, name, f"unknown {name} {code!r}")
         return None
 
-    def lines(self, index: int, family: str, segment: str | None) -> list[int]:
+    def lines(self, index: int, family: str | None, segment: str | None) -> list[int]:
         found = [
             position
             for position, line in enumerate(self.demand)
-            if line.family == family and segment in (None, line.segment)
+            if family in (None, line.family) and segment in (None, line.segment)
         ]
         if not found:
             where = "" if segment is None else f" in segment {segment!r}"
-            self.gap(index, "family", f"no demand of family {family!r}{where}")
+            what = "any family" if family is None else f"family {family!r}"
+            self.gap(index, "family", f"no demand of {what}{where}")
         return found
 
     def result(self) -> PlanningProblem:
@@ -398,6 +403,15 @@ def _workforce(editor: _Editor, i: int, change: WorkforceChange) -> None:
     editor.resources[r] = editor.resources[r].model_copy(update={"workforce": crew})
 
 
+def _family_cost(family: FamilyInput, cost: str, periods: int) -> PerPeriod:
+    """A family's cost rate; an unset safety-stock penalty is its default (2 x holding + 1),
+    so a change in some periods keeps the default in the others."""
+    if cost == "safety_stock_penalty" and family.safety_stock_penalty is None:
+        return _listed(2 * per_period([family.holding_cost], periods, 0.0)[0] + 1)
+    value: PerPeriod = getattr(family, cost)
+    return value
+
+
 def _cost(editor: _Editor, i: int, change: CostChange) -> None:
     mask = editor.mask(i, change.periods)
     if mask is None:
@@ -412,7 +426,9 @@ def _cost(editor: _Editor, i: int, change: CostChange) -> None:
             targets = range(0) if f is None else range(f, f + 1)
         for f in targets:
             family = editor.families[f]
-            value = _adjusted(getattr(family, change.cost), mask, change.mode, change.value)
+            value = _adjusted(
+                _family_cost(family, change.cost, len(mask)), mask, change.mode, change.value
+            )
             editor.families[f] = family.model_copy(update={change.cost: value})
         return
     if change.family is not None:

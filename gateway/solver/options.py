@@ -31,16 +31,30 @@ then names the cheapest resolving option and its cost).
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from gateway.solver.data import Floats, Ints, ProblemData, problem_data
+from gateway.solver.changes import (
+    AcceptPlan,
+    CapacityChange,
+    CostChange,
+    DemandChange,
+    DemandMove,
+    ExpansionChange,
+    OutsourcingChange,
+    OvertimeChange,
+    PlanChange,
+    WorkforceChange,
+    apply_changes,
+)
+from gateway.solver.data import Bools, Floats, Ints, ProblemData, problem_data
 from gateway.solver.decode import Plan, segment_fill, totals_of
 from gateway.solver.escalations import Escalation, Scope
 from gateway.solver.optimise import Optimum, optimise
-from gateway.solver.problem import FamilyInput, PlanningProblem
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import EscalationKind, Option, Severity, Totals
 from shared.errors import ValidationFailed
 
@@ -138,9 +152,12 @@ class Outcome:
 
 @dataclass
 class Lever:
+    """A lever as the changes it makes to the problem (``gateway.solver.changes``): the
+    option carries them, and a decision for it applies them to the whole problem."""
+
     lever: str
     description: str
-    problem: PlanningProblem
+    changes: list[PlanChange]
 
 
 @dataclass
@@ -173,43 +190,70 @@ def _sub_scope(ctx: Context) -> tuple[Ints, Ints]:
     return families, resources
 
 
-def _replace_resource(problem: PlanningProblem, r: int, **updates: object) -> PlanningProblem:
-    resources = list(problem.resources)
-    resources[r] = resources[r].model_copy(update=updates)
-    return problem.model_copy(update={"resources": resources})
+def _grouped(
+    periods: list[str], values: Iterable[Hashable], mask: Bools
+) -> list[tuple[list[str], Any]]:
+    """The chosen periods grouped by their value (first appearance first): one change per
+    distinct value rather than one per period."""
+    groups: dict[Hashable, list[str]] = {}
+    for period, value, chosen in zip(periods, values, mask, strict=True):
+        if chosen:
+            groups.setdefault(value, []).append(period)
+    return [(chosen, value) for value, chosen in groups.items()]
 
 
-def _with_overtime(
+def _rounded(values: Floats) -> list[float]:
+    return [round(float(v), 6) for v in values]
+
+
+def _overtime_changes(
     problem: PlanningProblem, data: ProblemData, plan: Plan, extra: Floats
-) -> PlanningProblem:
-    """``extra`` (sub resources x periods) more overtime hours where positive."""
+) -> list[PlanChange]:
+    """``extra`` (sub resources x periods) more overtime hours where positive; on a workforce,
+    per worker of the plan (and on its cap, when it has one)."""
+    changes: list[PlanChange] = []
     for r in np.flatnonzero(extra.sum(axis=1) > 0).tolist():
         resource = problem.resources[r]
+        positive = extra[r] > 0
         if resource.workforce is None:
-            limit = data.max_overtime_hours[r] + extra[r]
-            problem = _replace_resource(problem, r, max_overtime_hours=_listed(limit))
-        else:
-            per_worker = data.overtime_hours_per_worker[r] + extra[r] / np.maximum(
-                plan.workers[r], 1.0
+            changes += [
+                OvertimeChange(resource=resource.code, periods=periods, mode="add", value=value)
+                for periods, value in _grouped(data.periods, _rounded(extra[r]), positive)
+            ]
+            continue
+        per_worker = _rounded(extra[r] / np.maximum(plan.workers[r], 1.0))
+        changes += [
+            OvertimeChange(
+                resource=resource.code,
+                unit="hours_per_worker",
+                periods=periods,
+                mode="add",
+                value=value,
             )
-            crew = resource.workforce.model_copy(
-                update={"overtime_hours_per_worker": _listed(per_worker)}
-            )
-            updates: dict[str, object] = {"workforce": crew}
-            if "max_overtime_hours" in resource.model_fields_set:
-                updates["max_overtime_hours"] = _listed(data.workforce_overtime_cap[r] + extra[r])
-            problem = _replace_resource(problem, r, **updates)
-    return problem
+            for periods, value in _grouped(data.periods, per_worker, positive)
+        ]
+        if "max_overtime_hours" in resource.model_fields_set:
+            changes += [
+                OvertimeChange(resource=resource.code, periods=periods, mode="add", value=value)
+                for periods, value in _grouped(data.periods, _rounded(extra[r]), positive)
+            ]
+    return changes
 
 
-def _with_outsourcing(
-    problem: PlanningProblem, data: ProblemData, extra: Floats
-) -> PlanningProblem:
-    families = list(problem.families)
-    for f in np.flatnonzero(extra.sum(axis=1) > 0):
-        limit = data.outsource_limit[f] + extra[f]
-        families[f] = families[f].model_copy(update={"outsource_limit": _listed(limit)})
-    return problem.model_copy(update={"families": families})
+def _outsourcing_changes(
+    problem: PlanningProblem, data: ProblemData, families: Ints, units: Floats, window: Bools
+) -> list[PlanChange]:
+    """``units`` more of each family (all of them spread evenly over ``window``)."""
+    chosen = [data.periods[t] for t in np.flatnonzero(window)]
+    return [
+        OutsourcingChange(
+            family=problem.families[f].code,
+            periods=chosen,
+            mode="add",
+            value=round(float(amount) / len(chosen), 6),
+        )
+        for f, amount in zip(families.tolist(), units, strict=True)
+    ]
 
 
 def _outsourceable(problem: PlanningProblem, data: ProblemData, families: Ints) -> Ints:
@@ -225,16 +269,14 @@ def _expansion_levers(ctx: Context, resources: Ints, what: str) -> list[Lever]:
     for e in np.flatnonzero(np.isin(data.expansion_resource, resources)):
         if ctx.baseline.plan.expansion_level[e] >= 1 - 1e-6:
             continue
-        expansions = list(problem.expansions)
-        step = expansions[e]
-        expansions[e] = step.model_copy(update={"committed": True})
+        step = problem.expansions[e]
         levers.append(
             Lever(
                 "expansion",
                 f"Take capacity step {step.code} on {step.resource} (fixed cost"
                 f" {step.fixed_cost:,.0f}, available after {step.lead_time_periods} periods)"
                 f" {what}",
-                problem.model_copy(update={"expansions": expansions}),
+                [ExpansionChange(code=step.code, action="commit")],
             )
         )
     return levers[:2]
@@ -247,11 +289,54 @@ def _hours_per_unit(data: ProblemData) -> Floats:
     return table
 
 
+def _hiring_changes(
+    problem: PlanningProblem,
+    data: ProblemData,
+    plan: Plan,
+    needed: Floats,
+    resources: Ints,
+    window: Bools,
+) -> tuple[list[PlanChange], int]:
+    """Floors on the crews that add the workers ``needed`` hours take over ``window``; the
+    most workers added in a period."""
+    changes: list[PlanChange] = []
+    added = 0
+    for r, hours_needed in zip(resources.tolist(), needed, strict=True):
+        if not data.workforce[r] or hours_needed <= 0:
+            continue
+        per_period = hours_needed / window.sum()
+        more = np.where(
+            window, np.ceil(per_period / np.maximum(data.hours_per_worker[r], 1e-9)), 0.0
+        )
+        floor = np.maximum(data.min_workers[r], plan.workers[r] + more)
+        crew = problem.resources[r].workforce
+        assert crew is not None
+        ceilings = (
+            [None] * len(floor)
+            if crew.max_workers is None
+            else _rounded(np.maximum(data.max_workers[r], floor))
+        )
+        changes += [
+            WorkforceChange(
+                resource=problem.resources[r].code,
+                periods=periods,
+                min_workers=bounds[0],
+                max_workers=bounds[1],
+            )
+            for periods, bounds in _grouped(
+                data.periods, zip(_rounded(floor), ceilings, strict=True), window
+            )
+        ]
+        added = max(added, int(more.max()))
+    return changes, added
+
+
 def service_levers(ctx: Context) -> list[Lever]:
     data, plan, problem = ctx.baseline.data, ctx.baseline.plan, ctx.sub.problem
     scope = ctx.escalation.scope
     s = scope.segment
     assert s is not None
+    segment = data.segment_codes[s]
     periods = data.periods_count
     families, resources = _sub_scope(ctx)
     lines = np.flatnonzero(data.line_segment == s)
@@ -280,118 +365,140 @@ def service_levers(ctx: Context) -> list[Lever]:
                 "overtime",
                 f"Allow {float(needed.sum()):,.0f} more overtime hours on {names} up to"
                 f" {data.periods[last]}",
-                _with_overtime(problem, data, plan, extra),
+                _overtime_changes(problem, data, plan, extra),
             )
         )
     subcontracted = _outsourceable(problem, data, families)
     subcontracted = subcontracted[units_by_family[subcontracted] > 0]
     if len(subcontracted):
-        extra = np.zeros((len(data.family_codes), periods))
-        extra[subcontracted] = units_by_family[subcontracted, None] * window / window.sum()
         levers.append(
             Lever(
                 "outsourcing",
                 f"Subcontract up to {float(units_by_family[subcontracted].sum()):,.0f} more"
                 f" units of {len(subcontracted)} families up to {data.periods[last]}",
-                _with_outsourcing(problem, data, extra),
+                _outsourcing_changes(
+                    problem, data, subcontracted, units_by_family[subcontracted], window
+                ),
             )
         )
-    levers += _expansion_levers(ctx, resources, f"for {data.segment_codes[s]}")
+    levers += _expansion_levers(ctx, resources, f"for {segment}")
     crews = resources[data.workforce[resources]]
     if len(crews) and needed.sum() > 0:
-        updated = problem
-        added = 0
-        for r, hours_needed in zip(resources, needed, strict=True):
-            if not data.workforce[r] or hours_needed <= 0:
-                continue
-            per_period = hours_needed / window.sum()
-            more = np.where(
-                window, np.ceil(per_period / np.maximum(data.hours_per_worker[r], 1e-9)), 0.0
-            )
-            floor = np.where(
-                window, np.maximum(data.min_workers[r], plan.workers[r] + more), data.min_workers[r]
-            )
-            ceiling = np.maximum(data.max_workers[r], floor)
-            crew = problem.resources[r].workforce
-            assert crew is not None
-            crew = crew.model_copy(
-                update={
-                    "min_workers": _listed(floor),
-                    "max_workers": None if crew.max_workers is None else _listed(ceiling),
-                }
-            )
-            updated = _replace_resource(updated, int(r), workforce=crew)
-            added = max(added, int(more.max()))
+        hiring, added = _hiring_changes(problem, data, plan, needed, resources, window)
         levers.append(
             Lever(
                 "workforce",
                 f"Hire {added} more workers on "
                 + ", ".join(data.resource_codes[r] for r in crews)
                 + f" up to {data.periods[last]}",
-                updated,
+                hiring,
             )
         )
 
-    demand = list(problem.demand)
+    short_lines = [
+        (data.family_codes[data.line_family[d]], row)
+        for row, d in enumerate(lines)
+        if unserved[row].sum() > 1e-9
+    ]
     if last + 1 < periods:
-        moved = list(demand)
-        for row, d in enumerate(lines):
-            if unserved[row].sum() <= 1e-9:
-                continue
-            quantity = np.asarray(demand[d].quantity, dtype=float) - unserved[row]
-            quantity[last + 1] += unserved[row].sum()
-            moved[d] = demand[d].model_copy(update={"quantity": _listed(np.maximum(quantity, 0))})
+        later = data.periods[last + 1]
+        moves: list[PlanChange] = [
+            DemandMove(
+                family=family,
+                segment=segment,
+                from_period=data.periods[t],
+                to_period=later,
+                quantity=round(float(unserved[row, t]), 6),
+            )
+            for family, row in short_lines
+            for t in np.flatnonzero(unserved[row] > 1e-9).tolist()
+        ]
         levers.append(
             Lever(
                 "move_demand",
-                f"Agree with {data.segment_codes[s]} to take {float(unserved.sum()):,.0f} units"
-                f" due in {where} in {data.periods[last + 1]} instead",
-                problem.model_copy(update={"demand": moved}),
+                f"Agree with {segment} to take {float(unserved.sum()):,.0f} units"
+                f" due in {where} in {later} instead",
+                moves,
             )
         )
-    cut = list(demand)
-    for row, d in enumerate(lines):
-        if unserved[row].sum() > 1e-9:
-            quantity = np.asarray(demand[d].quantity, dtype=float) - unserved[row]
-            cut[d] = demand[d].model_copy(update={"quantity": _listed(np.maximum(quantity, 0))})
+    cuts: list[PlanChange] = [
+        DemandChange(family=family, segment=segment, periods=chosen, mode="add", value=-value)
+        for family, row in short_lines
+        for chosen, value in _grouped(data.periods, _rounded(unserved[row]), unserved[row] > 1e-9)
+    ]
     levers.append(
         Lever(
             "cut_demand",
-            f"Cut {float(unserved.sum()):,.0f} units of {data.segment_codes[s]} demand in"
+            f"Cut {float(unserved.sum()):,.0f} units of {segment} demand in"
             f" {where} (decline or redirect the orders)",
-            problem.model_copy(update={"demand": cut}),
+            cuts,
         )
     )
     return levers
 
 
-def overload_levers(ctx: Context) -> list[Lever]:
+def _levelling_changes(ctx: Context, r: int, threshold: float) -> tuple[list[PlanChange], int]:
+    """The changes that hold resource ``r`` to ``threshold`` of its capacity, and for a crew
+    about how many workers that needs beyond the plan's."""
     data, plan, problem = ctx.baseline.data, ctx.baseline.plan, ctx.sub.problem
+    resource = problem.resources[r]
+    code = resource.code
+    everywhere = np.ones(data.periods_count, dtype=bool)
+    changes: list[PlanChange] = []
+    if resource.workforce is None:
+        capacity = data.regular_hours[r] + plan.expansion_hours[r]
+        if threshold >= 1:
+            overtime = _rounded(np.minimum(data.max_overtime_hours[r], (threshold - 1) * capacity))
+            changes += [
+                OvertimeChange(resource=code, periods=periods, mode="set", value=value)
+                for periods, value in _grouped(data.periods, overtime, everywhere)
+            ]
+        else:
+            changes += [
+                CapacityChange(resource=code, mode="percent", value=(threshold - 1) * 100),
+                OvertimeChange(resource=code, mode="set", value=0),
+            ]
+        return changes, 0
+    # Each worker counts for threshold x their hours (the wage per hour scaled so a worker
+    # costs the same); the model hires up to what the threshold needs.
+    crew = resource.workforce
+    hours = data.hours_per_worker[r]
+    counted = min(threshold, 1.0)
+    if counted < 1:
+        changes += [
+            CapacityChange(resource=code, mode="percent", value=(counted - 1) * 100),
+            CostChange(
+                cost="wage_per_hour", resource=code, mode="percent", value=(1 / counted - 1) * 100
+            ),
+        ]
+    overtime = _rounded(
+        np.minimum(data.overtime_hours_per_worker[r], max(threshold - 1, 0) * hours)
+    )
+    changes += [
+        OvertimeChange(
+            resource=code, unit="hours_per_worker", periods=periods, mode="set", value=value
+        )
+        for periods, value in _grouped(data.periods, overtime, everywhere)
+    ]
+    needed = np.ceil(plan.load[r] / np.maximum(threshold * hours, 1e-9) - 1e-9)
+    if crew.max_workers is not None:
+        ceiling = _rounded(np.maximum(data.max_workers[r], needed))
+        changes += [
+            WorkforceChange(resource=code, periods=periods, max_workers=value)
+            for periods, value in _grouped(data.periods, ceiling, everywhere)
+        ]
+    return changes, int(np.maximum(needed - plan.workers[r], 0).max())
+
+
+def overload_levers(ctx: Context) -> list[Lever]:
+    data, problem = ctx.baseline.data, ctx.sub.problem
     families, resources = _sub_scope(ctx)
     r = int(resources[0])
     code = data.resource_codes[r]
     threshold = float(data.utilisation_threshold[r])
-    resource = problem.resources[r]
+    levelled, added = _levelling_changes(ctx, r, threshold)
     levers: list[Lever] = []
-    if resource.workforce is None:
-        capacity = data.regular_hours[r] + plan.expansion_hours[r]
-        if threshold >= 1:
-            overtime = np.minimum(data.max_overtime_hours[r], (threshold - 1) * capacity)
-            levelled = _replace_resource(problem, r, max_overtime_hours=_listed(overtime))
-        else:
-            levelled = _replace_resource(
-                problem,
-                r,
-                regular_hours=_listed(threshold * data.regular_hours[r]),
-                max_overtime_hours=0,
-            )
-            expansions = [
-                e.model_copy(update={"extra_hours": _listed(threshold * data.expansion_hours[i])})
-                if data.expansion_resource[i] == r
-                else e
-                for i, e in enumerate(problem.expansions)
-            ]
-            levelled = levelled.model_copy(update={"expansions": expansions})
+    if problem.resources[r].workforce is None:
         levers.append(
             Lever(
                 "level",
@@ -401,31 +508,6 @@ def overload_levers(ctx: Context) -> list[Lever]:
             )
         )
     else:
-        # Each worker counts for threshold x their hours (the wage per hour scaled so a
-        # worker costs the same); the model hires up to what the threshold needs.
-        crew = resource.workforce
-        hours = data.hours_per_worker[r]
-        counted = min(threshold, 1.0) * hours
-        needed = np.ceil(plan.load[r] / np.maximum(threshold * hours, 1e-9) - 1e-9)
-        levelled = _replace_resource(
-            problem,
-            r,
-            workforce=crew.model_copy(
-                update={
-                    "hours_per_worker": _listed(counted),
-                    "wage_per_hour": _listed(
-                        data.wage_per_hour[r] * hours / np.maximum(counted, 1e-9)
-                    ),
-                    "overtime_hours_per_worker": _listed(
-                        np.minimum(data.overtime_hours_per_worker[r], max(threshold - 1, 0) * hours)
-                    ),
-                    "max_workers": None
-                    if crew.max_workers is None
-                    else _listed(np.maximum(data.max_workers[r], needed)),
-                }
-            ),
-        )
-        added = int(np.maximum(needed - plan.workers[r], 0).max())
         levers.append(
             Lever(
                 "workforce",
@@ -436,15 +518,16 @@ def overload_levers(ctx: Context) -> list[Lever]:
         )
     subcontracted = _outsourceable(problem, data, families)
     if len(subcontracted):
-        updated = list(levelled.families)
-        for f in subcontracted:
-            updated[f] = updated[f].model_copy(update={"outsource_limit": None})
         levers.append(
             Lever(
                 "outsourcing",
                 f"Hold {code} to {threshold:.0%} and subcontract what it cannot make"
                 f" ({len(subcontracted)} families, at their outsourcing cost)",
-                levelled.model_copy(update={"families": updated}),
+                levelled
+                + [
+                    OutsourcingChange(family=problem.families[f].code, mode="unlimited")
+                    for f in subcontracted.tolist()
+                ],
             )
         )
     levers += _expansion_levers(ctx, resources, f"to relieve {code}")
@@ -468,14 +551,19 @@ def safety_levers(ctx: Context) -> list[Lever]:
         + ctx.weights.max(initial=0)
         + 1.0
     )
-    protected: list[FamilyInput] = list(problem.families)
-    for f in families:
-        protected[f] = protected[f].model_copy(update={"safety_stock_penalty": float(worth)})
     levers.append(
         Lever(
             "protect",
             "Rebuild safety stock before serving demand (it outranks every sale)",
-            problem.model_copy(update={"families": protected}),
+            [
+                CostChange(
+                    cost="safety_stock_penalty",
+                    family=problem.families[f].code,
+                    mode="set",
+                    value=round(float(worth), 6),
+                )
+                for f in families.tolist()
+            ],
         )
     )
     if len(resources):
@@ -490,20 +578,18 @@ def safety_levers(ctx: Context) -> list[Lever]:
                     f"Allow {float(needed.sum()):,.0f} more overtime hours on "
                     + ", ".join(data.resource_codes[r] for r in resources)
                     + f" up to {data.periods[last]}",
-                    _with_overtime(problem, data, plan, extra),
+                    _overtime_changes(problem, data, plan, extra),
                 )
             )
     subcontracted = _outsourceable(problem, data, families)
     if len(subcontracted):
-        extra = np.zeros((len(data.family_codes), periods))
         position = np.searchsorted(families, subcontracted)
-        extra[subcontracted] = peak[position, None] * window / window.sum()
         levers.append(
             Lever(
                 "outsourcing",
                 f"Subcontract up to {float(peak[position].sum()):,.0f} more units of"
                 f" {len(subcontracted)} families up to {data.periods[last]}",
-                _with_outsourcing(problem, data, extra),
+                _outsourcing_changes(problem, data, subcontracted, peak[position], window),
             )
         )
     levers += _expansion_levers(ctx, resources, "to rebuild safety stock")
@@ -594,6 +680,7 @@ def _measure(ctx: Context, lever: Lever, outcome: Outcome) -> Option:
         inventory_delta=round(float(inventory), 4),
         resolves=resolves,
         item_metric=round(metric, 6),
+        changes=lever.changes,
     )
 
 
@@ -612,6 +699,7 @@ def _accept(escalation: Escalation, segments: list[str]) -> Option:
         margin_delta=0.0,
         inventory_delta=0.0,
         resolves=False,
+        changes=[AcceptPlan()],
     )
 
 
@@ -721,7 +809,8 @@ def add_options(
         solves += 1
         lever_started = time.perf_counter()
         try:
-            outcome = _run(lever.problem, optimum.weights, time_limit())
+            changed = apply_changes(job.context.sub.problem, lever.changes)
+            outcome = _run(changed, optimum.weights, time_limit())
         except ValidationFailed as failure:
             lever_seconds.append(time.perf_counter() - lever_started)
             job.options.append(
@@ -735,6 +824,7 @@ def add_options(
                     feasible=False,
                     resolves=False,
                     item_metric=None,
+                    changes=lever.changes,
                 )
             )
             job.options[-1].description += f" (no plan: {failure.detail})"

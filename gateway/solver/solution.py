@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from gateway.solver.changes import PlanChange
 from shared.contracts.finance import PlanningPenalties
 from shared.money import MoneyRates
 
@@ -137,6 +138,11 @@ class Option(BaseModel):
         " resource's peak utilisation, or the units below safety stock.",
     )
     revenue_delta: float = 0.0
+    changes: list[PlanChange] = Field(
+        default_factory=list,
+        description="What choosing it changes in the plan's problem (gateway.solver.changes);"
+        " a decision for it applies them when the plan is authorised.",
+    )
 
 
 class EscalationItem(BaseModel):

@@ -37,6 +37,8 @@ class Company:
     no_unit_cost: set[str] = field(default_factory=set)
     no_capacity: set[str] = field(default_factory=set)
     lock: bool = True
+    # Regular hours a month taken off ASSY-1, to make a shortage (the lowest priority is cut).
+    hours_short: float = 0.0
 
     async def load(
         self, *, demand: httpx.AsyncClient, supply: httpx.AsyncClient, finance: httpx.AsyncClient
@@ -73,7 +75,7 @@ class Company:
                 {
                     "resource_code": "ASSY-1",
                     "period": period,
-                    "regular_hours": sum(DEMAND.values()) * self.families,
+                    "regular_hours": sum(DEMAND.values()) * self.families - self.hours_short,
                     "max_overtime_hours": 10,
                 }
                 for period in PERIODS

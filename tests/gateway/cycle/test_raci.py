@@ -65,7 +65,7 @@ async def test_the_decision_rights_follow_the_matrix(world: World) -> None:
         "open_cycle": ["process_owner"],
         "edit_calendar": ["process_owner"],
         "close_cycle": ["process_owner"],
-        "decide_escalation": ["executive_sponsor"],
+        "decide_escalation": ["executive_sponsor", "process_owner", "supply_planner"],
         "approve_plan": ["executive_sponsor"],
         "complete_data_gathering": ["process_owner"],
         "complete_demand_review": ["demand_planner"],

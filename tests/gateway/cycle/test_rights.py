@@ -85,8 +85,17 @@ WRITES = [
         "POST",
         "/cycles/{cycle}/escalations/{escalation}/decision",
         {"option_index": 0, "rationale": "because"},
-        frozenset({ES}),
+        # The delegated roles reach the item check (gateway.cycle.rules; test_delegation).
+        frozenset({ES, PO, SP}),
     ),
+    Write(
+        "decide escalations at once",
+        "POST",
+        "/cycles/{cycle}/decisions",
+        {"decisions": [{"escalation_id": 1, "option_index": 0, "rationale": "because"}]},
+        frozenset({ES, PO, SP}),
+    ),
+    Write("authorise the plan", "POST", "/cycles/{cycle}/authorise", None, frozenset({ES})),
     Write("approve the plan", "POST", "/cycles/{cycle}/approve", {}, frozenset({ES})),
     Write("close the cycle", "POST", "/cycles/{cycle}/close", None, frozenset({PO})),
     Write(

@@ -76,14 +76,17 @@ async def test_reconcile_escalates_each_month_beyond_tolerance_with_options(
 
     plan = await reconcile(platform)
 
-    items = {item["periods"][0]: item for item in plan["escalations"] if item["kind"] == "aop_gap"}
-    assert sorted(items) == ["2026-01", "2026-02", "2026-03"]
-    january, february, march = items["2026-01"], items["2026-02"], items["2026-03"]
-    assert (january["severity"], january["amount"], january["unit"]) == ("high", -1_000, "currency")
-    assert january["title"] == "Margin 12.5% below the AOP in 2026-01"
-    assert "price +0, volume -533, mix +0, cost -467" in january["detail"]
-    assert (february["severity"], february["amount"]) == ("low", 1_000)
-    assert (march["severity"], march["amount"]) == ("critical", -1_700)
+    # One item per quarter and direction: January and March below, February above.
+    items = {item["amount"] < 0: item for item in plan["escalations"] if item["kind"] == "aop_gap"}
+    below, above = items[True], items[False]
+    assert below["periods"] == ["2026-01", "2026-03"] and above["periods"] == ["2026-02"]
+    assert (below["severity"], below["amount"], below["unit"]) == ("critical", -2_700, "currency")
+    assert below["title"] == (
+        "Margin below the AOP in 2026-Q1: 2 month(s) beyond the tolerance, -2,700 in all"
+    )
+    assert below["detail"].startswith("2026-01: ") and "; 2026-03: " in below["detail"]
+    assert "price +0, volume -533, mix +0, cost -467" in below["detail"]
+    assert (above["severity"], above["amount"]) == ("low", 1_000)
 
     for item in items.values():
         accept, replan, price = item["options"]
@@ -93,16 +96,19 @@ async def test_reconcile_escalates_each_month_beyond_tolerance_with_options(
             "price",
         )
         assert accept["margin_delta"] == 0 and accept["item_metric"] == item["amount"]
+        assert accept["changes"] == [{"kind": "accept"}]
         # The plan already serves all demand: serving first changes nothing, and no month
         # leaves the list.
         assert replan["feasible"] and replan["resolves"] is False
         assert replan["margin_delta"] == pytest.approx(0, abs=0.01)
         assert replan["item_metric"] == pytest.approx(item["amount"])
+        assert replan["changes"] == [{"kind": "objective", "objective": "service_first"}]
         assert price["margin_delta"] == pytest.approx(-item["amount"])
         assert price["resolves"] is True
+        assert [c["periods"] for c in price["changes"]] == [[p] for p in item["periods"]]
         assert item["recommended_option"] == 0
-    assert "+7.1% on net prices" in january["recommendation"]  # 1,000 / 14,000
-    assert "beats the budget" in february["recommendation"]
+    assert "+9.6% on net prices" in below["recommendation"]  # 2,700 / 28,000
+    assert "beats the budget" in above["recommendation"]
     assert plan["stats"]["option_solves"] >= 1
     assert any("AOP gap options" in note for note in plan["stats"]["notes"])
 
@@ -113,7 +119,7 @@ async def test_reconcile_escalates_each_month_beyond_tolerance_with_options(
         id=plan["id"],
     )
     graphed = data["consensusPlan"]["escalations"]  # type: ignore[index]
-    assert [item["severity"] for item in graphed] == ["high", "low", "critical"]
+    assert sorted(item["severity"] for item in graphed) == ["critical", "low"]
     calm = await reconcile(platform, aop_gap_tolerance=0.25)
     assert not [item for item in calm["escalations"] if item["kind"] == "aop_gap"]
 
@@ -151,9 +157,9 @@ async def test_recommends_re_planning_when_it_closes_the_gap_at_little_cost(
     plan = await reconcile(platform)
 
     items = [item for item in plan["escalations"] if item["kind"] == "aop_gap"]
-    assert [item["periods"] for item in items] == [["2026-01"], ["2026-02"], ["2026-03"]]
+    assert [item["periods"] for item in items] == [["2026-01", "2026-02", "2026-03"]]
     for item in items:
-        assert item["title"].startswith("Revenue 16.6% below the AOP")
+        assert item["title"].startswith("Revenue below the AOP in 2026-Q1: 3 month(s)")
         replan = item["options"][1]
         assert replan["resolves"] is True
         assert replan["margin_delta"] == pytest.approx(-6, abs=0.01)

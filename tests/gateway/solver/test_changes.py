@@ -190,3 +190,26 @@ def test_conflicts_are_settings_that_cannot_hold_together() -> None:
     assert [(c.first, c.second) for c in found] == [(0, 1), (3, 4)]
     assert found[0].reason.endswith("2026-03: 20.0 (change 0) vs 30.0 (change 1)")
     assert conflicts([DemandChange(family="A", value=5), DemandChange(family="A", value=5)]) == []
+
+
+def test_a_price_or_demand_change_without_family_covers_every_family() -> None:
+    changed = apply_changes(
+        bottleneck(), [PriceChange(periods=["2026-02"], value=10), DemandChange(value=-50)]
+    )
+    assert [line.price[1] for line in changed.demand] == approx([33.0, 35.2])  # type: ignore[index]
+    assert changed.demand[0].quantity == [40, 40, 50, 50]
+
+
+def test_the_safety_stock_penalty_keeps_its_default_outside_the_changed_periods() -> None:
+    """Family A holds at 0.5 a unit-period: its default penalty is 2 x 0.5 + 1 = 2."""
+    problem = bottleneck()
+    problem.families[0].holding_cost = 0.5
+    changed = apply_changes(
+        problem,
+        [
+            CostChange(
+                cost="safety_stock_penalty", family="A", periods=["2026-02"], mode="set", value=90
+            )
+        ],
+    )
+    assert changed.families[0].safety_stock_penalty == [2, 90, 2, 2]

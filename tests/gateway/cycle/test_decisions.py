@@ -1,0 +1,314 @@
+"""Decisions become the authorised plan, over the whole platform (real reconcile and solves).
+
+The company of ``tests.gateway.company`` with 2 families and 30 regular hours a month taken
+off ASSY-1: 110 regular + 10 overtime hours for 140 units of demand a month (1 hour a unit),
+so 20 units a month go unserved. KEY (priority 1, backlog) is served first; RETAIL (lost,
+target 90 %) takes the cut: 20 of its 40 units a month, 50 %, an escalation item whose
+options include more overtime on ASSY-1.
+"""
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from gateway.cycle.decisions import with_decisions
+from gateway.cycle.rules import effective
+from gateway.plans.service import problem_of
+from gateway.solver.changes import ChangeList
+from gateway.solver.model import solve
+from shared.auth import Role
+from shared.db import create_db_engine
+from tests.gateway.company import START, Company
+from tests.gateway.conftest import Platform
+from tests.gateway.steps import reconcile
+from tests.tokens import bearer
+
+EXECUTIVE = bearer(Role.executive_sponsor, subject="eve")
+PROCESS_OWNER = bearer(Role.process_owner, subject="olivia")
+DEMAND_PLANNER = bearer(Role.demand_planner, subject="dana")
+SUPPLY_PLANNER = bearer(Role.supply_planner, subject="sam")
+
+pytestmark = pytest.mark.anyio
+
+
+def versioned(headers: dict[str, str], version: int) -> dict[str, str]:
+    return {**headers, "If-Match": f'"{version}"'}
+
+
+class Executive:
+    """A cycle at its executive step, over the platform."""
+
+    def __init__(self, platform: Platform, cycle: dict[str, Any], plan: dict[str, Any]):
+        self.platform, self.cycle, self.plan = platform, cycle, plan
+        self.id = cycle["id"]
+        self.version = cycle["version"]
+
+    @classmethod
+    async def reach(cls, platform: Platform, *, hours_short: float = 30.0) -> "Executive":
+        demand_plan_id = await Company(families=2, hours_short=hours_short).load(
+            demand=platform.demand, supply=platform.supply, finance=platform.finance
+        )
+        plan = await reconcile(platform)
+        gateway = platform.gateway
+        opened = await gateway.post(
+            "/cycles",
+            json={"period": "2025-12", "horizon_start": START, "horizon_months": 12},
+            headers=PROCESS_OWNER,
+        )
+        assert opened.status_code == 201, opened.text
+        cycle = opened.json()
+        for step, who, body in (
+            ("data_gathering", PROCESS_OWNER, {"data_quality_report": "dq"}),
+            ("demand_review", DEMAND_PLANNER, {"demand_plan_id": demand_plan_id}),
+            ("supply_review", SUPPLY_PLANNER, {}),
+            ("pre_sop", PROCESS_OWNER, {"consensus_plan_id": plan["id"]}),
+        ):
+            done = await gateway.post(
+                f"/cycles/{cycle['id']}/steps/{step}/complete",
+                json=body,
+                headers=versioned(who, cycle["version"]),
+            )
+            assert done.status_code == 200, done.text
+            cycle = done.json()
+        return cls(platform, cycle, plan)
+
+    def item(self, kind: str, segment: str | None = None) -> dict[str, Any]:
+        return next(
+            item
+            for item in self.plan["escalations"]
+            if item["kind"] == kind and segment in (None, item["segment_code"])
+        )
+
+    async def post(self, path: str, who: dict[str, str], body: Any = None) -> Any:
+        answer = await self.platform.gateway.post(
+            f"/cycles/{self.id}{path}", json=body, headers=versioned(who, self.version)
+        )
+        if "ETag" in answer.headers:
+            self.version = int(answer.headers["ETag"].strip('"'))
+        return answer
+
+    async def decide_all(self, chosen: dict[int, int], who: dict[str, str] = EXECUTIVE) -> Any:
+        """Every item: the option chosen for it, else accepted (option 0)."""
+        return await self.post(
+            "/decisions",
+            who,
+            {
+                "decisions": [
+                    {
+                        "escalation_id": item["id"],
+                        "option_index": chosen.get(item["id"], 0),
+                        "rationale": f"decided {item['title']}",
+                    }
+                    for item in self.plan["escalations"]
+                ]
+            },
+        )
+
+
+def fill(plan: dict[str, Any], segment: str) -> float:
+    return float(next(s["fill_rate"] for s in plan["segments"] if s["segment"] == segment))
+
+
+def option_index(item: dict[str, Any], lever: str) -> int:
+    return next(i for i, option in enumerate(item["options"]) if option["lever"] == lever)
+
+
+async def test_the_chosen_overtime_is_the_approved_plan(platform: Platform) -> None:
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    assert fill(cycle.plan, "RETAIL") == pytest.approx(0.5, abs=1e-6)
+    overtime = option_index(retail, "overtime")
+    option = retail["options"][overtime]
+    assert option["changes"] and {c["kind"] for c in option["changes"]} == {"overtime"}
+    promised = fill(cycle.plan, "RETAIL") + option["fill_rate_delta"]["RETAIL"]
+
+    # Approval before the authorised plan applies the decision is refused.
+    decided = await cycle.decide_all({retail["id"]: overtime})
+    assert decided.status_code == 201, decided.text
+    assert len(decided.json()) == len(cycle.plan["escalations"])
+    refused = await cycle.post("/approve", EXECUTIVE)
+    assert refused.status_code == 409 and refused.json()["extra"]["gate"] == "plan-authorised"
+
+    authorised = await cycle.post("/authorise", EXECUTIVE)
+    assert authorised.status_code == 201, authorised.text
+    body = authorised.json()
+    assert body["plan"]["status"] == "authorised"
+    assert body["decision_ids"] == [d["id"] for d in decided.json()]
+    service = {row["segment"]: row["fill_rate"] for row in body["diff"]["service"]}
+    assert service["RETAIL"]["b"] == pytest.approx(promised, abs=0.001)
+    load = {row["resource"]: row for row in body["diff"]["resources"]}
+    assert load["ASSY-1"]["overtime"]["delta"] > 0
+    diff = await platform.gateway.get(f"/cycles/{cycle.id}/authorised-diff")
+    assert diff.status_code == 200 and diff.json() == body["diff"]
+
+    approved = await cycle.post("/approve", EXECUTIVE)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["approved_plan_id"] == body["plan_id"]
+    current = await platform.gateway.get("/cycles/current-plan")
+    assert current.json()["id"] == body["plan_id"]
+    assert fill(current.json(), "RETAIL") == pytest.approx(promised, abs=0.001)
+
+
+async def test_every_option_decided_is_a_cold_solve_with_the_decisions(
+    platform: Platform, database_url: str
+) -> None:
+    cycle = await Executive.reach(platform)
+    chosen = {item["id"]: item["recommended_option"] or 0 for item in cycle.plan["escalations"]}
+    retail = cycle.item("service_below_target", "RETAIL")
+    chosen[retail["id"]] = option_index(retail, "overtime")
+    decided = await cycle.decide_all(chosen)
+    assert decided.status_code == 201, decided.text
+    authorised = await cycle.post("/authorise", EXECUTIVE)
+    assert authorised.status_code == 201, authorised.text
+    plan_id = authorised.json()["plan_id"]
+
+    engine = create_db_engine(database_url)
+    with Session(engine) as session:
+        problem = problem_of(session, plan_id=cycle.plan["id"])
+    assert problem is not None
+    changes = [
+        effective(ChangeList.model_validate({"changes": d["changes"]}).changes)
+        for d in decided.json()
+    ]
+    cold = solve(with_decisions(problem, changes))
+    stored = (await platform.gateway.get(f"/consensus-plans/{plan_id}")).json()
+    assert stored["totals"]["margin"] == pytest.approx(cold.totals.margin, abs=0.01)
+    assert {s["segment"]: s["fill_rate"] for s in stored["segments"]} == pytest.approx(
+        {s.segment: s.fill_rate for s in cold.segments}, abs=1e-6
+    )
+
+
+async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: Platform) -> None:
+    cycle = await Executive.reach(platform)
+    items = cycle.plan["escalations"]
+    bad = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {"escalation_id": items[0]["id"], "option_index": 0, "rationale": "fine"},
+                {"escalation_id": items[1]["id"], "option_index": 99, "rationale": "no such"},
+            ]
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == (
+        "body.decisions.1.option_index"
+    )
+    assert (await platform.gateway.get(f"/cycles/{cycle.id}/decisions")).json() == []
+
+    decided = await cycle.decide_all({})
+    assert decided.status_code == 201, decided.text
+    trail = (await platform.gateway.get("/audit", params={"user": "eve", "limit": 500})).json()[
+        "items"
+    ]
+    audited = [e for e in trail if e["entity"] == "sop_decision" and e["action"] == "create"]
+    assert len(audited) == len(items)
+    # Every item accepted: nothing changes, the recommended plan is what approval publishes.
+    approved = await cycle.post("/approve", EXECUTIVE)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["approved_plan_id"] == cycle.plan["id"]
+
+
+async def test_decisions_pinning_one_quantity_two_ways_are_refused_naming_both(
+    platform: Platform,
+) -> None:
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+
+    def override(item: dict[str, Any], hours: float) -> dict[str, Any]:
+        change = {"kind": "overtime", "resource": "ASSY-1", "mode": "set", "value": hours}
+        return {
+            "escalation_id": item["id"],
+            "override": f"overtime at {hours}",
+            "changes": [change],
+            "rationale": "r",
+        }
+
+    clash = await cycle.post(
+        "/decisions", EXECUTIVE, {"decisions": [override(retail, 50), override(overload, 0)]}
+    )
+    assert clash.status_code == 409, clash.text
+    assert clash.json()["extra"]["gate"] == "decisions-compatible"
+    assert sorted(clash.json()["extra"]["conflicts"][0]["escalation_ids"]) == sorted(
+        [retail["id"], overload["id"]]
+    )
+    unknown = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {
+                    **override(retail, 5),
+                    "changes": [{"kind": "overtime", "resource": "X", "value": 1}],
+                }
+            ]
+        },
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "body.decisions.0.changes.0.resource"
+
+
+async def test_decisions_no_plan_can_meet_together_are_named_by_the_re_solve(
+    platform: Platform,
+) -> None:
+    """Minimum cost must serve all demand: with 100 more overtime hours (230 hours for 140
+    units) it can; with ASSY-1's regular hours gone it cannot (110 hours) while either
+    decision alone leaves a plan."""
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+    changes = {
+        retail["id"]: [
+            {"kind": "objective", "objective": "min_cost"},
+            {"kind": "overtime", "resource": "ASSY-1", "mode": "add", "value": 100},
+        ],
+        overload["id"]: [{"kind": "capacity", "resource": "ASSY-1", "value": -100}],
+    }
+    decided = await cycle.post(
+        "/decisions",
+        EXECUTIVE,
+        {
+            "decisions": [
+                {
+                    "escalation_id": item["id"],
+                    "override": "ours",
+                    "changes": changes.get(item["id"], []),
+                    "rationale": "r",
+                }
+                for item in cycle.plan["escalations"]
+            ]
+        },
+    )
+    assert decided.status_code == 201, decided.text
+    refused = await cycle.post("/authorise", EXECUTIVE)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["extra"]["gate"] == "decisions-feasible"
+    named = refused.json()["extra"]["conflicts"][0]["escalation_ids"]
+    assert sorted(named) == sorted([retail["id"], overload["id"]])
+
+
+async def test_delegated_roles_close_what_is_within_their_authority(platform: Platform) -> None:
+    """Accepting the medium overload (no money moves) is the supply planner's to close; the
+    high RETAIL shortfall is the executive's; an override is the executive's alone."""
+    cycle = await Executive.reach(platform)
+    retail = cycle.item("service_below_target", "RETAIL")
+    overload = cycle.item("resource_overload")
+    assert overload["severity"] in {"low", "medium"} and retail["severity"] in {"high", "critical"}
+    accept = {"option_index": 0, "rationale": "within my authority"}
+    beyond = await cycle.post(f"/escalations/{retail['id']}/decision", SUPPLY_PLANNER, accept)
+    assert beyond.status_code == 403, beyond.text
+    own = await cycle.post(
+        f"/escalations/{overload['id']}/decision",
+        SUPPLY_PLANNER,
+        {"override": "mine", "rationale": "r"},
+    )
+    assert own.status_code == 403, own.text
+    closed = await cycle.post(f"/escalations/{overload['id']}/decision", SUPPLY_PLANNER, accept)
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["decided_as"] == "supply_planner"
+    by_owner = await cycle.post(f"/escalations/{retail['id']}/decision", PROCESS_OWNER, accept)
+    assert by_owner.status_code == 403
+    executive = await cycle.post(f"/escalations/{retail['id']}/decision", EXECUTIVE, accept)
+    assert executive.status_code == 201 and executive.json()["decided_as"] == "executive_sponsor"
