@@ -65,10 +65,20 @@ def _resources(plan: ConsensusPlanPublic) -> dict[str, dict[str, float]]:
     return found
 
 
+def _money(plan: ConsensusPlanPublic) -> dict[str, float]:
+    """The plan's money measures by name, its planning penalties as ``planning_penalties.*``
+    (never part of a margin, shared.money)."""
+    totals = plan.totals.model_dump()
+    penalties = totals.pop("planning_penalties", {}) or {}
+    return {name: float(value) for name, value in totals.items()} | {
+        f"planning_penalties.{name}": float(value) for name, value in penalties.items()
+    }
+
+
 def diff(plan_a: ConsensusPlanPublic, plan_b: ConsensusPlanPublic) -> PlanDiff:
     """Plan b against plan a (see the module docstring)."""
     units_a, units_b = _units(plan_a), _units(plan_b)
-    money_a, money_b = plan_a.totals.model_dump(), plan_b.totals.model_dump()
+    money_a, money_b = _money(plan_a), _money(plan_b)
     service_a = {row.segment: row for row in plan_a.segments}
     service_b = {row.segment: row for row in plan_b.segments}
     service = []
@@ -103,7 +113,7 @@ def diff(plan_a: ConsensusPlanPublic, plan_b: ConsensusPlanPublic) -> PlanDiff:
         plan_a_id=plan_a.id,
         plan_b_id=plan_b.id,
         units={name: _change(units_a[name], units_b[name]) for name in units_a},
-        money={name: _change(float(money_a[name]), float(money_b[name])) for name in money_a},
+        money={name: _change(money_a[name], money_b[name]) for name in money_a},
         service=service,
         families=families,
         resources=resources,
