@@ -19,6 +19,7 @@ from gateway.cycle.raci import ActivityKind, StepName
 from gateway.plans.models import EscalationPublic
 from gateway.tables import GatewayTable
 from shared.auth import Role
+from shared.contracts.demand import PlanRollPublic
 from shared.types import JSON_INTEGER, Date, Name, Period, RowRef, Text, UtcDatetime, utc_now
 
 
@@ -349,6 +350,11 @@ class CycleTransition(BaseModel):
 
     closed: CyclePublic
     opened: CyclePublic
+    roll: PlanRollPublic | None = Field(
+        default=None,
+        description="The closed cycle's demand plan rolled into the opened cycle's horizon: "
+        "the draft the next demand review starts from, with the inputs carried and dropped.",
+    )
 
 
 class DecisionPublic(BaseModel):

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from gateway.cycle import queries
 from gateway.cycle.concurrency import check_version, claim, require_version
+from gateway.cycle.events import announce_completion
 from gateway.cycle.models import (
     ActionItem,
     ActionItemStatus,
@@ -354,6 +355,7 @@ def _record_completion(
     following.status = StepStatus.in_progress
     session.add_all([cycle, row, following])
     session.flush()
+    announce_completion(session, cycle=cycle, step=row)
     if plan is not None:
         emit(
             session,
@@ -604,6 +606,7 @@ def approve_plan(
     executive.note = data.note
     session.add_all([plan, cycle, executive])
     session.flush()
+    announce_completion(session, cycle=cycle, step=executive)
     emit(
         session,
         tables=WEBHOOKS,
@@ -620,6 +623,18 @@ def approve_plan(
     return cycle
 
 
+def closable_cycle(session: Session, *, cycle_id: int, expected: int) -> Cycle:
+    """The open cycle at version ``expected``, once its executive S&OP has approved the plan."""
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    executive = queries.steps_of(session, cycle)[StepName.executive_sop]
+    if executive.status != StepStatus.completed:
+        raise GateClosed(
+            "executive-step-completed",
+            f"{_what(cycle)} closes once its executive S&OP has approved the plan",
+        )
+    return cycle
+
+
 def close_cycle(
     session: Session,
     *,
@@ -632,13 +647,7 @@ def close_cycle(
     rolled forward one month."""
     authorize(principal, Action.close_cycle)
     expected = require_version(expected_version, what="a cycle")
-    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
-    executive = queries.steps_of(session, cycle)[StepName.executive_sop]
-    if executive.status != StepStatus.completed:
-        raise GateClosed(
-            "executive-step-completed",
-            f"{_what(cycle)} closes once its executive S&OP has approved the plan",
-        )
+    cycle = closable_cycle(session, cycle_id=cycle_id, expected=expected)
     claim(session, cycle, expected, what=_what(cycle))
     cycle.status = CycleStatus.closed
     cycle.open_marker = None

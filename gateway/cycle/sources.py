@@ -11,7 +11,7 @@ from typing import Protocol
 from fastapi import Request
 
 from gateway.clients import Upstreams
-from shared.contracts.demand import DemandPlanPublic
+from shared.contracts.demand import DemandPlanPublic, PlanRollPublic, PlanRollRequest
 from shared.contracts.supply import SupplyPlanPublic
 from shared.http import forwarded_authorization
 
@@ -20,6 +20,10 @@ class PlanSources(Protocol):
     async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None: ...
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None: ...
+
+    async def roll_demand_plan(
+        self, plan_id: int, *, months: int, idempotency_key: str
+    ) -> PlanRollPublic: ...
 
 
 class UpstreamPlanSources:
@@ -33,6 +37,15 @@ class UpstreamPlanSources:
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None:
         return await self.upstreams.supply.one_of(SupplyPlanPublic, f"/supply-plans/{plan_id}")
+
+    async def roll_demand_plan(
+        self, plan_id: int, *, months: int, idempotency_key: str
+    ) -> PlanRollPublic:
+        return await self.upstreams.demand.roll_demand_plan(
+            plan_id=plan_id,
+            request=PlanRollRequest(months=months),
+            idempotency_key=idempotency_key,
+        )
 
 
 def plan_sources(request: Request) -> PlanSources:

@@ -21,12 +21,13 @@ from sqlmodel import Session
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 
-from gateway.cycle import models, queries, service
+from gateway.cycle import closing, models, queries, service
 from gateway.cycle.models import ActionItemStatus, CycleStatus, LinkKind, StepStatus
 from gateway.cycle.raci import ActivityKind, StepName
 from gateway.cycle.runner import SessionRunner, session_runner
 from gateway.cycle.settings import cycle_settings
 from gateway.cycle.sources import forwarding_credentials, plan_sources
+from gateway.graph.roll import DemandPlanRoll
 from gateway.graph.types import ConsensusPlan, Escalation, from_model
 from gateway.plans import service as consensus
 from shared.auth import Principal, current_principal
@@ -210,6 +211,9 @@ class Cycle:
 class CycleTransition:
     closed: Cycle
     opened: Cycle
+    roll: DemandPlanRoll | None = strawberry.field(
+        description="The closed cycle's demand plan rolled into the opened cycle's horizon."
+    )
 
 
 def _decision(decision: models.DecisionPublic) -> Decision:
@@ -591,21 +595,21 @@ class CycleMutation:
     async def close_cycle(
         self, info: strawberry.Info, cycle_id: int, expected_version: int
     ) -> CycleTransition:
-        principal = _caller(info)
-        settings = cycle_settings(_request(info))
-
-        def write(session: Session) -> list[models.CyclePublic]:
-            closed, opened = service.close_cycle(
-                session,
-                principal=principal,
+        request = _request(info)
+        with forwarding_credentials(request):
+            transition = await closing.close_and_roll(
+                run=_runner(info),
+                sources=plan_sources(request),
+                principal=_caller(info),
                 cycle_id=cycle_id,
                 expected_version=expected_version,
-                settings=settings,
+                settings=cycle_settings(request),
             )
-            return queries.cycles_public(session, [closed, opened])
-
-        closed, opened = await _runner(info)(write)
-        return CycleTransition(closed=Cycle.of(closed), opened=Cycle.of(opened))
+        return CycleTransition(
+            closed=Cycle.of(transition.closed),
+            opened=Cycle.of(transition.opened),
+            roll=DemandPlanRoll.of(transition.roll) if transition.roll else None,
+        )
 
     @strawberry.mutation(
         extensions=[GraphQLFieldNames()],

@@ -10,6 +10,7 @@ from services.demand.families.router import router as families_router
 from services.demand.forecasting.router import router as baseline_router
 from services.demand.governance import WEBHOOKS, AuditEntry
 from services.demand.history.router import router as history_router
+from services.demand.plans.router import roll_router
 from services.demand.plans.router import router as plans_router
 from services.demand.quality.router import router as quality_router
 from services.demand.segments.router import router as segments_router
@@ -46,6 +47,8 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
         # Every demand role writes here; the plans narrow it down per stream and for the lock
         # (services/demand/rights.py).
         writers=DEMAND_WRITERS,
+        # The roll checks its own, different rights: the process owner rolls by closing.
+        open_routers=[roll_router],
         audit_table=AuditEntry,
         webhooks=WEBHOOKS,
     )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
-from services.demand.rights import PlanKeeper, PlanLocker
+from services.demand.rights import PlanKeeper, PlanLocker, PlanRoller
 from services.demand.tables import IdempotencyKey
 from shared import idempotency
 from shared.concurrency import IfMatch, etag, set_etag
@@ -37,6 +37,11 @@ from .models import (
 )
 
 router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
+# The roll checks its own rights (``rights.PlanRoller``): the process owner, who writes
+# nothing else here, rolls the plan by closing a cycle. Mounted outside the writer guard.
+roll_router = APIRouter(
+    prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES
+)
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Demand plan id.")]
 
@@ -160,11 +165,11 @@ def upsert_lines(
     )
 
 
-@router.post(
+@roll_router.post(
     "/{id}/roll",
     status_code=status.HTTP_201_CREATED,
     response_model=PlanRollPublic,
-    summary="Roll a plan forward: the next version over a horizon moved on (demand planner)",
+    summary="Roll a plan forward: the next version over a moved horizon (planner, process owner)",
     description=(
         "A new draft over the source plan's horizon moved `months` forward (default 1): the "
         "statistical baseline forecast again on the history before the new horizon, every "
@@ -176,7 +181,7 @@ def upsert_lines(
     responses=idempotency.created_responses("The rolled draft and what was carried and dropped"),
 )
 def roll_plan(
-    _writer: PlanKeeper,
+    _roller: PlanRoller,
     once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
     session: SessionDep,
     plan_id: PlanId,
