@@ -1,15 +1,15 @@
 """The webhook events of the cycle's life beyond its decisions: steps completed (and late),
-cycles closed. Subscribe to them at ``/webhooks`` (``gateway.tables.EVENTS`` lists all)."""
+cycles closed. Subscribe to them at ``/webhooks`` (``gateway.tables.GatewayEvent`` lists all)."""
 
 from sqlmodel import Session
 
 from gateway.cycle.models import Cycle, CycleStep
-from gateway.tables import WEBHOOKS
+from gateway.tables import WEBHOOKS, GatewayEvent
 from shared.webhooks import emit
 
-STEP_COMPLETED = "step.completed"
-STEP_LATE = "step.late"
-CYCLE_CLOSED = "cycle.closed"
+STEP_COMPLETED = GatewayEvent.step_completed
+STEP_LATE = GatewayEvent.step_late
+CYCLE_CLOSED = GatewayEvent.cycle_closed
 
 
 def announce_completion(session: Session, *, cycle: Cycle, step: CycleStep) -> None:
@@ -32,7 +32,9 @@ def announce_completion(session: Session, *, cycle: Cycle, step: CycleStep) -> N
         emit(session, tables=WEBHOOKS, event=STEP_LATE, payload=payload)
 
 
-def announce_closing(session: Session, *, closed: Cycle, opened: Cycle, rolled_plan: int | None) -> None:
+def announce_closing(
+    session: Session, *, closed: Cycle, opened: Cycle, rolled_plan: int | None
+) -> None:
     """``cycle.closed``: the closed cycle, the one its closing opened, the rolled demand plan."""
     emit(
         session,

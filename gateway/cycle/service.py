@@ -49,7 +49,7 @@ from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
 from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusPlan, ConsensusStatus, Escalation
-from gateway.tables import WEBHOOKS
+from gateway.tables import WEBHOOKS, GatewayEvent
 from shared.auth import Principal, Role
 from shared.contracts.demand import PlanStatus
 from shared.contracts.supply import SupplyPlanStatus
@@ -58,9 +58,9 @@ from shared.periods import add_months
 from shared.webhooks import emit
 
 # Events the cycle emits (shared.webhooks): subscribe to them at /webhooks.
-CONSENSUS_RECOMMENDED = "consensus.recommended"
-ESCALATION_DECIDED = "escalation.decided"
-PLAN_APPROVED = "plan.approved"
+CONSENSUS_RECOMMENDED = GatewayEvent.consensus_recommended
+ESCALATION_DECIDED = GatewayEvent.escalation_decided
+PLAN_APPROVED = GatewayEvent.plan_approved
 
 # What completing each step records, and which of them it cannot do without.
 STEP_OUTPUT_FIELDS: dict[StepName, tuple[str, ...]] = {

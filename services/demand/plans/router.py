@@ -39,9 +39,7 @@ from .models import (
 router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
 # The roll checks its own rights (``rights.PlanRoller``): the process owner, who writes
 # nothing else here, rolls the plan by closing a cycle. Mounted outside the writer guard.
-roll_router = APIRouter(
-    prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES
-)
+roll_router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Demand plan id.")]
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from services.demand.families.models import Family
-from services.demand.governance import WEBHOOKS
+from services.demand.governance import PLAN_LOCKED, WEBHOOKS
 from services.demand.segments.models import Segment
 from shared import crud
 from shared.auth import Principal
@@ -37,8 +37,6 @@ from .models import (
     PlanCellFilters,
     utc_now,
 )
-
-LOCKED_EVENT = "demand_plan.locked"
 
 LINES = EntitySpec(
     table=DemandPlanLine,
@@ -233,7 +231,7 @@ def lock_plan(
     emit(
         session,
         tables=WEBHOOKS,
-        event=LOCKED_EVENT,
+        event=PLAN_LOCKED,
         payload={
             "plan_id": plan_id,
             "version": plan.version,

@@ -9,6 +9,7 @@ Closing rolls the plan to 2026-03..2027-02: the override is carried (150, 150, t
 the delta dropped and listed; the next cycle's demand review takes the rolled plan.
 """
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -53,8 +54,12 @@ async def stream_plan(world: World) -> dict[str, Any]:
         (
             "/history",
             [
-                {"family_code": "F01", "segment_code": "KEY", "period": add_months("2024-02", k),
-                 "quantity": 100}
+                {
+                    "family_code": "F01",
+                    "segment_code": "KEY",
+                    "period": add_months("2024-02", k),
+                    "quantity": 100,
+                }
                 for k in range(24)
             ],
         ),
@@ -119,10 +124,14 @@ async def consensus(world: World, plan_id: int) -> list[float]:
 
 
 async def test_closing_rolls_the_demand_plan_carrying_and_dropping_inputs(world: World) -> None:
+    hook = {"url": "https://hooks.example/sop", "secret": "s" * 16}
+    typo = await world.gateway.post(
+        "/webhooks", json={**hook, "events": ["cycle.closd"]}, headers=PROCESS_OWNER
+    )
+    assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "body.events.0"
     subscribed = await world.gateway.post(
         "/webhooks",
-        json={"url": "https://hooks.example/sop", "events": ["cycle.closed", "step.completed"],
-              "secret": "s" * 16},
+        json={**hook, "events": ["cycle.closed", "step.completed", "step.late"]},
         headers=PROCESS_OWNER,
     )
     assert subscribed.status_code == 201, subscribed.text
@@ -173,8 +182,11 @@ async def test_closing_rolls_the_demand_plan_carrying_and_dropping_inputs(world:
             "rolled_demand_plan_id": rolled_id,
         }
     ]
-    completed = [(d["payload"]["period"], d["payload"]["step"]) for d in deliveries
-                 if d["event"] == "step.completed"]
+    completed = [
+        (d["payload"]["period"], d["payload"]["step"])
+        for d in deliveries
+        if d["event"] == "step.completed"
+    ]
     assert completed == [
         ("2026-01", "data_gathering"),
         ("2026-01", "demand_review"),
@@ -184,4 +196,9 @@ async def test_closing_rolls_the_demand_plan_carrying_and_dropping_inputs(world:
         ("2026-02", "data_gathering"),
         ("2026-02", "demand_review"),
     ]
+    # The cycle of 2026-01 had its data gathering due on 2026-01-05: completed today, late.
+    late = [d["payload"] for d in deliveries if d["event"] == "step.late"]
+    assert len(late) == len(completed)
+    assert late[0]["due_date"] == "2026-01-05"
+    assert late[0]["days_late"] == (dt.date.today() - dt.date(2026, 1, 5)).days
     assert_gate(await world.post_versioned(cycle["id"], "/close", PROCESS_OWNER), "cycle-open")
