@@ -17,6 +17,7 @@ from shared.contracts.demand import (
     CustomerPublic,
     DataQualityIssue,
     DataQualitySummaryPublic,
+    DemandHistoryPublic,
     DemandInputFilters,
     DemandInputPublic,
     DemandPlanLinePublic,
@@ -61,6 +62,11 @@ class DemandClient(ServiceClient):
 
     async def segments(self) -> list[SegmentPublic]:
         return await self.list_of(SegmentPublic, "/segments")
+
+    async def history(self, *, period_from: str, period_to: str) -> list[DemandHistoryPublic]:
+        return await self.list_of(
+            DemandHistoryPublic, "/history", period_from=period_from, period_to=period_to
+        )
 
     async def demand_plans(self, *, status: PlanStatus | None = None) -> list[DemandPlanPublic]:
         return await self.list_of(DemandPlanPublic, "/demand-plans", status=status)

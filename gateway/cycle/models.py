@@ -200,6 +200,11 @@ class StepCompletion(BaseModel):
     consensus_plan_id: RowRef | None = Field(
         default=None, description="pre_sop: the recommended consensus plan."
     )
+    readiness_override: Name | None = Field(
+        default=None,
+        description="data_gathering, when GET /readiness has holes for the cycle's horizon: why "
+        "the cycle goes on anyway (recorded in the step's note).",
+    )
 
 
 class ActionItemCreate(BaseModel):

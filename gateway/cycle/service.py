@@ -44,6 +44,7 @@ from gateway.cycle.raci import (
     StepName,
     authorize,
 )
+from gateway.cycle.readiness_gate import data_gathering_outputs, with_override_noted
 from gateway.cycle.runner import SessionRunner
 from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
@@ -64,7 +65,7 @@ PLAN_APPROVED = GatewayEvent.plan_approved
 
 # What completing each step records, and which of them it cannot do without.
 STEP_OUTPUT_FIELDS: dict[StepName, tuple[str, ...]] = {
-    StepName.data_gathering: ("data_quality_report",),
+    StepName.data_gathering: ("data_quality_report", "readiness_override"),
     StepName.demand_review: ("demand_plan_id",),
     StepName.supply_review: ("supply_plan_id",),
     StepName.pre_sop: ("consensus_plan_id",),
@@ -295,7 +296,7 @@ async def _verify_outputs(
             )
         return {"supply_plan_id": supply.id, "supply_plan_version": supply.version}
     if step is StepName.data_gathering:
-        return {"data_quality_report": data.data_quality_report}
+        return await data_gathering_outputs(sources, cycle=cycle, data=data)
     return {}
 
 
@@ -402,6 +403,7 @@ async def complete_step(
         )
     )
     outputs = await _verify_outputs(sources, cycle=cycle, step=step, data=data, location=location)
+    data = with_override_noted(data)
     return await run(
         lambda session: _record_completion(
             session,

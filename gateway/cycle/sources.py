@@ -11,6 +11,8 @@ from typing import Protocol
 from fastapi import Request
 
 from gateway.clients import Upstreams
+from gateway.readiness.models import ReadinessReport
+from gateway.readiness.service import readiness_report
 from shared.contracts.demand import DemandPlanPublic, PlanRollPublic, PlanRollRequest
 from shared.contracts.supply import SupplyPlanPublic
 from shared.http import forwarded_authorization
@@ -24,6 +26,8 @@ class PlanSources(Protocol):
     async def roll_demand_plan(
         self, plan_id: int, *, months: int, idempotency_key: str
     ) -> PlanRollPublic: ...
+
+    async def readiness(self, *, horizon_start: str, horizon_months: int) -> ReadinessReport: ...
 
 
 class UpstreamPlanSources:
@@ -45,6 +49,11 @@ class UpstreamPlanSources:
             plan_id=plan_id,
             request=PlanRollRequest(months=months),
             idempotency_key=idempotency_key,
+        )
+
+    async def readiness(self, *, horizon_start: str, horizon_months: int) -> ReadinessReport:
+        return await readiness_report(
+            self.upstreams, horizon_start=horizon_start, horizon_months=horizon_months
         )
 
 

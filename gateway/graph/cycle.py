@@ -330,6 +330,9 @@ class StepCompletionInput:
     demand_plan_id: int | None = None
     supply_plan_id: int | None = None
     consensus_plan_id: int | None = None
+    readiness_override: str | None = strawberry.field(
+        default=None, description="data_gathering with holes in the data: why it goes on."
+    )
 
 
 @strawberry.input
