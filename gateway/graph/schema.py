@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
+from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
@@ -279,7 +280,9 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
     if limits is not None:
         extensions = [*limit_extensions(limits), *extensions]
     return GatewaySchema(
-        query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
+        query=merge_types(
+            "Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery, ReadinessQueryType)
+        ),
         mutation=merge_types("Mutation", (Mutation, CycleMutation)),
         extensions=extensions,
         config=StrawberryConfig(

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import Role
-from shared.types import JSON_INTEGER, Period
+from shared.types import Period
 
 
 class Dataset(StrEnum):
@@ -23,7 +23,7 @@ class ReadinessQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     horizon_start: Period = Field(description="First month of the horizon to check.")
-    horizon_months: Annotated[int, Field(ge=1, le=36), JSON_INTEGER] = Field(
+    horizon_months: Annotated[int, Field(ge=1, le=36)] = Field(
         default=24, description="Months of the horizon."
     )
 
