@@ -16,11 +16,11 @@ from strawberry.types import ExecutionContext
 
 from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
-from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
+from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
     ConsensusPlan,
