@@ -14,6 +14,7 @@ from gateway.figures.router import router as figures_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
 from gateway.plans.router import router as plans_router
+from gateway.readiness.router import router as readiness_router
 from gateway.reconcile.router import router as reconcile_router
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
@@ -80,6 +81,7 @@ def create_app(
             Mount(plans_router, reader),
             Mount(figures_router, reader),
             Mount(execution_router, reader),
+            Mount(readiness_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).
             Mount(cycle_router),
             Mount(health_router),

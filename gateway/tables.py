@@ -6,6 +6,7 @@ the app passes the same objects to ``app.state`` (``audit_table``, ``webhooks``)
 audit and webhook routers.
 """
 
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.orm import registry
@@ -22,7 +23,20 @@ class GatewayTable(SQLModel, registry=registry()):
 
 
 AuditEntry = audit_table_for(GatewayTable)
-WEBHOOKS = webhook_tables_for(GatewayTable)
+
+
+class GatewayEvent(StrEnum):
+    """Every webhook event the gateway emits (``/webhooks`` refuses other names)."""
+
+    consensus_recommended = "consensus.recommended"
+    escalation_decided = "escalation.decided"
+    plan_approved = "plan.approved"
+    step_completed = "step.completed"
+    step_late = "step.late"
+    cycle_closed = "cycle.closed"
+
+
+WEBHOOKS = webhook_tables_for(GatewayTable, events=GatewayEvent)
 # Keys of the POSTs that create (shared.idempotency), stored with what they created.
 IdempotencyKey = idempotency_table_for(GatewayTable)
 

@@ -132,6 +132,13 @@ class GatewaySettings(ServiceSettings):
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
     )
+    time_fence_months: int = Field(
+        default=2,
+        ge=0,
+        le=12,
+        description="Near-term months whose approved production a reconcile holds "
+        "(gateway.reconcile.fence) unless a change states its reason.",
+    )
     # GraphQL limits (gateway.graph.limits): refusals are GraphQL errors with a code.
     graphql_max_depth: int = Field(
         default=10, ge=1, description="Deepest nesting of fields an operation may select."

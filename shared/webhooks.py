@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +31,7 @@ from sqlmodel import Session, SQLModel, col, select
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
 from shared.db import SessionDep, run_in_session
-from shared.errors import NotFound
+from shared.errors import FieldError, NotFound, ValidationFailed
 from shared.pagination import Page, PageParams
 from shared.types import CLOSED, Code, RowId, UtcDatetime
 
@@ -71,10 +71,12 @@ class DeliveryPublic(BaseModel):
 class WebhookTables:
     subscription: type[SQLModel]
     delivery: type[SQLModel]
+    # The events the process emits: a subscription to any other name is refused (422).
+    events: frozenset[str] = frozenset()
 
 
-def webhook_tables_for(base: type[SQLModel]) -> WebhookTables:
-    """Subscription and delivery tables in the registry of ``base``."""
+def webhook_tables_for(base: type[SQLModel], *, events: Iterable[str] = ()) -> WebhookTables:
+    """Subscription and delivery tables in the registry of ``base``, for ``events``."""
 
     class WebhookSubscription(base, table=True):  # type: ignore[valid-type, misc, call-arg]
         __tablename__ = "webhook_subscription"
@@ -99,7 +101,9 @@ def webhook_tables_for(base: type[SQLModel]) -> WebhookTables:
         created_at: dt.datetime
         delivered_at: dt.datetime | None = None
 
-    return WebhookTables(subscription=WebhookSubscription, delivery=WebhookDelivery)
+    return WebhookTables(
+        subscription=WebhookSubscription, delivery=WebhookDelivery, events=frozenset(events)
+    )
 
 
 def emit(session: Session, *, tables: WebhookTables, event: str, payload: dict[str, Any]) -> int:
@@ -255,8 +259,24 @@ def webhook_router(tables: WebhookTables, *, dependencies: Sequence[Any] = ()) -
     router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=list(dependencies))
     subscription, delivery = tables.subscription, tables.delivery
 
-    @router.post("", status_code=status.HTTP_201_CREATED, summary="Subscribe a URL to events")
+    known = ", ".join(sorted(tables.events)) or "none"
+
+    @router.post(
+        "",
+        status_code=status.HTTP_201_CREATED,
+        summary="Subscribe a URL to events",
+        description=f"The events this process emits: {known}. Any other name is a 422.",
+    )
     def subscribe(session: SessionDep, body: SubscriptionCreate) -> SubscriptionPublic:
+        unknown = [
+            FieldError(
+                field=f"body.events.{index}", reason=f"unknown event {event!r}; known: {known}"
+            )
+            for index, event in enumerate(body.events)
+            if event not in tables.events
+        ]
+        if unknown:
+            raise ValidationFailed(f"{len(unknown)} unknown event name(s)", errors=unknown)
         row = subscription(
             url=str(body.url),
             events=body.events,

@@ -1,6 +1,6 @@
 """What every service client shares: list calls with filters, reads, contract parsing."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -15,7 +15,7 @@ from shared.errors import (
     UpstreamFailed,
     ValidationFailed,
 )
-from shared.http import fetch_all, request_json
+from shared.http import fetch_all, request_json, send
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 FilterValue = str | int | float | bool | Sequence[str] | None
@@ -126,6 +126,7 @@ class ServiceClient:
         body: BaseModel | None = None,
         *,
         rename: Callable[[str], str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ModelT:
         """The answer of a computation (POST ``body``, or nothing when the path names all it
         needs). A 422 of the service stays a 422, its fields passed through ``rename``
@@ -136,12 +137,14 @@ class ServiceClient:
             return f"{self.service}{path.replace('/', '.')}{rest}"
 
         try:
-            answer = await request_json(
+            sent = await send(
                 self.http,
                 "POST",
                 path,
                 json=None if body is None else body.model_dump(mode="json", exclude_none=True),
+                headers=headers,
             )
+            answer = sent.json()
         except UpstreamFailed as exc:
             refusal = _callers_fault(exc, self.service) or _data_refusal(
                 exc, self.service, path, rename or default_rename

@@ -25,6 +25,8 @@ from shared.contracts.demand import (
     FamilyPublic,
     LifecycleStatus,
     PlanCellFilters,
+    PlanRollPublic,
+    PlanRollRequest,
     PlanStatus,
     Quadrant,
     SegmentPublic,
@@ -82,6 +84,18 @@ class DemandClient(ServiceClient):
 
     async def demand_plan(self, *, plan_id: int) -> DemandPlanPublic | None:
         return await self.one_of(DemandPlanPublic, f"/demand-plans/{plan_id}")
+
+    async def roll_demand_plan(
+        self, *, plan_id: int, request: PlanRollRequest, idempotency_key: str
+    ) -> PlanRollPublic:
+        """The next version of a plan over its horizon moved on; a retry with the same key
+        answers the roll made first."""
+        return await self.post_of(
+            PlanRollPublic,
+            f"/demand-plans/{plan_id}/roll",
+            request,
+            headers={"Idempotency-Key": idempotency_key},
+        )
 
     async def latest_demand_plan(self) -> DemandPlanPublic | None:
         """The latest locked plan, else the latest draft; ``None`` when there is no plan."""

@@ -7,6 +7,7 @@ from gateway.clients.base import ServiceClient
 from shared.contracts.finance import (
     AopGap,
     AopGapRequest,
+    AopPublic,
     CostActualFilters,
     CostActualPublic,
     Lever,
@@ -42,6 +43,9 @@ class FinanceClient(ServiceClient):
             period_from=period_from,
             period_to=period_to,
         )
+
+    async def aop(self, *, period_from: str, period_to: str) -> list[AopPublic]:
+        return await self.list_of(AopPublic, "/aop", period_from=period_from, period_to=period_to)
 
     async def unit_costs(self, *, family_code: str | None = None) -> list[UnitCostPublic]:
         return await self.list_of(UnitCostPublic, "/unit-costs", family_code=family_code)

@@ -20,6 +20,7 @@ from gateway.plans.models import ConsensusPlanSummary, EscalationPublic, PlanDif
 from gateway.solver.changes import PlanChange
 from gateway.tables import GatewayTable
 from shared.auth import Role
+from shared.contracts.demand import PlanRollPublic
 from shared.types import JSON_INTEGER, Date, Name, Period, RowRef, Text, UtcDatetime, utc_now
 
 
@@ -225,6 +226,11 @@ class StepCompletion(BaseModel):
     consensus_plan_id: RowRef | None = Field(
         default=None, description="pre_sop: the recommended consensus plan."
     )
+    readiness_override: Name | None = Field(
+        default=None,
+        description="data_gathering, when GET /readiness has holes for the cycle's horizon: why "
+        "the cycle goes on anyway (recorded in the step's note).",
+    )
 
 
 class ActionItemCreate(BaseModel):
@@ -397,6 +403,11 @@ class CycleTransition(BaseModel):
 
     closed: CyclePublic
     opened: CyclePublic
+    roll: PlanRollPublic | None = Field(
+        default=None,
+        description="The closed cycle's demand plan rolled into the opened cycle's horizon: "
+        "the draft the next demand review starts from, with the inputs carried and dropped.",
+    )
 
 
 class DecisionPublic(BaseModel):

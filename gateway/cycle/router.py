@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, st
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
-from gateway.cycle import authorised, decisions, queries, service
+from gateway.cycle import authorised, closing, decisions, queries, service
 from gateway.cycle.concurrency import etag, if_match
 from gateway.cycle.models import (
     ActionItemFilters,
@@ -393,29 +393,33 @@ def approve(
     summary="Close a cycle after its approval (process owner); opens the next month's",
     description=(
         "The next cycle's horizon rolls forward one month; its calendar takes the configured "
-        "due days; open action items carry over. The ETag answered is the new cycle's." + WRITE_DOC
+        "due days; open action items carry over. The closed cycle's demand plan is rolled "
+        "into the new horizon (`roll`: the draft, the inputs carried and dropped). Emits "
+        "cycle.closed. The ETag answered is the new cycle's." + WRITE_DOC
     ),
     dependencies=[allowed(Action.close_cycle)],
 )
-def close(
-    session: SessionDep,
+async def close(
+    request: Request,
     principal: CurrentUser,
     settings: Settings,
+    sources: Annotated[PlanSources, Depends(plan_sources)],
     cycle_id: CycleId,
     version: IfMatch,
     response: Response,
 ) -> CycleTransition:
-    closed, opened = service.close_cycle(
-        session,
-        principal=principal,
-        cycle_id=cycle_id,
-        expected_version=version,
-        settings=settings,
-    )
-    response.headers["ETag"] = etag(opened.version)
-    response.headers["Location"] = f"/cycles/{opened.id}"
-    closed_public, opened_public = queries.cycles_public(session, [closed, opened])
-    return CycleTransition(closed=closed_public, opened=opened_public)
+    with forwarding_credentials(request):
+        transition = await closing.close_and_roll(
+            run=session_runner(request),
+            sources=sources,
+            principal=principal,
+            cycle_id=cycle_id,
+            expected_version=version,
+            settings=settings,
+        )
+    response.headers["ETag"] = etag(transition.opened.version)
+    response.headers["Location"] = f"/cycles/{transition.opened.id}"
+    return transition
 
 
 @router.get(

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from gateway.cycle import queries
 from gateway.cycle.authorised import plan_to_publish
 from gateway.cycle.concurrency import check_version, claim, require_version
+from gateway.cycle.events import announce_completion
 from gateway.cycle.models import (
     ActionItem,
     ActionItemStatus,
@@ -42,12 +43,13 @@ from gateway.cycle.raci import (
     StepName,
     authorize,
 )
+from gateway.cycle.readiness_gate import data_gathering_outputs, with_override_noted
 from gateway.cycle.runner import SessionRunner
 from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
 from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusPlan, ConsensusStatus
-from gateway.tables import WEBHOOKS
+from gateway.tables import WEBHOOKS, GatewayEvent
 from shared.auth import Principal, Role
 from shared.contracts.demand import PlanStatus
 from shared.contracts.supply import SupplyPlanStatus
@@ -56,13 +58,13 @@ from shared.periods import add_months
 from shared.webhooks import emit
 
 # Events the cycle emits (shared.webhooks): subscribe to them at /webhooks.
-CONSENSUS_RECOMMENDED = "consensus.recommended"
-ESCALATION_DECIDED = "escalation.decided"
-PLAN_APPROVED = "plan.approved"
+CONSENSUS_RECOMMENDED = GatewayEvent.consensus_recommended
+ESCALATION_DECIDED = GatewayEvent.escalation_decided
+PLAN_APPROVED = GatewayEvent.plan_approved
 
 # What completing each step records, and which of them it cannot do without.
 STEP_OUTPUT_FIELDS: dict[StepName, tuple[str, ...]] = {
-    StepName.data_gathering: ("data_quality_report",),
+    StepName.data_gathering: ("data_quality_report", "readiness_override"),
     StepName.demand_review: ("demand_plan_id",),
     StepName.supply_review: ("supply_plan_id",),
     StepName.pre_sop: ("consensus_plan_id",),
@@ -293,7 +295,7 @@ async def _verify_outputs(
             )
         return {"supply_plan_id": supply.id, "supply_plan_version": supply.version}
     if step is StepName.data_gathering:
-        return {"data_quality_report": data.data_quality_report}
+        return await data_gathering_outputs(sources, cycle=cycle, data=data)
     return {}
 
 
@@ -353,6 +355,7 @@ def _record_completion(
     following.status = StepStatus.in_progress
     session.add_all([cycle, row, following])
     session.flush()
+    announce_completion(session, cycle=cycle, step=row)
     if plan is not None:
         emit(
             session,
@@ -399,6 +402,7 @@ async def complete_step(
         )
     )
     outputs = await _verify_outputs(sources, cycle=cycle, step=step, data=data, location=location)
+    data = with_override_noted(data)
     return await run(
         lambda session: _record_completion(
             session,
@@ -489,6 +493,7 @@ def approve_plan(
     executive.note = data.note
     session.add_all([plan, cycle, executive])
     session.flush()
+    announce_completion(session, cycle=cycle, step=executive)
     emit(
         session,
         tables=WEBHOOKS,
@@ -505,6 +510,18 @@ def approve_plan(
     return cycle
 
 
+def closable_cycle(session: Session, *, cycle_id: int, expected: int) -> Cycle:
+    """The open cycle at version ``expected``, once its executive S&OP has approved the plan."""
+    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
+    executive = queries.steps_of(session, cycle)[StepName.executive_sop]
+    if executive.status != StepStatus.completed:
+        raise GateClosed(
+            "executive-step-completed",
+            f"{_what(cycle)} closes once its executive S&OP has approved the plan",
+        )
+    return cycle
+
+
 def close_cycle(
     session: Session,
     *,
@@ -517,13 +534,7 @@ def close_cycle(
     rolled forward one month."""
     authorize(principal, Action.close_cycle)
     expected = require_version(expected_version, what="a cycle")
-    cycle = _cycle_for_write(session, cycle_id=cycle_id, expected=expected)
-    executive = queries.steps_of(session, cycle)[StepName.executive_sop]
-    if executive.status != StepStatus.completed:
-        raise GateClosed(
-            "executive-step-completed",
-            f"{_what(cycle)} closes once its executive S&OP has approved the plan",
-        )
+    cycle = closable_cycle(session, cycle_id=cycle_id, expected=expected)
     claim(session, cycle, expected, what=_what(cycle))
     cycle.status = CycleStatus.closed
     cycle.open_marker = None

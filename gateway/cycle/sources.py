@@ -11,7 +11,9 @@ from typing import Protocol
 from fastapi import Request
 
 from gateway.clients import Upstreams
-from shared.contracts.demand import DemandPlanPublic
+from gateway.readiness.models import ReadinessReport
+from gateway.readiness.service import readiness_report
+from shared.contracts.demand import DemandPlanPublic, PlanRollPublic, PlanRollRequest
 from shared.contracts.supply import SupplyPlanPublic
 from shared.http import forwarded_authorization
 
@@ -20,6 +22,12 @@ class PlanSources(Protocol):
     async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None: ...
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None: ...
+
+    async def roll_demand_plan(
+        self, plan_id: int, *, months: int, idempotency_key: str
+    ) -> PlanRollPublic: ...
+
+    async def readiness(self, *, horizon_start: str, horizon_months: int) -> ReadinessReport: ...
 
 
 class UpstreamPlanSources:
@@ -33,6 +41,20 @@ class UpstreamPlanSources:
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None:
         return await self.upstreams.supply.one_of(SupplyPlanPublic, f"/supply-plans/{plan_id}")
+
+    async def roll_demand_plan(
+        self, plan_id: int, *, months: int, idempotency_key: str
+    ) -> PlanRollPublic:
+        return await self.upstreams.demand.roll_demand_plan(
+            plan_id=plan_id,
+            request=PlanRollRequest(months=months),
+            idempotency_key=idempotency_key,
+        )
+
+    async def readiness(self, *, horizon_start: str, horizon_months: int) -> ReadinessReport:
+        return await readiness_report(
+            self.upstreams, horizon_start=horizon_start, horizon_months=horizon_months
+        )
 
 
 def plan_sources(request: Request) -> PlanSources:

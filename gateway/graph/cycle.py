@@ -21,13 +21,14 @@ from sqlmodel import Session
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 
-from gateway.cycle import authorised, models, queries, service
+from gateway.cycle import authorised, closing, models, queries, service
 from gateway.cycle import decisions as decisions_service
 from gateway.cycle.models import ActionItemStatus, CycleStatus, LinkKind, StepStatus
 from gateway.cycle.raci import ActivityKind, StepName
 from gateway.cycle.runner import SessionRunner, session_runner
 from gateway.cycle.settings import cycle_settings
 from gateway.cycle.sources import forwarding_credentials, plan_sources
+from gateway.graph.roll import DemandPlanRoll
 from gateway.graph.types import ConsensusPlan, Escalation, from_model
 from gateway.plans import service as consensus
 from gateway.plans.models import PlanDiff as PlanDiffModel
@@ -324,6 +325,9 @@ class Cycle:
 class CycleTransition:
     closed: Cycle
     opened: Cycle
+    roll: DemandPlanRoll | None = strawberry.field(
+        description="The closed cycle's demand plan rolled into the opened cycle's horizon."
+    )
 
 
 def _decision(decision: models.DecisionPublic) -> Decision:
@@ -449,6 +453,9 @@ class StepCompletionInput:
     demand_plan_id: int | None = None
     supply_plan_id: int | None = None
     consensus_plan_id: int | None = None
+    readiness_override: str | None = strawberry.field(
+        default=None, description="data_gathering with holes in the data: why it goes on."
+    )
 
 
 @strawberry.input
@@ -770,21 +777,21 @@ class CycleMutation:
     async def close_cycle(
         self, info: strawberry.Info, cycle_id: int, expected_version: int
     ) -> CycleTransition:
-        principal = _caller(info)
-        settings = cycle_settings(_request(info))
-
-        def write(session: Session) -> list[models.CyclePublic]:
-            closed, opened = service.close_cycle(
-                session,
-                principal=principal,
+        request = _request(info)
+        with forwarding_credentials(request):
+            transition = await closing.close_and_roll(
+                run=_runner(info),
+                sources=plan_sources(request),
+                principal=_caller(info),
                 cycle_id=cycle_id,
                 expected_version=expected_version,
-                settings=settings,
+                settings=cycle_settings(request),
             )
-            return queries.cycles_public(session, [closed, opened])
-
-        closed, opened = await _runner(info)(write)
-        return CycleTransition(closed=Cycle.of(closed), opened=Cycle.of(opened))
+        return CycleTransition(
+            closed=Cycle.of(transition.closed),
+            opened=Cycle.of(transition.opened),
+            roll=DemandPlanRoll.of(transition.roll) if transition.roll else None,
+        )
 
     @strawberry.mutation(
         extensions=[GraphQLFieldNames()],

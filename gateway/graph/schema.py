@@ -1,5 +1,6 @@
 """The schema: queries over the services and the consensus plans, the reconcile mutation."""
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from typing import cast
 
@@ -20,6 +21,7 @@ from gateway.graph.execution import ExecutionQuery
 from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
+from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
     ConsensusPlan,
@@ -137,6 +139,13 @@ class Query:
         return ConsensusPlan.of(plan) if plan else None
 
 
+@strawberry.input(description="A change inside the time fence and its reason.")
+class FenceOverrideInput:
+    family_code: str
+    period: str
+    reason: str
+
+
 @strawberry.input(description="What to reconcile; every field is optional.")
 class ReconcileInput:
     demand_plan_id: int | None = strawberry.field(
@@ -150,6 +159,10 @@ class ReconcileInput:
         default=None,
         description="Share of the AOP beyond which a month's gap becomes an escalation item; "
         "default: the finance service's.",
+    )
+    fence_overrides: list[FenceOverrideInput] | None = strawberry.field(
+        default=None,
+        description="Family-months inside the time fence that may move, each with its reason.",
     )
 
 
@@ -168,11 +181,16 @@ def reconcile_request(value: ReconcileInput | None) -> ReconcileRequest:
     if value is None:
         return ReconcileRequest()
     try:
-        return ReconcileRequest(
-            demand_plan_id=value.demand_plan_id,
-            objective=value.objective,
-            time_limit_seconds=value.time_limit_seconds,
-            aop_gap_tolerance=value.aop_gap_tolerance,
+        return ReconcileRequest.model_validate(
+            {
+                "demand_plan_id": value.demand_plan_id,
+                "objective": value.objective,
+                "time_limit_seconds": value.time_limit_seconds,
+                "aop_gap_tolerance": value.aop_gap_tolerance,
+                "fence_overrides": [
+                    dataclasses.asdict(item) for item in value.fence_overrides or []
+                ],
+            }
         )
     except ValidationError as exc:
         errors = [
@@ -264,7 +282,15 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
         extensions = [*limit_extensions(limits), *extensions]
     return GatewaySchema(
         query=merge_types(
-            "Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery, ExecutionQuery)
+            "Query",
+            (
+                Query,
+                CycleQuery,
+                PlanningQuery,
+                DemandReviewQuery,
+                ExecutionQuery,
+                ReadinessQueryType,
+            ),
         ),
         mutation=merge_types("Mutation", (Mutation, CycleMutation)),
         extensions=extensions,

@@ -16,6 +16,8 @@ Safety stock: the policy's units (``direct``), or per month as the supply servic
 from the plan's demand (periods of cover, service level).
 """
 
+from collections.abc import Mapping
+
 from gateway.solver.problem import (
     FamilyInput,
     Objective,
@@ -39,11 +41,15 @@ def build_problem(
     objective: Objective,
     time_limit_seconds: float,
     utilisation_threshold: float,
+    fixed_production: Mapping[str, list[float | None]] | None = None,
 ) -> PlanningProblem:
+    """The problem of ``data``; ``fixed_production`` holds families' production in the months
+    of the time fence (``gateway.reconcile.fence``)."""
     periods = data.periods
+    fixed = fixed_production or {}
     return PlanningProblem(
         periods=periods,
-        families=[_family(data, code) for code in data.planned_families],
+        families=[_family(data, code, fixed.get(code)) for code in data.planned_families],
         segments=[_segment(data, code) for code in data.planned_segments],
         demand=[
             SegmentDemand(
@@ -68,7 +74,7 @@ def build_problem(
     )
 
 
-def _family(data: PlanningData, code: str) -> FamilyInput:
+def _family(data: PlanningData, code: str, fixed: list[float | None] | None) -> FamilyInput:
     policy = data.policy_of.get(code)
     variable_cost = [data.unit_cost(code, period) or 0.0 for period in data.periods]
     holding_cost = data.lever_cost[Lever.holding_unit_period].get(code, 0.0)
@@ -83,6 +89,7 @@ def _family(data: PlanningData, code: str) -> FamilyInput:
         safety_stock_penalty=[cost + 2 * holding_cost + 1 for cost in variable_cost],
         outsource_cost=data.lever_cost[Lever.outsourcing_unit].get(code, 0.0),
         outsource_limit=policy.max_outsourced_per_period if policy else 0.0,
+        fixed_production=fixed,
     )
 
 

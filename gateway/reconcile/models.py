@@ -5,9 +5,19 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from gateway.solver.problem import Objective
-from shared.types import Fraction, RowRef
+from shared.types import Code, Fraction, Name, Period, RowRef
 
 TimeLimit = Annotated[float, Strict(), Field(gt=0, le=3600, allow_inf_nan=False)]
+
+
+class FenceOverride(BaseModel):
+    """A change inside the time fence: the family-month the reconcile may move, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family_code: Code
+    period: Period
+    reason: Name = Field(description="Why the approved production may change: required.")
 
 
 class ReconcileRequest(BaseModel):
@@ -41,4 +51,11 @@ class ReconcileRequest(BaseModel):
         description="Share of the AOP (revenue or margin) beyond which a month's gap to it "
         "becomes an escalation item; default: the finance service's "
         "SOP_FINANCE_AOP_GAP_TOLERANCE.",
+    )
+    fence_overrides: list[FenceOverride] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Family-months inside the time fence (the first SOP_GATEWAY_TIME_FENCE_MONTHS "
+        "of the horizon) whose production may move from the last approved plan, each with its "
+        "reason; every other fenced month is held at its approved production.",
     )

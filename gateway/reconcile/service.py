@@ -16,6 +16,7 @@ from shared.errors import Conflict, ValidationFailed
 from .bias import forecast_bias_items
 from .build import build_problem
 from .checks import find_gaps
+from .fence import approved_production, check_overrides, fenced_cells, fixed_production
 from .gather import gather_planning_data
 from .models import ReconcileRequest
 
@@ -52,11 +53,23 @@ async def reconcile(
             f"the services' data cannot be reconciled: {len(gaps)} gap(s) to fix first",
             errors=gaps,
         )
+    approved = await run_in_session(state.engine, approved_production)
+    fenced = fenced_cells(
+        periods=data.periods, fence_months=state.settings.time_fence_months, approved=approved
+    )
+    released = check_overrides(request.fence_overrides, fenced=fenced, location=location)
     problem = build_problem(
         data,
         objective=request.objective,
         time_limit_seconds=requested or limit,
         utilisation_threshold=state.settings.utilisation_threshold,
+        fixed_production=fixed_production(
+            families=data.planned_families,
+            periods=data.periods,
+            fenced=fenced,
+            approved=approved,
+            released=released,
+        ),
     )
     solution = await state.solver.solve(problem)
     solution.escalations.extend(

@@ -85,8 +85,11 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
     shortfall: dict[str, Ints] = {}
 
     # --- supply
+    fixed = data.fixed_production
     x = lp.add_variables(
         (families, periods),
+        lower=np.nan_to_num(fixed, nan=0.0),
+        upper=np.where(np.isnan(fixed), np.inf, fixed),
         cost=-money * (data.variable_cost + regular_cost_per_unit(data)),
         integer=integer,
     )

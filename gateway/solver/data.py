@@ -37,6 +37,7 @@ class ProblemData:
     min_ending_inventory: Floats
     outsource_cost: Floats
     outsource_limit: Floats  # inf: unlimited
+    fixed_production: Floats  # nan: free
     # segments (S)
     segment_codes: list[str]
     priority: Ints
@@ -142,6 +143,13 @@ def problem_data(problem: PlanningProblem) -> ProblemData:
         min_ending_inventory=np.array([f.min_ending_inventory for f in families], dtype=float),
         outsource_cost=per_period([f.outsource_cost for f in families], periods, 0),
         outsource_limit=per_period([f.outsource_limit for f in families], periods, np.inf),
+        fixed_production=np.array(
+            [
+                [np.nan if v is None else v for v in (f.fixed_production or [None] * periods)]
+                for f in families
+            ],
+            dtype=float,
+        ).reshape(len(families), periods),
         segment_codes=[s.code for s in segments],
         priority=np.array([s.priority for s in segments], dtype=np.int64),
         strategic=np.array([s.strategic for s in segments], dtype=bool),

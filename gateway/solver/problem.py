@@ -53,6 +53,10 @@ class FamilyInput(Strict):
     outsource_limit: PerPeriod | None = Field(
         default=0, description="Units per period a subcontractor can supply; null: unlimited."
     )
+    fixed_production: list[NonNegative | None] | None = Field(
+        default=None,
+        description="Per period, production held at this value (a time fence), null: free.",
+    )
 
 
 class SegmentInput(Strict):

@@ -20,7 +20,7 @@ def _lengths(
     """Per-period lists of ``item`` that do not have one value per period."""
     errors = []
     for name in fields:
-        value: PerPeriod | None = getattr(item, name)
+        value: PerPeriod | list[float | None] | None = getattr(item, name)
         if isinstance(value, list) and len(value) != periods:
             errors.append(
                 FieldError(
@@ -82,6 +82,7 @@ def problem_errors(problem: PlanningProblem) -> list[FieldError]:
             "safety_stock_penalty",
             "outsource_cost",
             "outsource_limit",
+            "fixed_production",
         ),
         periods,
     )

@@ -8,4 +8,6 @@ from shared.audit import audit_table_for
 from shared.webhooks import webhook_tables_for
 
 AuditEntry = audit_table_for(DemandTable)
-WEBHOOKS = webhook_tables_for(DemandTable)
+# Locking a plan closes the demand review (``plans.service.lock_plan``).
+PLAN_LOCKED = "demand_plan.locked"
+WEBHOOKS = webhook_tables_for(DemandTable, events=[PLAN_LOCKED])

@@ -11,6 +11,7 @@ from services.demand.forecasting.router import forecasts_router
 from services.demand.forecasting.router import router as baseline_router
 from services.demand.governance import WEBHOOKS, AuditEntry
 from services.demand.history.router import router as history_router
+from services.demand.plans.router import roll_router
 from services.demand.plans.router import router as plans_router
 from services.demand.quality.router import router as quality_router
 from services.demand.segments.router import router as segments_router
@@ -49,8 +50,9 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
         # Every demand role writes here; the plans narrow it down per stream and for the lock
         # (services/demand/rights.py).
         writers=DEMAND_WRITERS,
-        # The owning roles sign off and the process owner overrides: checked per role there.
-        open_routers=[sign_offs_router],
+        # The owning roles sign off and the process owner overrides, and the process owner
+        # rolls by closing: each checks its own rights.
+        open_routers=[sign_offs_router, roll_router],
         audit_table=AuditEntry,
         webhooks=WEBHOOKS,
     )

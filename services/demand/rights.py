@@ -7,6 +7,8 @@ integration) write; the demand plans narrow it down:
 - drafting plans, loading their lines, computing the statistical baseline and rebuilding the
   consensus are the demand planner's, who facilitates the demand review;
 - locking a plan closes the demand review: the demand planner's alone;
+- rolling a plan into the next month is also the process owner's, whose closing of a cycle
+  rolls its plan (the roll route enforces this itself, outside the service's writer guard);
 - an ERP/APS integration may load all of it except the lock, which is a person's decision.
 
 An input's author is its caller: a person writes as themselves (a body ``author`` naming
@@ -24,6 +26,8 @@ from shared.errors import FieldError, Forbidden
 
 PLAN_KEEPERS = frozenset({Role.demand_planner, Role.integration})
 PLAN_LOCKERS = frozenset({Role.demand_planner})
+# Closing an S&OP cycle rolls its demand plan into the next month: the process owner closes.
+PLAN_ROLLERS = PLAN_KEEPERS | {Role.process_owner}
 STREAM_WRITERS: dict[InputStream, frozenset[Role]] = {
     InputStream.sales: frozenset({Role.sales, Role.integration}),
     InputStream.marketing: frozenset({Role.marketing, Role.integration}),
@@ -64,6 +68,9 @@ def stream_writer(stream: InputStream) -> Callable[[Principal], Principal]:
 
 PlanKeeper = Annotated[
     Principal, Depends(allowing(PLAN_KEEPERS, what="drafting and loading demand plans"))
+]
+PlanRoller = Annotated[
+    Principal, Depends(allowing(PLAN_ROLLERS, what="rolling a demand plan into the next month"))
 ]
 PlanLocker = Annotated[
     Principal, Depends(allowing(PLAN_LOCKERS, what="locking a demand plan (it closes the review)"))

@@ -265,6 +265,46 @@ class BaselineSeriesPublic(SQLModel):
     )
 
 
+class PlanRollRequest(BaseModel):
+    """Roll a plan forward: the next version over a horizon moved on by ``months``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    months: Annotated[int, Constraint(ge=1, le=12), JSON_INTEGER] = Constraint(
+        default=1, description="How far the horizon moves (default one month: the next cycle)."
+    )
+    name: Name | None = Constraint(default=None, description="Default: the source plan's name.")
+    note: Text | None = Constraint(default=None, description="Default: the source plan's note.")
+
+
+class RolledInput(BaseModel):
+    """An input of the source plan as the roll saw it: carried, or dropped and why."""
+
+    input_id: int = Constraint(description="The input's id in the source plan.")
+    stream: InputStream
+    kind: InputKind
+    family_code: Code
+    segment_code: Code | None
+    period_from: Period
+    period_to: Period | None
+    author: Name
+    reason_code: Code
+    note: str = Constraint(description="Why it was carried or dropped.")
+
+
+class PlanRollPublic(BaseModel):
+    """The rolled plan and what its roll did with each input of the source plan."""
+
+    plan: DemandPlanPublic
+    source_plan_id: int
+    months: int
+    baseline_series: int = Constraint(
+        description="Series whose statistical baseline was refreshed on the latest history."
+    )
+    carried: list[RolledInput]
+    dropped: list[RolledInput]
+
+
 class DemandInputPublic(SQLModel):
     """One input of a role into its stream, with who wrote it and why."""
 

@@ -26,10 +26,15 @@ def test_a_lock_is_announced_to_subscribers_with_the_plan(client: TestClient) ->
     load_master(client)
     subscribed = client.post("/webhooks", json=HOOK, headers=bearer(Role.integration))
     assert subscribed.status_code == 201, subscribed.text
+    # An event the service never emits is a typo waiting to miss every delivery: refused.
     other = client.post(
-        "/webhooks", json={**HOOK, "events": ["something.else"]}, headers=bearer(Role.integration)
+        "/webhooks",
+        json={**HOOK, "events": ["demand_plan.locked", "something.else"]},
+        headers=bearer(Role.integration),
     )
-    assert other.status_code == 201
+    assert other.status_code == 422, other.text
+    assert [e["field"] for e in other.json()["errors"]] == ["body.events.1"]
+    assert client.get("/webhooks").json()["total"] == 1
 
     plan = create_plan(client, horizon_months=6, lines=[LINE])
     assert deliveries(client) == []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
 from gateway.main import create_app as create_gateway
 from services.demand.main import create_app as create_demand
@@ -66,6 +67,8 @@ class Platform:
     supply: httpx.AsyncClient
     finance: httpx.AsyncClient
     calls: list[Call] = field(default_factory=list)
+    # The gateway's own database, for tests that set up its records directly.
+    engine: Engine | None = None
 
     async def graphql(self, query: str, **variables: object) -> dict[str, object]:
         """The ``data`` of a GraphQL answer, asserting it carries no errors."""
@@ -119,4 +122,5 @@ async def platform(database_url: str) -> AsyncIterator[Platform]:
             supply=clients["supply"],
             finance=clients["finance"],
             calls=calls,
+            engine=gateway.state.engine,
         )

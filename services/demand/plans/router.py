@@ -12,10 +12,11 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, st
 from fastapi_pagination.ext.sqlmodel import paginate
 from sqlmodel import Session
 
-from services.demand.rights import PlanKeeper, PlanLocker
+from services.demand.rights import PlanKeeper, PlanLocker, PlanRoller
 from services.demand.tables import IdempotencyKey
 from shared import idempotency
 from shared.concurrency import IfMatch, etag, set_etag
+from shared.contracts.demand import PlanRollPublic, PlanRollRequest
 from shared.crud import UpsertResult
 from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, NOT_FOUND, PROBLEM_RESPONSES
@@ -24,7 +25,7 @@ from shared.idempotency import Idempotency
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
-from . import service
+from . import roll, service
 from .models import (
     DemandPlan,
     DemandPlanCreate,
@@ -36,6 +37,9 @@ from .models import (
 )
 
 router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
+# The roll checks its own rights (``rights.PlanRoller``): the process owner, who writes
+# nothing else here, rolls the plan by closing a cycle. Mounted outside the writer guard.
+roll_router = APIRouter(prefix="/demand-plans", tags=["demand plans"], responses=PROBLEM_RESPONSES)
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Demand plan id.")]
 
@@ -156,6 +160,39 @@ def upsert_lines(
     answer_revision(session, plan_id=plan_id, response=response)
     return UpsertResult(
         created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+    )
+
+
+@roll_router.post(
+    "/{id}/roll",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanRollPublic,
+    summary="Roll a plan forward: the next version over a moved horizon (planner, process owner)",
+    description=(
+        "A new draft over the source plan's horizon moved `months` forward (default 1): the "
+        "statistical baseline forecast again on the history before the new horizon, every "
+        "input still acting on the new horizon carried with its author and reason, the inputs "
+        "that ended listed in `dropped`. A plan loaded line by line carries its lines inside "
+        "the new horizon. The source plan does not change (no If-Match). With an "
+        "Idempotency-Key, a retry answers the roll made first."
+    ),
+    responses=idempotency.created_responses("The rolled draft and what was carried and dropped"),
+)
+def roll_plan(
+    _roller: PlanRoller,
+    once: Annotated[Idempotency, idempotency.idempotent(IdempotencyKey)],
+    session: SessionDep,
+    plan_id: PlanId,
+    request: Annotated[PlanRollRequest, Body()] = PlanRollRequest(),
+) -> Any:
+    if once.replay is not None:
+        return once.replay
+    rolled = roll.roll_plan(session, plan_id=plan_id, request=request)
+    return once.respond(
+        session,
+        body=rolled,
+        status_code=status.HTTP_201_CREATED,
+        headers={"ETag": etag(service.get_plan(session, plan_id=rolled.plan.id).revision)},
     )
 
 

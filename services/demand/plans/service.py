@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from services.demand.families.models import Family
-from services.demand.governance import WEBHOOKS
+from services.demand.governance import PLAN_LOCKED, WEBHOOKS
 from services.demand.segments.models import Segment
 from services.demand.signoffs.models import PlanSignOff
 from services.demand.signoffs.rules import missing_sign_offs
@@ -39,8 +39,6 @@ from .models import (
     PlanCellFilters,
     utc_now,
 )
-
-LOCKED_EVENT = "demand_plan.locked"
 
 LINES = EntitySpec(
     table=DemandPlanLine,
@@ -261,7 +259,7 @@ def lock_plan(
     emit(
         session,
         tables=WEBHOOKS,
-        event=LOCKED_EVENT,
+        event=PLAN_LOCKED,
         payload={
             "plan_id": plan_id,
             "version": plan.version,

@@ -52,7 +52,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("revenue_actual", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_revenue_actual_family_code"))

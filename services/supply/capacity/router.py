@@ -1,4 +1,5 @@
 from shared.entity_router import entity_router
+from shared.extend import extend_router
 
 from .models import CapacityCreate, CapacityFilters, CapacityPublic, CapacityUpdate
 from .service import CAPACITY
@@ -11,4 +12,13 @@ router = entity_router(
     filters_model=CapacityFilters,
     path="/capacity",
     tag="capacity",
+)
+# POST /capacity/extend: each series rolled forward from its last month (shared.extend).
+router.include_router(
+    extend_router(
+        spec=CAPACITY,
+        create_model=CapacityCreate,
+        period_field="period",
+        tag="capacity",
+    )
 )

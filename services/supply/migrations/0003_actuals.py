@@ -55,7 +55,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("resource_actual", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_resource_actual_resource_code"))

@@ -81,12 +81,12 @@ async def test_concurrent_edits_of_the_same_version_one_wins(shared_database_url
         assert after["version"] == 2
         assert after["steps"][4]["due_date"] == winner.json()["steps"][4]["due_date"]
 
-        # The same on a step completion, which reads, asks nothing upstream here, then writes.
+        # The same on a step completion, which reads, asks upstream (readiness), then writes.
         steps = await _gather(
             *(
                 world.gateway.post(
                     f"/cycles/{cycle['id']}/steps/data_gathering/complete",
-                    json={"data_quality_report": f"dq-{index}"},
+                    json={"data_quality_report": f"dq-{index}", "readiness_override": "test"},
                     headers=versioned(PROCESS_OWNER, 2),
                 )
                 for index in range(4)

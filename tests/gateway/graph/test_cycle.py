@@ -123,7 +123,12 @@ async def test_a_whole_cycle_through_graphql(world: World) -> None:
     )
     assert [e["field"] for e in foreign["errors"]] == ["input.demandPlanId"]
 
-    await complete("data_gathering", PROCESS_OWNER, dataQualityReport="dq-2026-01")
+    await complete(
+        "data_gathering",
+        PROCESS_OWNER,
+        dataQualityReport="dq-2026-01",
+        readinessOverride="no master data in this world",
+    )
     stale = await problem(
         world,
         COMPLETE,
