@@ -17,6 +17,7 @@ import pytest
 from shared.auth import Role
 from shared.contracts.demand import DemandPlanPublic
 from shared.periods import add_months
+from tests.gateway.company import sign_off
 from tests.gateway.cycle.world import (
     DEMAND_PLANNER,
     EXECUTIVE,
@@ -88,6 +89,7 @@ async def stream_plan(world: World) -> dict[str, Any]:
         ],
         SALES,
     )
+    await sign_off(world.demand, plan_id)
     await edit("/lock", None, DEMAND_PLANNER)
     return (await world.demand.get(f"/demand-plans/{plan_id}", headers=VIEWER)).json()
 
@@ -155,7 +157,8 @@ async def test_closing_rolls_the_demand_plan_carrying_and_dropping_inputs(world:
     rolled_id = roll["plan"]["id"]
     assert await consensus(world, rolled_id) == [150, 150] + [100] * 10
 
-    # The next cycle's demand review takes the rolled plan once the planner locks it.
+    # The next cycle's demand review takes the rolled plan once it is signed off and locked.
+    await sign_off(world.demand, rolled_id)
     etag = (await world.demand.get(f"/demand-plans/{rolled_id}", headers=VIEWER)).headers["ETag"]
     locked = await world.demand.post(
         f"/demand-plans/{rolled_id}/lock", headers={**DEMAND_PLANNER, "If-Match": etag}

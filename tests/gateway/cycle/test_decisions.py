@@ -59,7 +59,11 @@ class Executive:
         assert opened.status_code == 201, opened.text
         cycle = opened.json()
         for step, who, body in (
-            ("data_gathering", PROCESS_OWNER, {"data_quality_report": "dq"}),
+            (
+                "data_gathering",
+                PROCESS_OWNER,
+                {"data_quality_report": "dq", "readiness_override": "the test company has no AOP"},
+            ),
             ("demand_review", DEMAND_PLANNER, {"demand_plan_id": demand_plan_id}),
             ("supply_review", SUPPLY_PLANNER, {}),
             ("pre_sop", PROCESS_OWNER, {"consensus_plan_id": plan["id"]}),

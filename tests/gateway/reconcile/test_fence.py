@@ -71,7 +71,7 @@ async def test_fenced_months_hold_the_approved_production_unless_released(
     assert production(fenced, "F01") == [70, 70, 70]
     assert production(fenced, "F02") == [70, 70, 70]
     # The 10 more F01 units of January are not made: 10 RETAIL units lost at 10 each.
-    assert fenced["totals"]["lost_sale_penalty"] == 100
+    assert fenced["totals"]["planning_penalties"]["lost_sale"] == 100
     assert fenced["totals"]["overtime_cost"] == 0
     assert production(fenced, "F02") == [70, 70, 70]
 
@@ -83,9 +83,11 @@ async def test_fenced_months_hold_the_approved_production_unless_released(
         ],
     )
     assert production(released, "F01") == [80, 70, 70]
-    # 10 overtime hours at 50; margin + 10 x (100 - 40) - 500 + the 100 penalty saved = +200.
+    # 10 overtime hours at 50; margin + 10 x (100 - 40) - 500 = +100 (the 100 of lost-sale
+    # penalty saved is a planning penalty, never money: shared.money).
     assert released["totals"]["overtime_cost"] == 500
-    assert released["totals"]["margin"] == fenced["totals"]["margin"] + 200
+    assert released["totals"]["margin"] == fenced["totals"]["margin"] + 100
+    assert released["totals"]["planning_penalties"]["lost_sale"] == 0
 
 
 async def test_an_override_outside_the_fence_or_without_reason_is_refused(
