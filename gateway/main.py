@@ -1,6 +1,5 @@
 """The gateway application (port 8000): GraphQL, reconciliation, consensus plans, the cycle."""
 
-import os
 from contextlib import AsyncExitStack
 
 import httpx
@@ -14,6 +13,7 @@ from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
 from gateway.plans.router import router as plans_router
 from gateway.reconcile.router import router as reconcile_router
+from gateway.solver.pool import pool_for
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
 from gateway.tables import WEBHOOKS, AuditEntry, migrations
@@ -56,11 +56,17 @@ def create_app(
             )
             for name in UPSTREAM_NAMES
         }
+        pool = pool_for(
+            engine=settings.solver_engine,
+            workers=settings.solver_workers,
+            solves_per_worker=settings.solver_worker_solves,
+        )
+        stack.push_async_callback(pool.close)
         app.state.gateway = GatewayState(
             settings=settings,
             engine=app.state.engine,
             upstreams=Upstreams.over(http_clients),
-            solver=SolverRunner(max_concurrent=os.cpu_count() or 1),
+            solver=SolverRunner(pool=pool, grace_seconds=settings.solver_grace_seconds),
         )
 
     reader = [Depends(current_principal)]

@@ -59,6 +59,7 @@ from shared.periods import add_months, horizon
 from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
 from shared.webhooks import webhook_router
 from tests.conftest import sibling_database
+from tests.gateway.solver.workers import local_runner
 
 AUTH = AuthSettings()
 PERIOD = "2026-01"
@@ -304,7 +305,9 @@ def cycle_graphql_router() -> GraphQLRouter[Any, None]:
     return GraphQLRouter(schema, context_getter=get_context)
 
 
-def cycle_app(engine: Engine, upstreams: Upstreams, settings: GatewaySettings) -> FastAPI:
+def cycle_app(
+    engine: Engine, upstreams: Upstreams, settings: GatewaySettings, solver: SolverRunner
+) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(cycle_router)
@@ -317,7 +320,7 @@ def cycle_app(engine: Engine, upstreams: Upstreams, settings: GatewaySettings) -
     app.state.audit_table = AuditEntry
     app.state.webhooks = WEBHOOKS
     app.state.gateway = GatewayState(
-        settings=settings, engine=engine, upstreams=upstreams, solver=SolverRunner(max_concurrent=1)
+        settings=settings, engine=engine, upstreams=upstreams, solver=solver
     )
     return app
 
@@ -342,7 +345,10 @@ async def world_over(database_url: str) -> AsyncIterator[World]:
             for name, app in services.items()
         }
         app = cycle_app(
-            engine, Upstreams.over(upstream), GatewaySettings(database_url=database_url)
+            engine,
+            Upstreams.over(upstream),
+            GatewaySettings(database_url=database_url),
+            await stack.enter_async_context(local_runner()),
         )
 
         def client(target: FastAPI, name: str) -> httpx.AsyncClient:
