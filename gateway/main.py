@@ -11,9 +11,11 @@ from gateway.cycle.router import router as cycle_router
 from gateway.figures.router import router as figures_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
+from gateway.jobs.router import router as jobs_router
+from gateway.jobs.runner import JobRunner
 from gateway.plans.router import router as plans_router
 from gateway.reconcile.router import router as reconcile_router
-from gateway.solver.pool import pool_for
+from gateway.solver.pool import open_pool
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
 from gateway.tables import WEBHOOKS, AuditEntry, migrations
@@ -56,7 +58,7 @@ def create_app(
             )
             for name in UPSTREAM_NAMES
         }
-        pool = pool_for(
+        pool = await open_pool(
             engine=settings.solver_engine,
             workers=settings.solver_workers,
             solves_per_worker=settings.solver_worker_solves,
@@ -68,6 +70,8 @@ def create_app(
             upstreams=Upstreams.over(http_clients),
             solver=SolverRunner(pool=pool, grace_seconds=settings.solver_grace_seconds),
         )
+        app.state.jobs = JobRunner(state=app.state.gateway)
+        await app.state.jobs.start(stack)
 
     reader = [Depends(current_principal)]
     app = create_process_app(
@@ -82,6 +86,7 @@ def create_app(
         mounts=[
             Mount(graphql_router(settings), prefix="/graphql", tags=["graphql"]),
             Mount(reconcile_router),
+            Mount(jobs_router),
             Mount(plans_router, reader),
             Mount(figures_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).

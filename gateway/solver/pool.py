@@ -24,6 +24,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any, Protocol, TypeVar
 
 from shared.errors import DomainError
@@ -32,7 +33,7 @@ Argument = TypeVar("Argument")
 Result = TypeVar("Result")
 
 # Imported once by the forkserver, so that every worker forked from it starts warm.
-PRELOADED = ["gateway.solver.model"]
+multiprocessing.set_forkserver_preload(["gateway.solver.model"])
 
 
 class SolverWorkerLost(DomainError):
@@ -110,7 +111,6 @@ class LocalPool:
     engine = "local"
 
     def __init__(self, *, workers: int, solves_per_worker: int) -> None:
-        multiprocessing.set_forkserver_preload(PRELOADED)
         self.workers = workers
         self._solves_per_worker = solves_per_worker
         self._idle = [_LocalWorker(solves_per_worker) for _ in range(workers)]
@@ -194,12 +194,14 @@ def _call(function: Callable[[Any], Any], argument: Any) -> Any:
     return function(argument)
 
 
-def pool_for(*, engine: str, workers: int, solves_per_worker: int) -> SolverPool:
-    """The pool the ``solver_engine`` setting names: ``local``, ``ray`` or ``ray://...``."""
+async def open_pool(*, engine: str, workers: int, solves_per_worker: int) -> SolverPool:
+    """The pool the ``solver_engine`` setting names: ``local``, ``ray`` or ``ray://...``,
+    started in a worker thread (the forkserver imports the model; Ray starts or connects)
+    so that the event loop never waits on it."""
     if engine == "local":
+        await asyncio.to_thread(forkserver.ensure_running)
         return LocalPool(workers=workers, solves_per_worker=solves_per_worker)
-    if engine == "ray":
-        return RayPool(address=None, workers=workers)
-    if engine.startswith("ray://"):
-        return RayPool(address=engine, workers=workers)
+    if engine == "ray" or engine.startswith("ray://"):
+        address = None if engine == "ray" else engine
+        return await asyncio.to_thread(RayPool, address=address, workers=workers)
     raise ValueError(f"unknown solver engine {engine!r}; expected local, ray or ray://host:port")
