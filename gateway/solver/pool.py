@@ -21,10 +21,10 @@ Two engines, chosen by ONE setting (``SOP_GATEWAY_SOLVER_ENGINE``, ``pool_for``)
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import forkserver
 from typing import Any, Protocol, TypeVar
 
 from shared.errors import DomainError
@@ -94,11 +94,11 @@ class _LocalWorker:
     def submit(self, function: Callable[[Any], Any], argument: Any) -> asyncio.Future[Any]:
         return asyncio.wrap_future(self._executor.submit(function, argument))
 
-    def pids(self) -> list[int]:
-        # The executor does not expose its processes otherwise; a kill needs them.
-        return list(self._executor._processes or {})
+    def start(self) -> None:
+        self._executor.submit(os.getpid).result()
 
     def kill(self) -> None:
+        # The executor cannot stop a running task; killing its process is the only way.
         processes = list((self._executor._processes or {}).values())
         for process in processes:
             process.kill()
@@ -116,9 +116,10 @@ class LocalPool:
         self._idle = [_LocalWorker(solves_per_worker) for _ in range(workers)]
         self._free = asyncio.Semaphore(workers)
 
-    def worker_pids(self) -> list[int]:
-        """The processes of the idle workers (those of running solves are busy)."""
-        return [pid for worker in self._idle for pid in worker.pids()]
+    async def start(self) -> None:
+        """Start every worker now, in threads: the first start waits for the forkserver to
+        import the model (seconds), which must not happen on the event loop."""
+        await asyncio.gather(*(asyncio.to_thread(worker.start) for worker in self._idle))
 
     async def run(
         self, function: Callable[[Argument], Result], argument: Argument, *, wall_seconds: float
@@ -199,8 +200,9 @@ async def open_pool(*, engine: str, workers: int, solves_per_worker: int) -> Sol
     started in a worker thread (the forkserver imports the model; Ray starts or connects)
     so that the event loop never waits on it."""
     if engine == "local":
-        await asyncio.to_thread(forkserver.ensure_running)
-        return LocalPool(workers=workers, solves_per_worker=solves_per_worker)
+        pool = LocalPool(workers=workers, solves_per_worker=solves_per_worker)
+        await pool.start()
+        return pool
     if engine == "ray" or engine.startswith("ray://"):
         address = None if engine == "ray" else engine
         return await asyncio.to_thread(RayPool, address=address, workers=workers)

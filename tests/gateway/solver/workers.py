@@ -14,6 +14,7 @@ from gateway.solver.runner import SolverRunner
 @asynccontextmanager
 async def local_runner(*, workers: int = 1) -> AsyncIterator[SolverRunner]:
     pool = LocalPool(workers=workers, solves_per_worker=20)
+    await pool.start()
     try:
         yield SolverRunner(pool=pool, grace_seconds=10.0)
     finally:
