@@ -18,6 +18,7 @@ from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
+from gateway.graph.jobs import JobsMutation, JobsQuery
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.types import (
@@ -262,8 +263,10 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
     if limits is not None:
         extensions = [*limit_extensions(limits), *extensions]
     return GatewaySchema(
-        query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
-        mutation=merge_types("Mutation", (Mutation, CycleMutation)),
+        query=merge_types(
+            "Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery, JobsQuery)
+        ),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation, JobsMutation)),
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

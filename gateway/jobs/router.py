@@ -53,24 +53,14 @@ JobRunnerDep = Annotated[JobRunner, Depends(job_runner)]
     },
 )
 async def submit_job(
-    request: Request,
-    state: GatewayStateDep,
-    runner: JobRunnerDep,
-    caller: Caller,
-    submitted: JobSubmit,
+    request: Request, runner: JobRunnerDep, caller: Caller, submitted: JobSubmit
 ) -> Response:
-    service.check_body(
+    job = await runner.submit(
         kind=submitted.kind,
         body=submitted.body,
-        time_limit_seconds=state.settings.solve_time_limit_seconds,
+        caller=caller,
+        authorization=request.headers.get("authorization"),
     )
-    job = await run_in_session(
-        state.engine,
-        lambda session: service.submit_job(
-            session, kind=submitted.kind, body=submitted.body, caller=caller
-        ),
-    )
-    runner.submitted(job.id, authorization=request.headers.get("authorization"))
     return Response(
         content=job.model_dump_json(),
         status_code=status.HTTP_202_ACCEPTED,
@@ -80,10 +70,8 @@ async def submit_job(
 
 
 @router.get("/{id}", response_model=JobPublic, summary="A job's status and stage")
-async def read_job(state: GatewayStateDep, caller: Caller, job_id: JobId) -> JobPublic:
-    return await run_in_session(
-        state.engine, lambda session: service.read_job(session, job_id=job_id, caller=caller)
-    )
+async def read_job(runner: JobRunnerDep, caller: Caller, job_id: JobId) -> JobPublic:
+    return await runner.read(job_id=job_id, caller=caller)
 
 
 @router.get(
@@ -105,14 +93,8 @@ async def job_result(state: GatewayStateDep, caller: Caller, job_id: JobId) -> R
     response_model=JobPublic,
     summary="Cancel a queued or running job (its solve's worker is killed)",
 )
-async def cancel_job(
-    state: GatewayStateDep, runner: JobRunnerDep, caller: Caller, job_id: JobId
-) -> JobPublic:
-    job = await run_in_session(
-        state.engine, lambda session: service.cancel_job(session, job_id=job_id, caller=caller)
-    )
-    runner.stop_job(job_id)
-    return job
+async def cancel_job(runner: JobRunnerDep, caller: Caller, job_id: JobId) -> JobPublic:
+    return await runner.cancel(job_id=job_id, caller=caller)
 
 
 @router.get(

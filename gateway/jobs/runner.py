@@ -7,6 +7,7 @@ import asyncio
 import logging
 import uuid
 from contextlib import AsyncExitStack, suppress
+from typing import Any
 
 import anyio.to_thread
 
@@ -14,13 +15,14 @@ from gateway.reconcile.models import ReconcileRequest
 from gateway.reconcile.service import reconcile
 from gateway.solver.problem import PlanningProblem
 from gateway.state import GatewayState
+from shared.auth import Principal
 from shared.db import run_in_session
 from shared.errors import DomainError
 from shared.http import forwarded_authorization
 from shared.types import utc_now
 
 from . import service
-from .models import Job, JobKind
+from .models import Job, JobKind, JobPublic
 
 log = logging.getLogger("sop.jobs")
 
@@ -57,13 +59,50 @@ class JobRunner:
         loop = asyncio.create_task(self._loop())
         stack.push_async_callback(self._stop, loop)
 
-    def submitted(self, job_id: int, *, authorization: str | None) -> None:
-        """A job was submitted here: run it now rather than at the next heartbeat."""
-        self._credentials[job_id] = authorization
+    async def submit(
+        self,
+        *,
+        kind: JobKind,
+        body: dict[str, Any],
+        caller: Principal,
+        authorization: str | None,
+        location: str = "body",
+    ) -> JobPublic:
+        """A queued job (its body checked now, errors at ``<location>.body.<field>``),
+        started at once when a runner of this gateway is free. ``authorization`` is the
+        submitter's, forwarded upstream by a reconcile."""
+        state = self._state
+        service.check_body(
+            kind=kind,
+            body=body,
+            time_limit_seconds=state.settings.solve_time_limit_seconds,
+            location=location,
+        )
+        job = await run_in_session(
+            state.engine,
+            lambda session: service.submit_job(session, kind=kind, body=body, caller=caller),
+        )
+        self._credentials[job.id] = authorization
         self._wake.set()
+        return job
 
-    def stop_job(self, job_id: int) -> None:
-        """Stop a job cancelled by its caller, when it runs here (its worker is killed)."""
+    async def cancel(self, *, job_id: int, caller: Principal) -> JobPublic:
+        """Cancelled in the record; stopped now when it runs here (its solve's worker is
+        killed), else by the gateway running it at its next heartbeat."""
+        job = await run_in_session(
+            self._state.engine,
+            lambda session: service.cancel_job(session, job_id=job_id, caller=caller),
+        )
+        self._stop_job(job_id)
+        return job
+
+    async def read(self, *, job_id: int, caller: Principal) -> JobPublic:
+        return await run_in_session(
+            self._state.engine,
+            lambda session: service.read_job(session, job_id=job_id, caller=caller),
+        )
+
+    def _stop_job(self, job_id: int) -> None:
         task = self._running.get(job_id)
         if task is not None:
             task.cancel()
@@ -85,7 +124,7 @@ class JobRunner:
                     ),
                 )
                 for job_id in cancelled:
-                    self.stop_job(job_id)
+                    self._stop_job(job_id)
                 while len(self._running) < self._concurrency:
                     job = await run_in_session(
                         engine, lambda session: service.claim_next(session, owner=self.owner)

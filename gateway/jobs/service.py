@@ -23,14 +23,17 @@ BODY_MODELS: dict[JobKind, type[PlanningProblem] | type[ReconcileRequest]] = {
 }
 
 
-def check_body(*, kind: JobKind, body: dict[str, Any], time_limit_seconds: float) -> None:
-    """Refuse at submission (422, naming ``body.body.<field>``) what the job would refuse."""
+def check_body(
+    *, kind: JobKind, body: dict[str, Any], time_limit_seconds: float, location: str
+) -> None:
+    """Refuse at submission (422, naming ``<location>.body.<field>``) what the job would
+    refuse."""
     try:
         parsed = BODY_MODELS[kind].model_validate(body)
     except ValidationError as exc:
         errors = [
             FieldError(
-                field=".".join(["body", "body", *(str(part) for part in error["loc"])]),
+                field=".".join([location, "body", *(str(part) for part in error["loc"])]),
                 reason=error["msg"],
             )
             for error in exc.errors()
@@ -45,7 +48,7 @@ def check_body(*, kind: JobKind, body: dict[str, Any], time_limit_seconds: float
         field = "options.time_limit_seconds" if kind is JobKind.solve else "time_limit_seconds"
         raise ValidationFailed(
             f"the time limit may not exceed the gateway's {time_limit_seconds:g} s",
-            field=f"body.body.{field}",
+            field=f"{location}.body.{field}",
         )
 
 
@@ -54,7 +57,7 @@ def submit_job(
 ) -> JobPublic:
     """A queued job; reconcile jobs need the rights of POST /reconcile."""
     if kind is JobKind.reconcile and not caller.has_any(RECONCILERS):
-        raise Forbidden("only the process owner may reconcile", field="body.kind")
+        raise Forbidden("only the process owner may reconcile")
     job = Job(kind=kind, body=body, created_by=caller.subject)
     session.add(job)
     session.flush()
