@@ -1,6 +1,5 @@
 """The gateway application (port 8000): GraphQL, reconciliation, consensus plans, the cycle."""
 
-import os
 from contextlib import AsyncExitStack
 
 import httpx
@@ -13,9 +12,12 @@ from gateway.execution.router import router as execution_router
 from gateway.figures.router import router as figures_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
+from gateway.jobs.router import router as jobs_router
+from gateway.jobs.runner import JobRunner
 from gateway.plans.router import router as plans_router
 from gateway.readiness.router import router as readiness_router
 from gateway.reconcile.router import router as reconcile_router
+from gateway.solver.pool import open_pool
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
 from gateway.tables import WEBHOOKS, AuditEntry, migrations
@@ -58,12 +60,20 @@ def create_app(
             )
             for name in UPSTREAM_NAMES
         }
+        pool = await open_pool(
+            engine=settings.solver_engine,
+            workers=settings.solver_workers,
+            solves_per_worker=settings.solver_worker_solves,
+        )
+        stack.push_async_callback(pool.close)
         app.state.gateway = GatewayState(
             settings=settings,
             engine=app.state.engine,
             upstreams=Upstreams.over(http_clients),
-            solver=SolverRunner(max_concurrent=os.cpu_count() or 1),
+            solver=SolverRunner(pool=pool, grace_seconds=settings.solver_grace_seconds),
         )
+        app.state.jobs = JobRunner(state=app.state.gateway)
+        await app.state.jobs.start(stack)
 
     reader = [Depends(current_principal)]
     app = create_process_app(
@@ -78,6 +88,7 @@ def create_app(
         mounts=[
             Mount(graphql_router(settings), prefix="/graphql", tags=["graphql"]),
             Mount(reconcile_router),
+            Mount(jobs_router),
             Mount(plans_router, reader),
             Mount(figures_router, reader),
             Mount(execution_router, reader),

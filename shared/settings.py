@@ -4,6 +4,7 @@ Defaults start everything on one machine with SQLite files under ``var/``; set
 ``SOP_<SERVICE>_DATABASE_URL`` to a PostgreSQL URL (``postgresql+psycopg://...``) to move.
 """
 
+import os
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -138,6 +139,31 @@ class GatewaySettings(ServiceSettings):
         le=12,
         description="Near-term months whose approved production a reconcile holds "
         "(gateway.reconcile.fence) unless a change states its reason.",
+    )
+    # Solver workers (gateway.solver.pool) and jobs (gateway.jobs).
+    solver_engine: str = Field(
+        default="local",
+        pattern=r"^(local|ray|ray://\S+)$",
+        description="Where solves run: 'local' worker processes, 'ray' (a Ray cluster started "
+        "on this machine) or 'ray://host:port' (an existing Ray cluster; the ray extra).",
+    )
+    solver_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Solver worker processes (local) or CPUs (a Ray cluster started here); "
+        "also the most jobs that run at once.",
+    )
+    solver_worker_solves: int = Field(
+        default=20, ge=1, description="Solves a local worker runs before it recycles (memory)."
+    )
+    solver_grace_seconds: float = Field(
+        default=10.0, gt=0, description="Added to a solve's wall limit before its worker is killed."
+    )
+    job_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a running job's record is touched; one untouched for three "
+        "beats belongs to a stopped gateway and is re-queued once, then failed.",
     )
     # GraphQL limits (gateway.graph.limits): refusals are GraphQL errors with a code.
     graphql_max_depth: int = Field(

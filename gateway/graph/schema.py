@@ -20,6 +20,7 @@ from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.execution import ExecutionQuery
 from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
+from gateway.graph.jobs import JobsMutation, JobsQuery
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.scalars import SCALARS, Code
@@ -290,9 +291,10 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
                 DemandReviewQuery,
                 ExecutionQuery,
                 ReadinessQueryType,
+                JobsQuery,
             ),
         ),
-        mutation=merge_types("Mutation", (Mutation, CycleMutation)),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation, JobsMutation)),
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

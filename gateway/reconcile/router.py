@@ -1,6 +1,6 @@
 """``POST /reconcile`` (gather, check, solve, store) and the stateless ``POST /solve``."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response, status
 
@@ -22,6 +22,10 @@ from .models import ReconcileRequest
 from .service import reconcile
 
 router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
+# gateway.solver.pool: a solve past its wall limit has its worker killed.
+SOLVE_TIMED_OUT: dict[int | str, dict[str, Any]] = {
+    504: {"description": "The solve ran past its wall limit and was stopped (submit a job)"}
+}
 
 
 @router.post(
@@ -47,6 +51,7 @@ router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
     responses={
         **idempotency.created_responses("The consensus plan stored, whole"),
         **THROTTLED,
+        **SOLVE_TIMED_OUT,
     },
 )
 async def reconcile_plan(
@@ -70,7 +75,7 @@ async def reconcile_plan(
     "/solve",
     response_model=Solution,
     dependencies=[Depends(current_principal), Depends(throttled("solve"))],
-    responses=THROTTLED,
+    responses={**THROTTLED, **SOLVE_TIMED_OUT},
     summary="Solve a whole planning problem (stateless)",
     description=(
         "For harnesses and APS tools: the body is the reconciliation model's input, the "

@@ -1,44 +1,70 @@
-"""Running the solver off the event loop.
+"""Running the solver off the event loop and out of the API process.
 
-The model is CPU-bound and blocking; it runs in worker threads (MathOpt releases the GIL
-while the solver works), at most ``max_concurrent`` at once so that a burst of solves
-queues instead of thrashing the cores. A problem is validated before it queues, so bad
-input is refused at once rather than after the solves ahead of it.
+Every solve (POST /solve, POST /reconcile with its option re-solves, the AOP-gap and bias
+alternatives, jobs) goes through ``SolverRunner.solve``, which sends the whole model
+(validation, optimisation, decoding, options) to a worker of the solver pool
+(``gateway.solver.pool``) and kills it when it outlives ``wall_limit_seconds``.
 """
 
 import time
 
-import anyio
-import anyio.to_thread
 from prometheus_client import Histogram
 
-from gateway.solver.model import solve, validate_problem
+from gateway.solver.model import solve
+from gateway.solver.options import BUDGET_FACTOR
+from gateway.solver.pool import SolverPool, SolverWorkerLost, SolveTimedOut
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from shared.errors import ValidationFailed
 
 SOLVE_SECONDS = Histogram(
     "sop_solver_seconds",
-    "Wall time of a solve (validation, queue and model), by outcome: the solver's "
-    "termination, or 'refused' when the problem is invalid or infeasible.",
+    "Wall time of a solve (queue for a worker and model), by outcome: the solver's "
+    "termination, 'refused' when the problem is invalid or infeasible, 'timed_out' when its "
+    "worker was killed at the wall limit, 'worker_lost' when its worker died.",
     ["outcome"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
 
 
+def wall_limit_seconds(time_limit_seconds: float, *, grace_seconds: float) -> float:
+    """How long a solve may run before its worker is killed: ``(3 + 2 x BUDGET_FACTOR)``
+    times the problem's time limit, plus the grace.
+
+    The plan's own model takes at most twice the limit (a MIP that ends without a plan is
+    followed by its linear relaxation for up to the limit again); the options' budget is
+    ``BUDGET_FACTOR`` times that; the last lever may overrun the budget by one limit. The
+    grace covers the queue for a worker, decoding and the trip of the answer."""
+    return (3 + 2 * BUDGET_FACTOR) * time_limit_seconds + grace_seconds
+
+
 class SolverRunner:
-    def __init__(self, *, max_concurrent: int) -> None:
-        self._limiter = anyio.CapacityLimiter(max_concurrent)
+    def __init__(self, *, pool: SolverPool, grace_seconds: float) -> None:
+        self.pool = pool
+        self._grace_seconds = grace_seconds
 
     async def solve(self, problem: PlanningProblem) -> Solution:
         """The solution, or ``ValidationFailed`` (422) when the problem is inconsistent or a
-        hard requirement cannot be met."""
+        hard requirement cannot be met, ``SolveTimedOut`` (504) past the wall limit,
+        ``SolverWorkerLost`` (503) when the worker died."""
         started = time.perf_counter()
+        wall = wall_limit_seconds(
+            problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
+        )
         try:
-            await anyio.to_thread.run_sync(validate_problem, problem)
-            solution = await anyio.to_thread.run_sync(solve, problem, limiter=self._limiter)
+            solution = await self.pool.run(solve, problem, wall_seconds=wall)
         except ValidationFailed:
-            SOLVE_SECONDS.labels("refused").observe(time.perf_counter() - started)
+            self._observe("refused", started)
             raise
-        SOLVE_SECONDS.labels(solution.stats.termination).observe(time.perf_counter() - started)
+        except SolveTimedOut:
+            self._observe("timed_out", started)
+            raise
+        except SolverWorkerLost:
+            self._observe("worker_lost", started)
+            raise
+        self._observe(solution.stats.termination, started)
         return solution
+
+    @staticmethod
+    def _observe(outcome: str, started: float) -> None:
+        SOLVE_SECONDS.labels(outcome).observe(time.perf_counter() - started)

@@ -60,6 +60,7 @@ from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, Su
 from shared.webhooks import webhook_router
 from tests.conftest import sibling_database
 from tests.gateway.company import sign_off
+from tests.gateway.solver.workers import local_runner
 
 AUTH = AuthSettings()
 PERIOD = "2026-01"
@@ -311,7 +312,9 @@ def cycle_graphql_router() -> GraphQLRouter[Any, None]:
     return GraphQLRouter(schema, context_getter=get_context)
 
 
-def cycle_app(engine: Engine, upstreams: Upstreams, settings: GatewaySettings) -> FastAPI:
+def cycle_app(
+    engine: Engine, upstreams: Upstreams, settings: GatewaySettings, solver: SolverRunner
+) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(cycle_router)
@@ -324,7 +327,7 @@ def cycle_app(engine: Engine, upstreams: Upstreams, settings: GatewaySettings) -
     app.state.audit_table = AuditEntry
     app.state.webhooks = WEBHOOKS
     app.state.gateway = GatewayState(
-        settings=settings, engine=engine, upstreams=upstreams, solver=SolverRunner(max_concurrent=1)
+        settings=settings, engine=engine, upstreams=upstreams, solver=solver
     )
     return app
 
@@ -349,7 +352,10 @@ async def world_over(database_url: str) -> AsyncIterator[World]:
             for name, app in services.items()
         }
         app = cycle_app(
-            engine, Upstreams.over(upstream), GatewaySettings(database_url=database_url)
+            engine,
+            Upstreams.over(upstream),
+            GatewaySettings(database_url=database_url),
+            await stack.enter_async_context(local_runner()),
         )
 
         def client(target: FastAPI, name: str) -> httpx.AsyncClient:

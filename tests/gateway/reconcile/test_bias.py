@@ -5,6 +5,8 @@ month, RETAIL 20, at 100 a unit, 40 of variable cost, 5 a month of backlog, 1 of
 everything is served on time, each unit earns 100 - 40 - 10 = 50 of margin.
 """
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from gateway.reconcile import bias
@@ -21,6 +23,7 @@ from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import EscalationKind, Severity, Solution
 from shared.contracts.demand import BiasFlagPublic
 from shared.errors import NotFound, UpstreamFailed
+from tests.gateway.solver.workers import local_runner
 
 pytestmark = pytest.mark.anyio
 
@@ -84,8 +87,9 @@ FLAGS = [
 
 
 @pytest.fixture
-def solver() -> SolverRunner:
-    return SolverRunner(max_concurrent=1)
+async def solver() -> AsyncIterator[SolverRunner]:
+    async with local_runner() as runner:
+        yield runner
 
 
 async def base(solver: SolverRunner) -> tuple[PlanningProblem, Solution]:
