@@ -55,7 +55,9 @@ async def test_health_answers_while_a_big_solve_runs() -> None:
 
 
 async def test_a_solve_past_its_wall_limit_is_a_504_problem() -> None:
-    big = synthetic_problem(60).model_dump(mode="json")
+    # 300 families take seconds to build and decode whatever the solver's own limit (measured
+    # 7 s on an idle machine): far past the 0.27 s wall limit of a 0.01 s solve.
+    big = synthetic_problem(300).model_dump(mode="json")
     big["options"]["time_limit_seconds"] = 0.01
     async with gateway(solver_workers=1, solver_grace_seconds=0.2) as client:
         late = await client.post("/solve", json=big)
