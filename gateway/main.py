@@ -14,6 +14,7 @@ from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
 from gateway.plans.router import router as plans_router
 from gateway.reconcile.router import router as reconcile_router
+from gateway.scenarios.router import router as scenarios_router
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
 from gateway.tables import WEBHOOKS, AuditEntry, migrations
@@ -80,6 +81,8 @@ def create_app(
             Mount(figures_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).
             Mount(cycle_router),
+            # Scenarios check owners and roles themselves (gateway.scenarios.rules).
+            Mount(scenarios_router),
             Mount(health_router),
         ],
         audit_table=AuditEntry,
