@@ -23,6 +23,8 @@ from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.solver.validation import validate_problem
 
+HELD_TOLERANCE = 1e-6  # relative, per held quantity
+
 
 @dataclass(frozen=True)
 class HeldPlan:
@@ -52,13 +54,18 @@ def hold_plan(problem: PlanningProblem, plan: Solution) -> HeldPlan:
             (layout.outsourced[f], line.outsourced),
         ):
             kept = ids >= 0
-            lower[ids[kept]] = upper[ids[kept]] = np.asarray(values, dtype=float)[kept]
+            held = np.asarray(values, dtype=float)[kept]
+            # The plan's numbers are rounded (6 decimals): a band of that width keeps a
+            # capacity it filled to the last hour feasible.
+            band = HELD_TOLERANCE * np.maximum(1.0, np.abs(held))
+            lower[ids[kept]] = np.maximum(held - band, 0.0)
+            upper[ids[kept]] = held + band
     for e, code in enumerate(data.expansion_codes):
         if code in plan.expansion_levels and not data.expansion_committed[e]:
             lower[layout.expansion[e]] = upper[layout.expansion[e]] = plan.expansion_levels[code]
-    held = replace(lp, lower=lower, upper=upper, integer=np.zeros_like(lp.integer))
+    fixed_lp = replace(lp, lower=lower, upper=upper, integer=np.zeros_like(lp.integer))
     run = solve_lp(
-        held,
+        fixed_lp,
         time_limit=problem.options.time_limit_seconds,
         algorithm=problem.options.lp_algorithm,
     )
@@ -71,8 +78,8 @@ def hold_plan(problem: PlanningProblem, plan: Solution) -> HeldPlan:
         relative_gap=run.relative_gap,
         ranks=priority_ranks(data),
         weights=form.unmet_weight,
-        variables=held.variables_count,
-        constraints=held.constraints_count,
+        variables=fixed_lp.variables_count,
+        constraints=fixed_lp.constraints_count,
         solve_seconds=run.seconds,
         solves=1,
         notes=["supply held at the evaluated plan's production, outsourcing and steps"],
