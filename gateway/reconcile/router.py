@@ -12,14 +12,13 @@ from gateway.tables import IdempotencyKey
 from shared import idempotency
 from shared.auth import RECONCILERS, current_principal, require_roles
 from shared.entity_router import PROBLEM_RESPONSES
-from shared.errors import ValidationFailed
 from shared.idempotency import Idempotency
 from shared.responses import json_response
 from shared.throttle import THROTTLED, throttled
 
 from .examples import SOLVE_EXAMPLES
 from .models import ReconcileRequest
-from .service import reconcile
+from .service import check_solve_limits, reconcile
 
 router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
 
@@ -83,18 +82,5 @@ async def solve_problem(
     state: GatewayStateDep,
     problem: Annotated[PlanningProblem, Body(openapi_examples=SOLVE_EXAMPLES)],
 ) -> Response:
-    limit = state.settings.solve_time_limit_seconds
-    if problem.options.time_limit_seconds > limit:
-        raise ValidationFailed(
-            f"the time limit may not exceed the gateway's {limit:g} s",
-            field="body.options.time_limit_seconds",
-        )
-    cells = len(problem.families) * len(problem.periods)
-    if cells > state.settings.solve_max_cells:
-        raise ValidationFailed(
-            f"{len(problem.families)} families x {len(problem.periods)} periods = {cells:,} "
-            f"cells; the gateway solves at most {state.settings.solve_max_cells:,} at once "
-            "(use POST /reconcile for a company's own data)",
-            field="body.families",
-        )
+    check_solve_limits(problem, state.settings)
     return json_response(await state.solver.solve(problem))

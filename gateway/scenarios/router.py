@@ -54,9 +54,15 @@ def _answer(scenario: Any, response: Response) -> ScenarioPublic:
     summary="Create a scenario over a base problem (a /solve body) with typed changes",
 )
 def create_scenario(
-    session: SessionDep, principal: CurrentUser, body: ScenarioCreate, response: Response
+    session: SessionDep,
+    state: GatewayStateDep,
+    principal: CurrentUser,
+    body: ScenarioCreate,
+    response: Response,
 ) -> ScenarioPublic:
-    scenario = service.create_scenario(session, principal=principal, request=body)
+    scenario = service.create_scenario(
+        session, principal=principal, request=body, settings=state.settings
+    )
     response.headers["Location"] = f"/scenarios/{scenario.id}"
     return _answer(scenario, response)
 
@@ -188,5 +194,6 @@ def promote_scenario(
     response_model=BatchResult,
     summary="Solve named change lists over one base: comparison and plans x scenarios table",
 )
-async def solve_batch(body: ScenarioBatch) -> Response:
-    return json_response(await service.solve_batch(warm=WARM, request=body))
+async def solve_batch(state: GatewayStateDep, body: ScenarioBatch) -> Response:
+    result = await service.solve_batch(warm=WARM, request=body, settings=state.settings)
+    return json_response(result)

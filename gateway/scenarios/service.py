@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from gateway.cycle.models import Cycle
+from gateway.reconcile.service import check_solve_limits
 from gateway.scenarios import rules
 from gateway.scenarios.compare import compare
 from gateway.scenarios.models import (
@@ -46,6 +47,7 @@ from shared.auth import Principal
 from shared.concurrency import claim_version
 from shared.db import run_in_session
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from shared.settings import GatewaySettings
 from shared.types import utc_now
 
 CHANGES = TypeAdapter(list[PlanChange])
@@ -142,8 +144,14 @@ def _check(base: PlanningProblem, changes: Sequence[PlanChange], location: str) 
 
 
 def create_scenario(
-    session: Session, *, principal: Principal, request: ScenarioCreate, location: str = "body"
+    session: Session,
+    *,
+    principal: Principal,
+    request: ScenarioCreate,
+    settings: GatewaySettings,
+    location: str = "body",
 ) -> Scenario:
+    check_solve_limits(request.base, settings, location=f"{location}.base")
     base = for_scenarios(request.base)
     _check(base, request.changes, location)
     scenario = Scenario(
@@ -344,13 +352,16 @@ def held_cells(plans: dict[str, Solution], problems: dict[str, PlanningProblem])
     return cells
 
 
-async def solve_batch(*, warm: WarmModels, request: ScenarioBatch) -> BatchResult:
+async def solve_batch(
+    *, warm: WarmModels, request: ScenarioBatch, settings: GatewaySettings, location: str = "body"
+) -> BatchResult:
     """Every scenario of the batch solved over the base (warm, one after another from the
     base's basis), compared with the base; with ``robustness``, the plans x scenarios
     table."""
+    check_solve_limits(request.base, settings, location=f"{location}.base")
     base = for_scenarios(request.base)
     for name, changes in request.scenarios.items():
-        _check(base, changes, f"body.scenarios.{name}")
+        _check(base, changes, f"{location}.scenarios.{name}")
     rows: list[BatchRow] = []
     plans: dict[str, Solution] = {}
     problems: dict[str, PlanningProblem] = {"base": base}
