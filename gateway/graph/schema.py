@@ -20,6 +20,7 @@ from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.scalars import SCALARS, Code
+from gateway.graph.scenarios import ScenarioMutation, ScenarioQuery
 from gateway.graph.types import (
     ConsensusPlan,
     DemandPlan,
@@ -262,8 +263,10 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
     if limits is not None:
         extensions = [*limit_extensions(limits), *extensions]
     return GatewaySchema(
-        query=merge_types("Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery)),
-        mutation=merge_types("Mutation", (Mutation, CycleMutation)),
+        query=merge_types(
+            "Query", (Query, CycleQuery, PlanningQuery, DemandReviewQuery, ScenarioQuery)
+        ),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation, ScenarioMutation)),
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

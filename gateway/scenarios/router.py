@@ -35,9 +35,6 @@ router = APIRouter(
     tags=["scenarios"], responses=PROBLEM_RESPONSES, dependencies=[Depends(current_principal)]
 )
 
-# One warm model per base problem for the app's lifetime (a few bases at once).
-WARM = service.WarmModels(size=4, max_concurrent=2)
-
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Scenario id.")]
 IfMatch = Annotated[int | None, Depends(if_match)]
 
@@ -164,7 +161,7 @@ async def solve_scenario(
     state: GatewayStateDep, principal: CurrentUser, scenario_id: ScenarioId
 ) -> Response:
     solved = await service.solve_scenario(
-        engine=state.engine, warm=WARM, principal=principal, scenario_id=scenario_id
+        engine=state.engine, warm=service.WARM, principal=principal, scenario_id=scenario_id
     )
     return json_response(solved)
 
@@ -195,5 +192,5 @@ def promote_scenario(
     summary="Solve named change lists over one base: comparison and plans x scenarios table",
 )
 async def solve_batch(state: GatewayStateDep, body: ScenarioBatch) -> Response:
-    result = await service.solve_batch(warm=WARM, request=body, settings=state.settings)
+    result = await service.solve_batch(warm=service.WARM, request=body, settings=state.settings)
     return json_response(result)

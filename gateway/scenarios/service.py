@@ -116,6 +116,10 @@ class WarmModels:
         return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
 
 
+# Warm models for the process's lifetime, shared by REST and GraphQL: a few bases at once.
+WARM = WarmModels(size=4, max_concurrent=2)
+
+
 def outcome_of(run: WarmRun, solution: Solution, base: Solution) -> ScenarioOutcome:
     return ScenarioOutcome(
         path=run.path.value,
