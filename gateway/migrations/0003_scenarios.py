@@ -1,4 +1,5 @@
-"""Scenarios (named what-ifs over a base problem) and their proposals to a cycle
+"""Scenarios (named what-ifs over a base problem), their proposals to a cycle, and the
+problem each reconcile gathered
 
 Revision ID: 0003_scenarios
 Revises: 0002
@@ -22,6 +23,13 @@ def upgrade() -> None:
     # with the baseline), has the tables already.
     if sa.inspect(op.get_bind()).has_table("scenario"):
         return
+    op.create_table(
+        "reconciled_problem",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("problem", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["plan_id"], ["consensus_plan.id"]),
+        sa.PrimaryKeyConstraint("plan_id"),
+    )
     op.create_table(
         "scenario",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,3 +77,4 @@ def downgrade() -> None:
     with op.batch_alter_table("scenario", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scenario_owner"))
     op.drop_table("scenario")
+    op.drop_table("reconciled_problem")

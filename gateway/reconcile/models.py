@@ -1,10 +1,14 @@
-"""The request of ``POST /reconcile`` (and of the GraphQL ``reconcile`` mutation)."""
+"""The request of ``POST /reconcile`` (and of the GraphQL ``reconcile`` mutation), and the
+problem each reconcile gathered, kept with its plan as a ``/solve`` body."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, Column
+from sqlmodel import Field as SqlField
 
 from gateway.solver.problem import Objective
+from gateway.tables import GatewayTable
 from shared.types import Fraction, RowId
 
 TimeLimit = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
@@ -42,3 +46,13 @@ class ReconcileRequest(BaseModel):
         "becomes an escalation item; default: the finance service's "
         "SOP_FINANCE_AOP_GAP_TOLERANCE.",
     )
+
+
+class ReconciledProblem(GatewayTable, table=True):
+    """The planning problem a reconcile built from the services' data (a ``/solve`` body):
+    for harnesses, bug reports, offline studies and scenarios over that plan."""
+
+    __tablename__ = "reconciled_problem"
+
+    plan_id: int = SqlField(primary_key=True, foreign_key="consensus_plan.id")
+    problem: dict[str, Any] = SqlField(sa_column=Column(JSON, nullable=False))

@@ -12,14 +12,14 @@ from gateway.reconcile.aop_gaps import aop_gap_items
 from gateway.solver.problem import PlanningProblem
 from gateway.state import GatewayState
 from shared.db import run_in_session
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.settings import GatewaySettings
 
 from .bias import forecast_bias_items
 from .build import build_problem
 from .checks import find_gaps
 from .gather import gather_planning_data
-from .models import ReconcileRequest
+from .models import ReconciledProblem, ReconcileRequest
 
 
 def check_solve_limits(
@@ -41,6 +41,15 @@ def check_solve_limits(
             "(use POST /reconcile for a company's own data)",
             field=f"{location}.families",
         )
+
+
+def reconciled_problem(session: Session, *, plan_id: int) -> PlanningProblem:
+    """The problem the reconcile of a consensus plan gathered, as a ``/solve`` body."""
+    stored = session.get(ReconciledProblem, plan_id)
+    if stored is None:
+        consensus.get_plan(session, plan_id=plan_id)  # 404 when the plan does not exist
+        raise NotFound(f"consensus plan {plan_id} was stored before problems were kept")
+    return PlanningProblem.model_validate(stored.problem)
 
 
 async def reconcile(
@@ -103,6 +112,7 @@ async def reconcile(
             session, demand_plan=data.plan, objective=request.objective, solution=solution
         )
         assert plan.id is not None
+        session.add(ReconciledProblem(plan_id=plan.id, problem=problem.model_dump(mode="json")))
         whole = consensus.whole_plan(session, plan_id=plan.id)
         if on_store is not None:
             on_store(session, whole)
