@@ -17,6 +17,7 @@ from gateway.jobs.runner import JobRunner
 from gateway.plans.router import router as plans_router
 from gateway.readiness.router import router as readiness_router
 from gateway.reconcile.router import router as reconcile_router
+from gateway.scenarios.router import router as scenarios_router
 from gateway.solver.pool import open_pool
 from gateway.solver.runner import SolverRunner
 from gateway.state import GatewayState
@@ -95,6 +96,8 @@ def create_app(
             Mount(readiness_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).
             Mount(cycle_router),
+            # Scenarios check owners and roles themselves (gateway.scenarios.rules).
+            Mount(scenarios_router),
             Mount(health_router),
         ],
         audit_table=AuditEntry,

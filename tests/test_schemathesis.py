@@ -127,6 +127,13 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         # setting of the deployment; and a reconcile needs the services' data to agree.
         "POST /reconcile": [(positive_data_acceptance, "the services' data do not reconcile")],
         "POST /solve": [(positive_data_acceptance, "time limit above the gateway's setting")],
+        # A scenario's base is a /solve body (the same limit), its changes must fit the base
+        # (codes it knows) and a promotion needs an existing cycle.
+        **{
+            route: [(positive_data_acceptance, "a base beyond the limit or changes that miss it")]
+            for route in ("POST /scenarios", "POST /scenarios/batch", "PATCH /scenarios/{id}")
+        },
+        "POST /scenarios/{id}/promote": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         # A plan is valued at the finance service's prices and costs of its families: the
         # plans the services' runs drafted name families nobody priced.
         **{

@@ -24,6 +24,7 @@ from gateway.graph.jobs import JobsMutation, JobsQuery
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
 from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.scalars import SCALARS, Code
+from gateway.graph.scenarios import ScenarioMutation, ScenarioQuery
 from gateway.graph.types import (
     ConsensusPlan,
     DemandPlan,
@@ -292,9 +293,10 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
                 ExecutionQuery,
                 ReadinessQueryType,
                 JobsQuery,
+                ScenarioQuery,
             ),
         ),
-        mutation=merge_types("Mutation", (Mutation, CycleMutation, JobsMutation)),
+        mutation=merge_types("Mutation", (Mutation, CycleMutation, JobsMutation, ScenarioMutation)),
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map=SCALARS,

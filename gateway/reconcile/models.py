@@ -1,4 +1,5 @@
-"""The request of ``POST /reconcile`` (and of the GraphQL ``reconcile`` mutation)."""
+"""The request of ``POST /reconcile`` (and of the GraphQL ``reconcile`` mutation), and the
+problem each reconcile gathered, kept with its plan as a ``/solve`` body."""
 
 from typing import Annotated
 

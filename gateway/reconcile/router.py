@@ -5,21 +5,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Response, status
 
 from gateway.plans.models import ConsensusPlanPublic
+from gateway.plans.router import PlanId
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.state import GatewayStateDep
 from gateway.tables import IdempotencyKey
 from shared import idempotency
 from shared.auth import RECONCILERS, current_principal, require_roles
-from shared.entity_router import PROBLEM_RESPONSES
-from shared.errors import ValidationFailed
+from shared.db import SessionDep
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.idempotency import Idempotency
 from shared.responses import json_response
 from shared.throttle import THROTTLED, throttled
 
 from .examples import SOLVE_EXAMPLES
 from .models import ReconcileRequest
-from .service import reconcile
+from .service import check_solve_limits, reconcile, reconciled_problem
 
 router = APIRouter(tags=["reconciliation"], responses=PROBLEM_RESPONSES)
 # gateway.solver.pool: a solve past its wall limit has its worker killed.
@@ -88,18 +89,20 @@ async def solve_problem(
     state: GatewayStateDep,
     problem: Annotated[PlanningProblem, Body(openapi_examples=SOLVE_EXAMPLES)],
 ) -> Response:
-    limit = state.settings.solve_time_limit_seconds
-    if problem.options.time_limit_seconds > limit:
-        raise ValidationFailed(
-            f"the time limit may not exceed the gateway's {limit:g} s",
-            field="body.options.time_limit_seconds",
-        )
-    cells = len(problem.families) * len(problem.periods)
-    if cells > state.settings.solve_max_cells:
-        raise ValidationFailed(
-            f"{len(problem.families)} families x {len(problem.periods)} periods = {cells:,} "
-            f"cells; the gateway solves at most {state.settings.solve_max_cells:,} at once "
-            "(use POST /reconcile for a company's own data)",
-            field="body.families",
-        )
+    check_solve_limits(problem, state.settings)
     return json_response(await state.solver.solve(problem))
+
+
+@router.get(
+    "/consensus-plans/{id}/problem",
+    response_model=PlanningProblem,
+    dependencies=[Depends(current_principal)],
+    responses=NOT_FOUND,
+    summary="The problem this plan's reconcile gathered, as a /solve body",
+    description=(
+        "Export for harnesses, bug reports and offline studies; POST it to /solve to solve "
+        "it again, or use it as a scenario's base."
+    ),
+)
+def export_reconciled_problem(session: SessionDep, plan_id: PlanId) -> PlanningProblem:
+    return reconciled_problem(session, plan_id=plan_id)

@@ -9,9 +9,11 @@ from gateway.figures.figures import LeverRates
 from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusPlanPublic
 from gateway.reconcile.aop_gaps import aop_gap_items
+from gateway.solver.problem import PlanningProblem
 from gateway.state import GatewayState
 from shared.db import run_in_session
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.settings import GatewaySettings
 
 from .bias import forecast_bias_items
 from .build import build_problem
@@ -19,6 +21,36 @@ from .checks import find_gaps
 from .fence import approved_production, check_overrides, fenced_cells, fixed_production
 from .gather import gather_planning_data
 from .models import ReconcileRequest
+
+
+def check_solve_limits(
+    problem: PlanningProblem, settings: GatewaySettings, *, location: str = "body"
+) -> None:
+    """A problem given whole (``/solve``, a scenario's base) stays within the gateway's time
+    limit and size."""
+    limit = settings.solve_time_limit_seconds
+    if problem.options.time_limit_seconds > limit:
+        raise ValidationFailed(
+            f"the time limit may not exceed the gateway's {limit:g} s",
+            field=f"{location}.options.time_limit_seconds",
+        )
+    cells = len(problem.families) * len(problem.periods)
+    if cells > settings.solve_max_cells:
+        raise ValidationFailed(
+            f"{len(problem.families)} families x {len(problem.periods)} periods = {cells:,} "
+            f"cells; the gateway solves at most {settings.solve_max_cells:,} at once "
+            "(use POST /reconcile for a company's own data)",
+            field=f"{location}.families",
+        )
+
+
+def reconciled_problem(session: Session, *, plan_id: int) -> PlanningProblem:
+    """The problem the reconcile of a consensus plan gathered, as a ``/solve`` body."""
+    problem = consensus.problem_of(session, plan_id=plan_id)
+    if problem is None:
+        consensus.get_plan(session, plan_id=plan_id)  # 404 when the plan does not exist
+        raise NotFound(f"consensus plan {plan_id} was stored before problems were kept")
+    return problem
 
 
 async def reconcile(

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 from gateway.solver.data import per_period
 from gateway.solver.problem import (
     FamilyInput,
-    Integer,
     Label,
     NonNegative,
     Number,
@@ -30,7 +29,7 @@ from gateway.solver.problem import (
     UnmetDemand,
 )
 from shared.errors import FieldError, ValidationFailed
-from shared.types import Flag
+from shared.types import JSON_INTEGER, Flag, Priority
 
 Mode = Literal["percent", "add", "set"]
 # The largest quantity a problem accepts (``NonNegative``): "unlimited" where a list of
@@ -104,7 +103,7 @@ class ExpansionChange(Strict):
     kind: Literal["expansion"] = "expansion"
     code: Label
     action: Literal["commit", "forbid", "reschedule"]
-    lead_time_periods: Integer | None = Field(default=None, ge=0, le=120)
+    lead_time_periods: Annotated[int, Field(ge=0, le=120), JSON_INTEGER] | None = None
 
 
 class WorkforceChange(Strict):
@@ -157,7 +156,7 @@ class TargetChange(Strict):
     kind: Literal["target"] = "target"
     segment: Label
     fill_rate_target: Number | None = Field(default=None, ge=0, le=1)
-    priority: Integer | None = Field(default=None, ge=1, le=100)
+    priority: Priority | None = None
     strategic: Flag | None = None
     unmet: UnmetDemand | None = None
 

@@ -6,7 +6,7 @@ validate -> arrays -> optimise (build + HiGHS) -> decode -> explain -> escalatio
 import time
 
 from gateway.solver.backend import SOLVER_NAME
-from gateway.solver.data import problem_data
+from gateway.solver.data import ProblemData, problem_data
 from gateway.solver.decode import (
     family_lines,
     money_rates_of,
@@ -17,13 +17,13 @@ from gateway.solver.decode import (
 )
 from gateway.solver.escalations import escalation_items
 from gateway.solver.explain import explain
-from gateway.solver.optimise import optimise
+from gateway.solver.optimise import Optimum, optimise
 from gateway.solver.options import add_options
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution, SolveStats
 from gateway.solver.validation import validate_problem
 
-__all__ = ["solve", "validate_problem"]
+__all__ = ["solution_of", "solve", "validate_problem"]
 
 
 def solve(problem: PlanningProblem) -> Solution:
@@ -36,8 +36,19 @@ def solve(problem: PlanningProblem) -> Solution:
     started = time.perf_counter()
     validate_problem(problem)
     data = problem_data(problem)
+    return solution_of(problem, data, optimise(data, problem.options), started=started)
+
+
+def solution_of(
+    problem: PlanningProblem,
+    data: ProblemData,
+    optimum: Optimum,
+    *,
+    started: float,
+    solver: str = SOLVER_NAME,
+) -> Solution:
+    """The whole solution of an optimum of ``problem`` (cold or warm: see ``warm.py``)."""
     options = problem.options
-    optimum = optimise(data, options)
     plan = optimum.plan
     explanation = explain(data, plan, optimum.ranks)
     escalations = escalation_items(data, plan, explanation)
@@ -50,7 +61,7 @@ def solve(problem: PlanningProblem) -> Solution:
     leads = [e.lead_time_periods for e in problem.expansions]
     stats = SolveStats(
         termination=optimum.termination,
-        solver=SOLVER_NAME,
+        solver=solver,
         objective_value=optimum.objective,
         relative_gap=optimum.relative_gap,
         build_seconds=round(optimum.build_seconds, 6),

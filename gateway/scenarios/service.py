@@ -1,0 +1,405 @@
+"""Scenarios: storing, sharing, solving (warm from the base's model), promoting, batches.
+
+Solving a scenario never touches a consensus plan: the outcome is stored on the scenario.
+The warm models are held per base problem (``WarmModels``), so every scenario over the same
+base re-solves from that base's basis.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from pydantic import TypeAdapter
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from gateway.cycle.models import Cycle
+from gateway.reconcile.service import check_solve_limits
+from gateway.scenarios import rules
+from gateway.scenarios.compare import compare
+from gateway.scenarios.models import (
+    BatchResult,
+    BatchRow,
+    HeldCell,
+    ProposalPublic,
+    Scenario,
+    ScenarioBatch,
+    ScenarioCopy,
+    ScenarioCreate,
+    ScenarioEdit,
+    ScenarioOutcome,
+    ScenarioPromotion,
+    ScenarioProposal,
+    ScenarioPublic,
+    ScenarioSolved,
+)
+from gateway.scenarios.robustness import hold_plan
+from gateway.solver.changes import PlanChange, apply_changes
+from gateway.solver.problem import PlanningProblem
+from gateway.solver.solution import Solution
+from gateway.solver.warm import WarmModel, WarmRun, warm_model
+from shared.auth import Principal
+from shared.concurrency import claim_version
+from shared.db import run_in_session
+from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from shared.settings import GatewaySettings
+from shared.types import utc_now
+
+CHANGES = TypeAdapter(list[PlanChange])
+
+
+def for_scenarios(problem: PlanningProblem) -> PlanningProblem:
+    """A base as scenarios solve it: escalation options are not re-solved (a what-if is
+    compared, not decided; the promoted proposal goes through the cycle's own solve)."""
+    options = problem.options.model_copy(update={"compute_options": False})
+    return problem.model_copy(update={"options": options})
+
+
+def fingerprint(problem: PlanningProblem) -> str:
+    return hashlib.sha256(problem.model_dump_json().encode()).hexdigest()
+
+
+@dataclass
+class _Held:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    model: WarmModel | None = None
+    base_solution: Solution | None = None
+
+
+class WarmModels:
+    """Warm models by base problem, the least recently used dropped beyond ``size``. One
+    re-solve at a time per model (HiGHS holds one basis); different bases run in parallel,
+    at most ``max_concurrent`` at once."""
+
+    def __init__(self, *, size: int, max_concurrent: int) -> None:
+        self._size = size
+        self._max_concurrent = max_concurrent
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    def _slot(self, base: PlanningProblem) -> _Held:
+        key = fingerprint(base)
+        with self._lock:
+            held = self._held.setdefault(key, _Held())
+            self._held.move_to_end(key)
+            while len(self._held) > self._size:
+                self._held.popitem(last=False)
+            return held
+
+    def resolve(
+        self, base: PlanningProblem, changes: Sequence[PlanChange]
+    ) -> tuple[WarmRun, Solution]:
+        """The base with ``changes`` solved (warm when the base's model is held), and the
+        base's own solution; blocking."""
+        held = self._slot(base)
+        with held.lock:
+            if held.model is None or held.base_solution is None:
+                model, first = warm_model(base)
+                held.model, held.base_solution = model, first.solution()
+            return held.model.resolve(list(changes)), held.base_solution
+
+    async def run(self, base: PlanningProblem, changes: Sequence[PlanChange]) -> Any:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._max_concurrent)
+        return await anyio.to_thread.run_sync(self.resolve, base, changes, limiter=self._limiter)
+
+    async def call(self, work: Any, *args: Any) -> Any:
+        """Any other blocking solver work, under the same limit."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._max_concurrent)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
+
+
+# Warm models for the process's lifetime, shared by REST and GraphQL: a few bases at once.
+WARM = WarmModels(size=4, max_concurrent=2)
+
+
+def outcome_of(run: WarmRun, solution: Solution, base: Solution) -> ScenarioOutcome:
+    return ScenarioOutcome(
+        path=run.path.value,
+        reason=run.reason,
+        seconds=round(run.seconds, 6),
+        objective=run.optimum.objective,
+        totals=solution.totals,
+        comparison=compare(base, solution),
+    )
+
+
+# --- stored scenarios ---------------------------------------------------------------------
+
+
+def public(scenario: Scenario) -> ScenarioPublic:
+    return ScenarioPublic.model_validate(scenario)
+
+
+def _changes(changes: Sequence[PlanChange]) -> list[dict[str, Any]]:
+    return CHANGES.dump_python(list(changes), mode="json")
+
+
+def _check(base: PlanningProblem, changes: Sequence[PlanChange], location: str) -> None:
+    """Refuse changes that do not fit the base now, not at the first solve."""
+    apply_changes(base, changes, path=f"{location}.changes")
+
+
+def create_scenario(
+    session: Session,
+    *,
+    principal: Principal,
+    request: ScenarioCreate,
+    settings: GatewaySettings,
+    location: str = "body",
+) -> Scenario:
+    check_solve_limits(request.base, settings, location=f"{location}.base")
+    base = for_scenarios(request.base)
+    _check(base, request.changes, location)
+    scenario = Scenario(
+        name=request.name,
+        owner=principal.subject,
+        shared_with=[role.value for role in request.shared_with],
+        base=base.model_dump(mode="json"),
+        changes=_changes(request.changes),
+    )
+    session.add(scenario)
+    session.flush()
+    return scenario
+
+
+def get_scenario(session: Session, *, principal: Principal, scenario_id: int) -> Scenario:
+    """The scenario, 404 alike when it does not exist or the caller may not see it."""
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None or not rules.can_read(
+        principal, owner=scenario.owner, shared_with=scenario.shared_with
+    ):
+        raise NotFound(f"scenario {scenario_id} not found")
+    return scenario
+
+
+def list_scenarios(session: Session, *, principal: Principal) -> list[Scenario]:
+    """The scenarios the caller may see, newest first."""
+    rows = session.exec(select(Scenario).order_by(col(Scenario.id).desc())).all()
+    return [s for s in rows if rules.can_read(principal, owner=s.owner, shared_with=s.shared_with)]
+
+
+def _owned(session: Session, *, principal: Principal, scenario_id: int) -> Scenario:
+    scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+    if not rules.can_write(principal, owner=scenario.owner):
+        raise Forbidden("only the scenario's owner changes it; copy it to make your own")
+    return scenario
+
+
+def edit_scenario(
+    session: Session,
+    *,
+    principal: Principal,
+    scenario_id: int,
+    expected_version: int | None,
+    edit: ScenarioEdit,
+    location: str = "body",
+) -> Scenario:
+    scenario = _owned(session, principal=principal, scenario_id=scenario_id)
+    if edit.changes is not None:
+        _check(PlanningProblem.model_validate(scenario.base), edit.changes, location)
+    claim_version(session, scenario, expected_version, what=f"scenario {scenario_id}")
+    if edit.name is not None:
+        scenario.name = edit.name
+    if edit.shared_with is not None:
+        scenario.shared_with = [role.value for role in edit.shared_with]
+    if edit.changes is not None:
+        scenario.changes = _changes(edit.changes)
+        scenario.outcome = None  # solved for other changes
+    scenario.updated_at = utc_now()
+    session.add(scenario)
+    session.flush()
+    return scenario
+
+
+def copy_scenario(
+    session: Session, *, principal: Principal, scenario_id: int, request: ScenarioCopy
+) -> Scenario:
+    """A new scenario of the caller's with the same base and changes (not shared)."""
+    source = get_scenario(session, principal=principal, scenario_id=scenario_id)
+    scenario = Scenario(
+        name=request.name,
+        owner=principal.subject,
+        shared_with=[],
+        base=source.base,
+        changes=source.changes,
+        outcome=source.outcome,
+    )
+    session.add(scenario)
+    session.flush()
+    return scenario
+
+
+def delete_scenario(
+    session: Session, *, principal: Principal, scenario_id: int, expected_version: int | None
+) -> None:
+    scenario = _owned(session, principal=principal, scenario_id=scenario_id)
+    claim_version(session, scenario, expected_version, what=f"scenario {scenario_id}")
+    proposed = session.exec(
+        select(ScenarioProposal).where(ScenarioProposal.scenario_id == scenario_id)
+    ).first()
+    if proposed is not None:
+        raise ValidationFailed(
+            f"scenario {scenario_id} was proposed to cycle {proposed.cycle_id}: the record stays",
+            field="path.id",
+        )
+    session.delete(scenario)
+    session.flush()
+
+
+async def solve_scenario(
+    *, engine: Engine, warm: WarmModels, principal: Principal, scenario_id: int
+) -> ScenarioSolved:
+    """Solve a stored scenario (warm from its base's model where it can) and store the
+    outcome on it; a scenario edited meanwhile keeps its own (null) outcome."""
+
+    def read(session: Session) -> tuple[PlanningProblem, list[PlanChange], int]:
+        scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+        base = PlanningProblem.model_validate(scenario.base)
+        return base, CHANGES.validate_python(scenario.changes), scenario.version
+
+    base, changes, version = await run_in_session(engine, read)
+    run, base_solution = await warm.run(base, changes)
+    solution = await warm.call(run.solution)
+    outcome = outcome_of(run, solution, base_solution)
+
+    def store(session: Session) -> ScenarioPublic:
+        scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+        if scenario.version == version:
+            scenario.outcome = outcome.model_dump(mode="json")
+            session.add(scenario)
+            session.flush()
+        return public(scenario)
+
+    return ScenarioSolved(scenario=await run_in_session(engine, store), solution=solution)
+
+
+def promote_scenario(
+    session: Session,
+    *,
+    principal: Principal,
+    scenario_id: int,
+    request: ScenarioPromotion,
+    location: str = "body",
+) -> ScenarioProposal:
+    """Record the scenario's supply, lever, target and cost changes as a proposal to the
+    cycle's decisions; demand changes are refused (they go back to the demand review)."""
+    if not principal.has_any(rules.PROMOTERS):
+        raise Forbidden("only the process owner promotes a scenario")
+    scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+    changes = CHANGES.validate_python(scenario.changes)
+    demand = rules.demand_changes(changes)
+    if demand:
+        raise ValidationFailed(
+            "demand changes go back to the demand review and its sign-off, not to a decision:"
+            " remove them from the scenario (or copy it without them) to promote the rest",
+            errors=[
+                FieldError(
+                    field=f"scenario.changes.{i}",
+                    reason=f"a {changes[i].kind} change cannot be promoted",
+                )
+                for i in demand
+            ],
+        )
+    if not changes:
+        raise ValidationFailed("the scenario changes nothing: nothing to propose", field="path.id")
+    if session.get(Cycle, request.cycle_id) is None:
+        raise ValidationFailed(
+            f"cycle {request.cycle_id} does not exist", field=f"{location}.cycle_id"
+        )
+    proposal = ScenarioProposal(
+        scenario_id=scenario_id,
+        scenario_version=scenario.version,
+        cycle_id=request.cycle_id,
+        changes=scenario.changes,
+        rationale=request.rationale,
+        proposed_by=principal.subject,
+    )
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def proposal_public(proposal: ScenarioProposal) -> ProposalPublic:
+    return ProposalPublic.model_validate(proposal)
+
+
+# --- batches ------------------------------------------------------------------------------
+
+
+def held_cells(plans: dict[str, Solution], problems: dict[str, PlanningProblem]) -> list[HeldCell]:
+    """Every plan held fixed under every scenario (blocking)."""
+    cells: list[HeldCell] = []
+    for plan_name, plan in plans.items():
+        for scenario_name, problem in problems.items():
+            held = hold_plan(problem, plan)
+            best = plans[scenario_name].totals.margin
+            solution = held.solution
+            cells.append(
+                HeldCell(
+                    plan=plan_name,
+                    scenario=scenario_name,
+                    holds=held.holds,
+                    margin=None if solution is None else solution.totals.margin,
+                    fill_rate=None if solution is None else solution.totals.fill_rate,
+                    regret=None if solution is None else best - solution.totals.margin,
+                    escalations=None if solution is None else len(solution.escalations),
+                )
+            )
+    return cells
+
+
+async def solve_batch(
+    *, warm: WarmModels, request: ScenarioBatch, settings: GatewaySettings, location: str = "body"
+) -> BatchResult:
+    """Every scenario of the batch solved over the base (warm, one after another from the
+    base's basis), compared with the base; with ``robustness``, the plans x scenarios
+    table."""
+    check_solve_limits(request.base, settings, location=f"{location}.base")
+    base = for_scenarios(request.base)
+    for name, changes in request.scenarios.items():
+        _check(base, changes, f"{location}.scenarios.{name}")
+    rows: list[BatchRow] = []
+    plans: dict[str, Solution] = {}
+    problems: dict[str, PlanningProblem] = {"base": base}
+    base_solution: Solution | None = None
+    for name, changes in request.scenarios.items():
+        run, base_solution = await warm.run(base, changes)
+        solution = await warm.call(run.solution)
+        plans[name], problems[name] = solution, run.problem
+        rows.append(
+            BatchRow(
+                scenario=name,
+                path=run.path.value,
+                objective=run.optimum.objective,
+                margin=solution.totals.margin,
+                fill_rate=solution.totals.fill_rate,
+                margin_change=solution.totals.margin - base_solution.totals.margin,
+                fill_rate_change=solution.totals.fill_rate - base_solution.totals.fill_rate,
+            )
+        )
+    assert base_solution is not None  # at least one scenario (min_length)
+    plans = {"base": base_solution, **plans}
+    cells = await warm.call(held_cells, plans, problems) if request.robustness else []
+    return BatchResult(
+        base_margin=base_solution.totals.margin,
+        base_fill_rate=base_solution.totals.fill_rate,
+        rows=rows,
+        robustness=cells,
+    )
+
+
+def scenario_problem(
+    session: Session, *, principal: Principal, scenario_id: int
+) -> PlanningProblem:
+    """The scenario's problem (its base with its changes) as a ``/solve`` body."""
+    scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+    base = PlanningProblem.model_validate(scenario.base)
+    return apply_changes(base, CHANGES.validate_python(scenario.changes))

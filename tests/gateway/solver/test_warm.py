@@ -1,0 +1,171 @@
+"""Warm re-solves give what a cold solve of the same changed problem gives."""
+
+import pytest
+
+from bench.planning_problems import synthetic_problem
+from gateway.solver.build import build_model
+from gateway.solver.changes import (
+    AcceptPlan,
+    CapacityChange,
+    CostChange,
+    DemandChange,
+    DemandMove,
+    ExpansionChange,
+    ObjectiveChange,
+    OutsourcingChange,
+    OvertimeChange,
+    PlanChange,
+    PriceChange,
+    TargetChange,
+    WorkforceChange,
+    apply_changes,
+)
+from gateway.solver.data import problem_data
+from gateway.solver.optimise import money_formulation, optimise
+from gateway.solver.problem import Objective, PlanningProblem, WorkforceInput
+from gateway.solver.warm import SolvePath, lp_violation, warm_model
+from shared.errors import ValidationFailed
+
+
+def instance(seed: int) -> PlanningProblem:
+    """A seeded synthetic company of 8 families over 6 months; its second resource is made
+    workforce-driven (12 workers x 160 h, 20 h overtime each, 8 to 20 workers) so the
+    workforce levers have something to move."""
+    problem = synthetic_problem(8, periods=6, seed=seed)
+    crew = WorkforceInput(
+        initial_workers=12,
+        hours_per_worker=160,
+        wage_per_hour=25.0,
+        hire_cost=3000.0,
+        layoff_cost=4000.0,
+        overtime_hours_per_worker=20,
+        min_workers=8,
+        max_workers=20,
+    )
+    resources = list(problem.resources)
+    resources[1] = resources[1].model_copy(update={"workforce": crew, "regular_hours": 0})
+    return problem.model_copy(update={"resources": resources})
+
+
+def changes_of(problem: PlanningProblem) -> dict[str, tuple[PlanChange, SolvePath]]:
+    """One change of each kind, with the path it must take."""
+    family, other = problem.families[0].code, problem.families[1].code
+    bottleneck, crew = problem.resources[0].code, problem.resources[1].code
+    months = problem.periods
+    return {
+        "demand": (DemandChange(family=family, periods=[months[2]], value=10), SolvePath.warm),
+        "move_demand": (
+            DemandMove(family=family, segment="RETAIL", from_period=months[4], to_period=months[1]),
+            SolvePath.warm,
+        ),
+        "capacity": (
+            CapacityChange(resource=bottleneck, periods=months[1:4], value=-25),
+            SolvePath.warm,
+        ),
+        "overtime": (OvertimeChange(resource=bottleneck, value=-50), SolvePath.warm),
+        "outsourcing": (OutsourcingChange(family=other, mode="add", value=50), SolvePath.warm),
+        "expansion": (
+            ExpansionChange(code="R000-SHIFT", action="reschedule", lead_time_periods=1),
+            SolvePath.warm,
+        ),
+        "workforce": (WorkforceChange(resource=crew, max_workers=10), SolvePath.warm),
+        "price": (PriceChange(family=other, value=8), SolvePath.warm),
+        "cost": (CostChange(cost="holding_cost", value=30), SolvePath.warm),
+        "target": (TargetChange(segment="SPOT", priority=1), SolvePath.warm),
+        "objective": (ObjectiveChange(objective=Objective.min_cost), SolvePath.warm),
+        "accept": (AcceptPlan(), SolvePath.warm),
+    }
+
+
+KINDS = list(changes_of(instance(1)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_warm_re_solve_matches_a_cold_solve_and_is_feasible(seed: int, kind: str) -> None:
+    base = instance(seed)
+    model, first = warm_model(base)
+    assert first.path == SolvePath.cold
+    change, path = changes_of(base)[kind]
+
+    warm = model.resolve([change])
+
+    changed = apply_changes(base, [change])
+    data = problem_data(changed)
+    cold = optimise(data, changed.options)
+    assert warm.path == path, warm.reason
+    assert warm.optimum.objective == pytest.approx(cold.objective, rel=1e-7)
+    lp, _ = build_model(data, money_formulation(data, changed.options))
+    assert warm.primal is not None
+    assert lp_violation(lp, warm.primal) < 1e-6
+
+
+def test_changes_that_add_or_remove_variables_run_cold_and_say_why() -> None:
+    base = instance(4)
+    model, _ = warm_model(base)
+
+    forbidden = model.resolve([ExpansionChange(code="R000-SHIFT", action="forbid")])
+
+    assert forbidden.path == SolvePath.cold
+    assert forbidden.reason.startswith("variables")
+    cold = optimise(problem_data(forbidden.problem), forbidden.problem.options)
+    assert forbidden.optimum.objective == pytest.approx(cold.objective, rel=1e-7)
+    # The rebuilt model is held: the next edit of the same structure runs warm again.
+    again = model.resolve(
+        [
+            ExpansionChange(code="R000-SHIFT", action="forbid"),
+            PriceChange(family=base.families[0].code, value=5),
+        ]
+    )
+    assert again.path == SolvePath.warm
+
+
+def test_re_solves_are_independent_of_the_order_they_come_in() -> None:
+    base = instance(5)
+    model, first = warm_model(base)
+    family = base.families[2].code
+
+    model.resolve([DemandChange(family=family, value=40)])
+    back = model.resolve([])
+
+    assert back.path == SolvePath.warm
+    assert back.optimum.objective == pytest.approx(first.optimum.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [({"objective": Objective.service_first}, "service_first"), ({"integer": True}, "integer")],
+)
+def test_two_stage_and_integer_problems_always_run_cold(
+    options: dict[str, object], reason: str
+) -> None:
+    base = instance(6)
+    base = base.model_copy(update={"options": base.options.model_copy(update=options)})
+    model, _ = warm_model(base)
+
+    run = model.resolve([PriceChange(family=base.families[0].code, value=3)])
+
+    assert run.path == SolvePath.cold
+    assert reason in run.reason
+    assert model.lp is None
+
+
+def test_an_infeasible_change_is_the_cold_path_s_422() -> None:
+    base = instance(7)
+    base = base.model_copy(
+        update={"options": base.options.model_copy(update={"objective": Objective.min_cost})}
+    )
+    model, _ = warm_model(base)
+
+    with pytest.raises(ValidationFailed, match="hard requirement"):
+        model.resolve([CapacityChange(resource=base.resources[0].code, mode="set", value=0)])
+
+
+def test_the_warm_solution_names_its_path() -> None:
+    base = instance(8)
+    model, _ = warm_model(base)
+
+    solution = model.resolve([PriceChange(family=base.families[0].code, value=2)]).solution()
+
+    assert any(note.startswith("warm solve") for note in solution.stats.notes)
+    assert solution.stats.solver.startswith("HiGHS via highspy")
