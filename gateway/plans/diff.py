@@ -11,6 +11,8 @@ resources appear only where one of their quantities moved by more than ``TOLERAN
 from collections import defaultdict
 from collections.abc import Iterable
 
+from gateway.solver.solution import Totals
+
 from .models import (
     Change,
     ConsensusPlanPublic,
@@ -65,12 +67,12 @@ def _resources(plan: ConsensusPlanPublic) -> dict[str, dict[str, float]]:
     return found
 
 
-def _money(plan: ConsensusPlanPublic) -> dict[str, float]:
-    """The plan's money measures by name, its planning penalties as ``planning_penalties.*``
-    (never part of a margin, shared.money)."""
-    totals = plan.totals.model_dump()
-    penalties = totals.pop("planning_penalties", {}) or {}
-    return {name: float(value) for name, value in totals.items()} | {
+def money_measures(totals: Totals) -> dict[str, float]:
+    """A plan's money measures by name, its planning penalties as ``planning_penalties.*``
+    (never part of a margin, shared.money): what a comparison of two plans' money compares."""
+    measures = totals.model_dump()
+    penalties = measures.pop("planning_penalties", {}) or {}
+    return {name: float(value) for name, value in measures.items()} | {
         f"planning_penalties.{name}": float(value) for name, value in penalties.items()
     }
 
@@ -78,7 +80,7 @@ def _money(plan: ConsensusPlanPublic) -> dict[str, float]:
 def diff(plan_a: ConsensusPlanPublic, plan_b: ConsensusPlanPublic) -> PlanDiff:
     """Plan b against plan a (see the module docstring)."""
     units_a, units_b = _units(plan_a), _units(plan_b)
-    money_a, money_b = _money(plan_a), _money(plan_b)
+    money_a, money_b = money_measures(plan_a.totals), money_measures(plan_b.totals)
     service_a = {row.segment: row for row in plan_a.segments}
     service_b = {row.segment: row for row in plan_b.segments}
     service = []

@@ -8,6 +8,7 @@ impact first.
 
 from pydantic import BaseModel, Field
 
+from gateway.plans.diff import money_measures
 from gateway.solver.solution import Solution, Totals
 
 
@@ -42,9 +43,8 @@ def _delta(name: str, before: float, after: float) -> Delta:
 
 
 def _totals(before: Totals, after: Totals) -> list[Delta]:
-    deltas = [
-        _delta(name, getattr(before, name), getattr(after, name)) for name in Totals.model_fields
-    ]
+    old, new = money_measures(before), money_measures(after)
+    deltas = [_delta(name, old[name], new[name]) for name in old]
     return sorted(deltas, key=lambda d: -abs(d.change))
 
 
