@@ -2,7 +2,7 @@
 how a partial row merges into the stored one. ``shared.crud`` reads and writes around them.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,3 +74,16 @@ def merged(
         for name in fields
         if name in given or name in stored
     }
+
+
+def resets(
+    row: Mapping[str, Any], given: Collection[str], stored: Mapping[str, Any] | None
+) -> list[str]:
+    """The rule of a bulk PUT: an item replaces the stored row of its key, so a field it
+    leaves out would silently reset the stored value to the field's default (a loader's
+    partial row destroying data). Those fields are named, to be refused; a field left out
+    whose default equals the stored value changes nothing (a reload stays unchanged), and a
+    new row (nothing stored) takes the defaults."""
+    if stored is None:
+        return []
+    return [name for name, value in row.items() if name not in given and stored[name] != value]

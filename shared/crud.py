@@ -218,8 +218,14 @@ def upsert_many(
     spec: EntitySpec[TableT],
     items: Sequence[BaseModel],
     location: str = "body",
+    whole_rows: bool = False,
 ) -> UpsertSummary:
     """Create or update items by natural key; identical items are left untouched.
+
+    With ``whole_rows`` (a bulk PUT) an item that replaces a stored row must carry every
+    field it would change (``shared.bulk.resets``): one 422 names each field left out that
+    would reset a stored value to its default; a bulk PATCH merges partial rows
+    (``merge_rows``).
 
     Set-based: one read of the stored rows by key, then one multi-row insert of the new
     rows and one executemany update of the changed ones (by id), each audited in bulk
@@ -231,6 +237,8 @@ def upsert_many(
     session.flush()  # pending ORM changes first: the statements below bypass the unit of work
     rows = [item.model_dump() for item in items]
     stored = stored_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
+    if whole_rows:
+        _refuse_resets(spec, items, rows, stored, location=location)
     plan = bulk.upsert_plan(
         key_names=spec.key, keys=[spec.key_of(item) for item in items], rows=rows, stored=stored
     )
@@ -242,7 +250,8 @@ def upsert_many(
         inserted = session.connection().execute(
             insert(table).returning(table.c.id, *keys), plan.created
         )
-        id_of = {tuple(row[1:]): row[0] for row in inserted}
+        # int(): SQLite hands ids back as floats from a multi-row RETURNING.
+        id_of = {tuple(row._mapping[name] for name in spec.key): int(row.id) for row in inserted}
         defaults = _defaults(table)
         audit.record_bulk(
             session,
@@ -262,18 +271,6 @@ def upsert_many(
     return UpsertSummary(
         created=len(plan.created), updated=len(plan.changed), unchanged=plan.unchanged
     )
-
-
-def full_row_model(model: type[BaseModel]) -> type[BaseModel]:
-    """The item of a bulk PUT: ``model`` with every field required. A PUT writes whole rows,
-    so a row that leaves a field out is refused (422 naming it) rather than reset to the
-    field's default; a partial row is a bulk PATCH's (``partial_row_model``)."""
-    fields: dict[str, Any] = {
-        name: (_annotated(info), _described(info))
-        for name, info in model.model_fields.items()
-        if not info.is_required()
-    }
-    return create_model(f"{model.__name__}Row", __base__=model, **fields)
 
 
 def partial_row_model(model: type[BaseModel], *, key: Sequence[str]) -> type[BaseModel]:
@@ -362,6 +359,30 @@ def filtered(
             query = query.where(col(getattr(spec.table, name)) == value)
     order = [col(getattr(spec.table, name)) for name in spec.key]
     return query.order_by(*order)
+
+
+def _refuse_resets(
+    spec: EntitySpec[Any],
+    items: Sequence[BaseModel],
+    rows: Sequence[dict[str, Any]],
+    stored: dict[tuple[Any, ...], dict[str, Any]],
+    *,
+    location: str,
+) -> None:
+    errors = [
+        FieldError(
+            field=f"{location}.{index}.{name}",
+            reason=f"left out, it would reset the stored {stored[spec.key_of(item)][name]!r} "
+            "to its default (a PUT writes whole rows): send it, or PATCH to change some fields",
+        )
+        for index, (item, row) in enumerate(zip(items, rows, strict=True))
+        for name in bulk.resets(row, item.model_fields_set, stored.get(spec.key_of(item)))
+    ]
+    if errors:
+        raise ValidationFailed(
+            f"{len(errors)} field(s) left out of rows that replace stored {spec.label} rows",
+            errors=errors,
+        )
 
 
 def _reject_duplicate_keys(

@@ -83,33 +83,32 @@ def entity_router(
         check(session, [("body", item)])
         return crud.create(session, spec=spec, data=item)
 
-    full_row = crud.full_row_model(create_model)
     partial_row = crud.partial_row_model(create_model, key=spec.key)
 
-    def write(session: Session, rows: Sequence[BaseModel]) -> crud.UpsertResult:
+    def write(session: Session, rows: Sequence[BaseModel], *, whole: bool) -> crud.UpsertResult:
         check(session, [(f"body.{index}", row) for index, row in enumerate(rows)])
-        summary = crud.upsert_many(session, spec=spec, items=rows)
+        summary = crud.upsert_many(session, spec=spec, items=rows, whole_rows=whole)
         return crud.UpsertResult(
             created=summary.created, updated=summary.updated, unchanged=summary.unchanged
         )
 
     @router.put(
         "",
-        summary=f"Bulk upsert whole {label} items by natural key ({', '.join(spec.key)})",
+        summary=f"Bulk upsert {label} items by natural key ({', '.join(spec.key)})",
         description=(
             "Idempotent load for ERP integrations: items are matched on their natural key, "
-            "created or updated; sending the same batch twice changes nothing. Each item is a "
-            "whole row: every field is required (422 naming a missing one), so nothing is reset "
-            "to a default by leaving it out; PATCH merges partial rows. The whole batch is "
+            "created or updated; sending the same batch twice changes nothing. An item that "
+            "replaces a stored row is a whole row: a field left out is refused (422 naming it), "
+            "never reset to its default; PATCH merges partial rows. The whole batch is "
             "validated first (each natural key once, 422 naming a duplicate) and written in one "
             "transaction, or not at all."
         ),
     )
     def upsert_items(
         session: SessionDep,
-        items: Annotated[list[full_row], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
+        items: Annotated[list[create_model], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
     ) -> crud.UpsertResult:
-        return write(session, items)
+        return write(session, items, whole=True)
 
     @router.patch(
         "",
@@ -126,7 +125,8 @@ def entity_router(
         session: SessionDep,
         items: Annotated[list[partial_row], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
     ) -> crud.UpsertResult:
-        return write(session, crud.merge_rows(session, spec=spec, items=items, model=create_model))
+        rows = crud.merge_rows(session, spec=spec, items=items, model=create_model)
+        return write(session, rows, whole=False)
 
     item_key: Any = (
         Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, alias="code")]

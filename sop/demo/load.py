@@ -119,6 +119,25 @@ async def load_into(
     return report
 
 
+async def load_generated(
+    urls: ServiceUrls,
+    data: CompanyData,
+    *,
+    token: str | None = None,
+    people: Mapping[Role, str] | None = None,
+    timeout_seconds: float = 600.0,
+) -> LoadReport:
+    """Load a generated company into the services at ``urls`` (see ``load_demo`` for the
+    tokens)."""
+    async with (
+        _client(urls.demand, token, timeout_seconds) as demand,
+        _client(urls.supply, token, timeout_seconds) as supply,
+        _client(urls.finance, token, timeout_seconds) as finance,
+    ):
+        clients = ServiceClients(demand=demand, supply=supply, finance=finance)
+        return await load_company(clients, data, people=people or people_tokens(fallback=token))
+
+
 async def load_company(
     clients: ServiceClients, data: CompanyData, *, people: Mapping[Role, str]
 ) -> LoadReport:
