@@ -81,7 +81,9 @@ async def _services(urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.Async
         yield clients
 
 
-def _bodies(items: Sequence[BaseModel], change: Callable[[dict[str, Any]], None] | None) -> list[list[dict[str, Any]]]:
+def _bodies(
+    items: Sequence[BaseModel], change: Callable[[dict[str, Any]], None] | None
+) -> list[list[dict[str, Any]]]:
     rows = [item.model_dump(mode="json") for item in items]
     if change is not None:
         for row in rows:
@@ -97,7 +99,10 @@ def _scaled(field: str) -> Callable[[dict[str, Any]], None]:
 
 
 async def _send(
-    client: httpx.AsyncClient, method: str, path: str, bodies: list[list[dict[str, Any]]],
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    bodies: list[list[dict[str, Any]]],
     headers: dict[str, str] | None = None,
 ) -> tuple[float, float, httpx.Response]:
     """Wall and CPU seconds (of this process, the services' included: they run in it) to
@@ -135,11 +140,13 @@ def _loads(data: CompanyData) -> list[tuple[str, str, Sequence[BaseModel], str]]
 
 def _change_of(field: str) -> Callable[[dict[str, Any]], None]:
     if field == "name":
+
         def rename(row: dict[str, Any]) -> None:
             row["name"] = f"{row['name']} (renamed)"
 
         return rename
     if field == "priority":
+
         def reprioritise(row: dict[str, Any]) -> None:
             row["priority"] = min(9, row["priority"] + 1)
 
@@ -147,7 +154,9 @@ def _change_of(field: str) -> Callable[[dict[str, Any]], None]:
     return _scaled(field)
 
 
-def _patch_of(items: Sequence[BaseModel], field: str, key: Sequence[str]) -> list[list[dict[str, Any]]]:
+def _patch_of(
+    items: Sequence[BaseModel], field: str, key: Sequence[str]
+) -> list[list[dict[str, Any]]]:
     """Partial rows: the natural key and the one changed field."""
     rows = [item.model_dump(mode="json") for item in items]
     change = _change_of(field)
@@ -173,10 +182,14 @@ KEYS = {
 }
 
 
-async def bench(database: str, urls: dict[str, str], data: CompanyData, *, patch: bool) -> list[Timing]:
+async def bench(
+    database: str, urls: dict[str, str], data: CompanyData, *, patch: bool
+) -> list[Timing]:
     timings: list[Timing] = []
     async with _services(urls) as clients:
-        steps: list[tuple[str, Callable[[Sequence[BaseModel], str, str], list[list[dict[str, Any]]]], str]] = [
+        steps: list[
+            tuple[str, Callable[[Sequence[BaseModel], str, str], list[list[dict[str, Any]]]], str]
+        ] = [
             ("create", lambda items, _f, _p: _bodies(items, None), "PUT"),
             ("unchanged", lambda items, _f, _p: _bodies(items, None), "PUT"),
             ("update", lambda items, field, _p: _bodies(items, _change_of(field)), "PUT"),
@@ -196,8 +209,13 @@ async def bench(database: str, urls: dict[str, str], data: CompanyData, *, patch
                 seconds, cpu = await _plan_lines(clients["demand"], data)
                 timings.append(
                     Timing(
-                        database, "demand", "/demand-plans/{id}/lines", step,
-                        len(data.plan_lines), seconds, cpu,
+                        database,
+                        "demand",
+                        "/demand-plans/{id}/lines",
+                        step,
+                        len(data.plan_lines),
+                        seconds,
+                        cpu,
                     )
                 )
     return timings
@@ -219,7 +237,9 @@ async def _plan_lines(client: httpx.AsyncClient, data: CompanyData) -> tuple[flo
     return seconds, cpu
 
 
-def _row(database: str, service: str, path: str, step: str, rows: int, wall: float, cpu: float) -> str:
+def _row(
+    database: str, service: str, path: str, step: str, rows: int, wall: float, cpu: float
+) -> str:
     return (
         f"{database:<10} {service:<8} {path:<26} {step:<10} {rows:>7} {wall:>7.2f} {cpu:>7.2f} "
         f"{rows / wall if wall else 0:>8.0f} {rows / cpu if cpu else 0:>9.0f}"
@@ -244,7 +264,9 @@ def table(timings: Sequence[Timing]) -> str:
     for t in timings:
         rows, seconds, cpu = totals.get((t.database, t.service, t.step), (0, 0.0, 0.0))
         totals[(t.database, t.service, t.step)] = (
-            rows + t.rows, seconds + t.seconds, cpu + t.cpu_seconds,
+            rows + t.rows,
+            seconds + t.seconds,
+            cpu + t.cpu_seconds,
         )
     lines += [
         _row(database, service, "(all)", step, rows, seconds, cpu)
@@ -281,7 +303,9 @@ def _drop_postgres(url: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--families", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("SOP_TEST_DATABASE_URL") or POSTGRES)
@@ -300,7 +324,9 @@ def main() -> None:
         }
         timings += asyncio.run(bench("sqlite", sqlite, data, patch=not args.no_patch))
     if not args.no_postgres and _postgres_answers():
-        urls = {name: _fresh_postgres(args.postgres, name) for name in ("demand", "supply", "finance")}
+        urls = {
+            name: _fresh_postgres(args.postgres, name) for name in ("demand", "supply", "finance")
+        }
         try:
             timings += asyncio.run(bench("postgresql", urls, data, patch=not args.no_patch))
         finally:

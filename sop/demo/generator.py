@@ -207,7 +207,10 @@ def _family(seed: int, index: int, groups: int, coupling: float) -> _Family:
     code = _family_code(index)
     rng = _rng(seed, code)
     assembly, packing = _resources_of(index // GROUP_SIZE)
-    routing = [(assembly, round(rng.uniform(0.1, 1.0), 3)), (packing, round(rng.uniform(0.02, 0.1), 3))]
+    routing = [
+        (assembly, round(rng.uniform(0.1, 1.0), 3)),
+        (packing, round(rng.uniform(0.02, 0.1), 3)),
+    ]
     # Drawn for every family, so a coupling setting changes which families link, not the rest.
     links = rng.random() < coupling
     linked_hours = round(rng.uniform(0.05, 0.3), 3)
