@@ -10,10 +10,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic import Field as PydanticField
 from pydantic.fields import FieldInfo
-import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Table, bindparam, insert
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -413,7 +413,7 @@ def stored_by_keys(
     """The stored rows (their columns, id included) with the given keys, read as plain
     values in a few chunked queries on the first key column, then matched in Python."""
     wanted = set(keys)
-    table = spec.table.__table__  # type: ignore[attr-defined]
+    table = spec.table.__table__
     leading = table.c[spec.key[0]]
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for chunk in in_chunks(key[0] for key in keys):
@@ -429,7 +429,7 @@ def _defaults(table: Table) -> dict[str, Any]:
     """The scalar column defaults an insert fills in: what the audit's ``after`` shows of
     columns the item does not carry."""
     return {
-        column.name: column.default.arg
+        column.name: column.default.arg  # type: ignore[attr-defined]
         for column in table.columns
         if column.default is not None and column.default.is_scalar
     }

@@ -266,7 +266,7 @@ def _capacity(
         for resource, hours in shape.routing:
             load[resource] += units[shape.code] / MONTHS * hours
     periods = sorted({line.period for line in plan_lines})
-    rows = []
+    rows: list[CapacityBase] = []
     for resource in resources:
         rng = _rng(seed, resource)
         regular = round(max(load[resource], 1.0) * rng.uniform(*TIGHTNESS))

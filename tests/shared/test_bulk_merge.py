@@ -34,16 +34,58 @@ PREREQUISITES: dict[str, list[tuple[str, list[Any]]]] = {
 CASES = [
     ("demand", "/segments", DATA.segments[0], ("code",), "name", "priority"),
     ("demand", "/families", DATA.families[0], ("code",), "name", None),
-    ("demand", "/history", DATA.history[0], ("family_code", "segment_code", "period"), "quantity", None),
+    (
+        "demand",
+        "/history",
+        DATA.history[0],
+        ("family_code", "segment_code", "period"),
+        "quantity",
+        None,
+    ),
     ("supply", "/resources", DATA.resources[0], ("code",), "name", "site"),
-    ("supply", "/capacity", DATA.capacity[0], ("resource_code", "period"), "regular_hours", "max_overtime_hours"),
-    ("supply", "/routings", DATA.routings[0], ("family_code", "resource_code"), "hours_per_unit", None),
-    ("supply", "/inventory-policies", DATA.inventory_policies[0], ("family_code",), "initial_on_hand", "safety_stock"),
-    ("finance", "/prices", DATA.prices[0], ("family_code", "segment_code", "period"), "price", None),
-    ("finance", "/unit-costs", DATA.unit_costs[0], ("family_code", "effective_from"), "variable_cost", None),
+    (
+        "supply",
+        "/capacity",
+        DATA.capacity[0],
+        ("resource_code", "period"),
+        "regular_hours",
+        "max_overtime_hours",
+    ),
+    (
+        "supply",
+        "/routings",
+        DATA.routings[0],
+        ("family_code", "resource_code"),
+        "hours_per_unit",
+        None,
+    ),
+    (
+        "supply",
+        "/inventory-policies",
+        DATA.inventory_policies[0],
+        ("family_code",),
+        "initial_on_hand",
+        "safety_stock",
+    ),
+    (
+        "finance",
+        "/prices",
+        DATA.prices[0],
+        ("family_code", "segment_code", "period"),
+        "price",
+        None,
+    ),
+    (
+        "finance",
+        "/unit-costs",
+        DATA.unit_costs[0],
+        ("family_code", "effective_from"),
+        "variable_cost",
+        None,
+    ),
     ("finance", "/lever-costs", DATA.lever_costs[0], ("lever", "code"), "cost", None),
     ("finance", "/aop", DATA.aop[0], ("period", "family_group"), "revenue", "quantity"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(params=CASES, ids=[case[1] for case in CASES])

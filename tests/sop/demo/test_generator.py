@@ -12,9 +12,9 @@ from gateway.main import create_app as create_gateway
 from services.demand.main import create_app as create_demand
 from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply
-from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
 from shared.auth import Role
 from shared.periods import current_period
+from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
 from sop.demo import LoadReport, ServiceClients, people_tokens
 from sop.demo.generator import GROUP_SIZE, MONTHS, SEGMENTS, CompanyData, build_company
 from sop.demo.load import load_company
