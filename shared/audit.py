@@ -8,6 +8,7 @@ reason from the ``X-SOP-Reason`` header and the cycle from ``X-SOP-Cycle``.
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +18,7 @@ from sqlalchemy import JSON, Column, event, insert, inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel, col, select
 
+from shared.bulk import Change
 from shared.db import SessionDep
 from shared.pagination import Page, PageParams
 from shared.types import CODE_PATTERN, DatetimeParam, UtcDatetime
@@ -108,23 +110,27 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return before, after
 
 
-@event.listens_for(OrmSession, "after_flush")
-def _record(session: OrmSession, _context: Any) -> None:
-    table = session.info.get("audit_table")
-    if table is None:
-        return
+def _common(session: OrmSession) -> dict[str, Any]:
+    """Who, when, why and in which cycle: the same for every entry a request writes."""
     request = session.info.get("request")
     principal = getattr(request.state, "principal", None) if request is not None else None
     headers = request.headers if request is not None else {}
-    now = dt.datetime.now(dt.UTC)
-    common = {
-        "at": now,
+    return {
+        "at": dt.datetime.now(dt.UTC),
         "user": principal.subject if principal else "system",
         "roles": " ".join(sorted(principal.roles)) if principal else "",
         "reason": headers.get(REASON_HEADER, "")[:2000],
         # A write that knows its S&OP cycle names it (session.info["audit_cycle"]).
         "cycle": session.info.get("audit_cycle") or headers.get(CYCLE_HEADER) or None,
     }
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _record(session: OrmSession, _context: Any) -> None:
+    table = session.info.get("audit_table")
+    if table is None:
+        return
+    common = _common(session)
     rows: list[dict[str, Any]] = []
     for action, objects in (
         (AuditAction.create, session.new),
@@ -156,6 +162,52 @@ def _record(session: OrmSession, _context: Any) -> None:
             )
     if rows:
         session.connection().execute(insert(table), rows)
+
+
+def record_bulk(
+    session: OrmSession,
+    *,
+    entity: str,
+    created: Sequence[Mapping[str, Any]] = (),
+    changed: Sequence[Change] = (),
+) -> None:
+    """Audit rows written by statement (a bulk upsert), which the flush hook cannot see: one
+    entry per created row (all its columns) and per changed row (the fields that changed), in
+    one multi-row insert, with the same who/when/why as the hook's."""
+    table = session.info.get("audit_table")
+    if table is None:
+        return
+    common = _common(session)
+    rows = [
+        {
+            **common,
+            "action": AuditAction.create.value,
+            "entity": entity,
+            "entity_id": str(row["id"]),
+            "entity_key": _key_of(row),
+            "before": None,
+            "after": {name: _plain(value) for name, value in row.items()},
+        }
+        for row in created
+    ]
+    rows.extend(
+        {
+            **common,
+            "action": AuditAction.update.value,
+            "entity": entity,
+            "entity_id": str(change.id),
+            "entity_key": _key_of({**change.key, **change.row}),
+            "before": {name: _plain(value) for name, value in change.before.items()},
+            "after": {name: _plain(value) for name, value in change.after.items()},
+        }
+        for change in changed
+    )
+    if rows:
+        session.connection().execute(insert(table), rows)
+
+
+def _key_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _plain(row[name]) for name in KEY_FIELDS if name in row}
 
 
 class AuditFilters(BaseModel):

@@ -8,13 +8,17 @@ flush, the request's session owns the transaction.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
-from sqlalchemy import ColumnElement
+import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError, ValidationInfo, create_model, field_validator
+from pydantic import Field as PydanticField
+from pydantic.fields import FieldInfo
+from sqlalchemy import ColumnElement, Table, bindparam, insert
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from shared import audit, bulk
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, validation_errors
 from shared.types import CLOSED
 
@@ -214,30 +218,128 @@ def upsert_many(
     spec: EntitySpec[TableT],
     items: Sequence[BaseModel],
     location: str = "body",
+    whole_rows: bool = False,
 ) -> UpsertSummary:
     """Create or update items by natural key; identical items are left untouched.
 
-    ``location`` prefixes the field names of errors (``body.lines`` when the items are a
-    list nested in the request body).
+    With ``whole_rows`` (a bulk PUT) an item that replaces a stored row must carry every
+    field it would change (``shared.bulk.resets``): one 422 names each field left out that
+    would reset a stored value to its default; a bulk PATCH merges partial rows
+    (``merge_rows``).
+
+    Set-based: one read of the stored rows by key, then one multi-row insert of the new
+    rows and one executemany update of the changed ones (by id), each audited in bulk
+    (``shared.audit.record_bulk``). ``location`` prefixes the field names of errors
+    (``body.lines`` when the items are a list nested in the request body).
     """
     _reject_duplicate_keys(spec, items, location=location)
     check_references(session, references=spec.references, items=items, location=location)
-    existing = _load_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
-    summary = UpsertSummary()
-    for item in items:
-        values = item.model_dump()
-        row = existing.get(spec.key_of(item))
-        if row is None:
-            session.add(spec.table.model_validate(values))
-            summary.created += 1
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
-    session.flush()
-    return summary
+    session.flush()  # pending ORM changes first: the statements below bypass the unit of work
+    rows = [item.model_dump() for item in items]
+    stored = stored_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
+    if whole_rows:
+        _refuse_resets(spec, items, rows, stored, location=location)
+    plan = bulk.upsert_plan(
+        key_names=spec.key, keys=[spec.key_of(item) for item in items], rows=rows, stored=stored
+    )
+    table = spec.table.__table__  # type: ignore[attr-defined]
+    if plan.created:
+        # The ids come back with the keys, in any order: asking for the parameters' order
+        # makes SQLite insert row by row.
+        keys = [table.c[name] for name in spec.key]
+        inserted = session.connection().execute(
+            insert(table).returning(table.c.id, *keys), plan.created
+        )
+        # int(): SQLite hands ids back as floats from a multi-row RETURNING.
+        id_of = {tuple(row._mapping[name] for name in spec.key): int(row.id) for row in inserted}
+        defaults = _defaults(table)
+        audit.record_bulk(
+            session,
+            entity=table.name,
+            created=[
+                {**defaults, **row, "id": id_of[tuple(row[name] for name in spec.key)]}
+                for row in plan.created
+            ],
+        )
+    if plan.changed:
+        session.connection().execute(
+            sa.update(table).where(table.c.id == bindparam("stored_id")),
+            [{"stored_id": change.id, **change.row} for change in plan.changed],
+        )
+        _expire_stale(session, spec=spec, ids={change.id for change in plan.changed})
+        audit.record_bulk(session, entity=table.name, changed=plan.changed)
+    return UpsertSummary(
+        created=len(plan.created), updated=len(plan.changed), unchanged=plan.unchanged
+    )
+
+
+def partial_row_model(model: type[BaseModel], *, key: Sequence[str]) -> type[BaseModel]:
+    """The item of a bulk PATCH: the natural key as in ``model``, every other field optional
+    (left out: the stored value stays; ``merge_rows``). A given field is checked as in
+    ``model``, so a null is refused where the row holds none."""
+    optional = [name for name in model.model_fields if name not in key]
+
+    def no_default(schema: dict[str, Any]) -> None:
+        for name in optional:
+            schema.get("properties", {}).get(name, {}).pop("default", None)
+
+    fields: dict[str, Any] = {
+        name: (_annotated(info), info if name in key else _described(info, default=None))
+        for name, info in model.model_fields.items()
+    }
+    return create_model(
+        f"{model.__name__}Partial",
+        __config__={**CLOSED, "json_schema_extra": no_default},
+        **fields,
+    )
+
+
+def _annotated(info: FieldInfo) -> Any:
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def _described(info: FieldInfo, **default: Any) -> Any:
+    field: Any = PydanticField(
+        **default,
+        title=info.title,
+        description=info.description,
+        examples=info.examples,
+        json_schema_extra=info.json_schema_extra,
+    )
+    return field
+
+
+def merge_rows(
+    session: Session,
+    *,
+    spec: EntitySpec[Any],
+    items: Sequence[BaseModel],
+    model: type[BaseModel],
+    location: str = "body",
+) -> list[BaseModel]:
+    """A bulk PATCH's rows: each partial item merged into the stored row of its key
+    (``shared.bulk.merged``) and validated as a whole ``model``. One 422 lists every field
+    of every row that is missing (a new row without a required field) or breaks a rule."""
+    _reject_duplicate_keys(spec, items, location=location)
+    stored = stored_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
+    fields = list(model.model_fields)
+    rows: list[BaseModel] = []
+    errors: list[FieldError] = []
+    for index, item in enumerate(items):
+        given = item.model_dump(exclude_unset=True)
+        values = bulk.merged(given, stored.get(spec.key_of(item)), fields)
+        try:
+            rows.append(model.model_validate(values))
+        except ValidationError as exc:
+            for error in validation_errors(exc.errors()):
+                error.field = ".".join(filter(None, (location, str(index), error.field)))
+                errors.append(error)
+    if errors:
+        raise ValidationFailed(
+            f"{len(errors)} field(s) of the merged {spec.label} rows are missing or invalid",
+            errors=errors,
+        )
+    return rows
 
 
 def filtered(
@@ -257,6 +359,30 @@ def filtered(
             query = query.where(col(getattr(spec.table, name)) == value)
     order = [col(getattr(spec.table, name)) for name in spec.key]
     return query.order_by(*order)
+
+
+def _refuse_resets(
+    spec: EntitySpec[Any],
+    items: Sequence[BaseModel],
+    rows: Sequence[dict[str, Any]],
+    stored: dict[tuple[Any, ...], dict[str, Any]],
+    *,
+    location: str,
+) -> None:
+    errors = [
+        FieldError(
+            field=f"{location}.{index}.{name}",
+            reason=f"left out, it would reset the stored {stored[spec.key_of(item)][name]!r} "
+            "to its default (a PUT writes whole rows): send it, or PATCH to change some fields",
+        )
+        for index, (item, row) in enumerate(zip(items, rows, strict=True))
+        for name in bulk.resets(row, item.model_fields_set, stored.get(spec.key_of(item)))
+    ]
+    if errors:
+        raise ValidationFailed(
+            f"{len(errors)} field(s) left out of rows that replace stored {spec.label} rows",
+            errors=errors,
+        )
 
 
 def _reject_duplicate_keys(
@@ -281,16 +407,36 @@ def _reject_duplicate_keys(
         )
 
 
-def _load_by_keys(
-    session: Session, *, spec: EntitySpec[TableT], keys: Sequence[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], TableT]:
-    """Existing rows for the given keys, matched on the first key column then in Python."""
+def stored_by_keys(
+    session: Session, *, spec: EntitySpec[Any], keys: Sequence[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The stored rows (their columns, id included) with the given keys, read as plain
+    values in a few chunked queries on the first key column, then matched in Python."""
     wanted = set(keys)
-    leading = getattr(spec.table, spec.key[0])
-    found: dict[tuple[Any, ...], TableT] = {}
+    table = spec.table.__table__
+    leading = table.c[spec.key[0]]
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
     for chunk in in_chunks(key[0] for key in keys):
-        for row in session.exec(select(spec.table).where(col(leading).in_(chunk))).all():
-            key = spec.key_of(row)
+        for row in session.connection().execute(select(table).where(leading.in_(chunk))):
+            values = dict(row._mapping)
+            key = tuple(values[name] for name in spec.key)
             if key in wanted:
-                found[key] = row
+                found[key] = values
     return found
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """The scalar column defaults an insert fills in: what the audit's ``after`` shows of
+    columns the item does not carry."""
+    return {
+        column.name: column.default.arg  # type: ignore[attr-defined]
+        for column in table.columns
+        if column.default is not None and column.default.is_scalar
+    }
+
+
+def _expire_stale(session: Session, *, spec: EntitySpec[Any], ids: set[Any]) -> None:
+    """Rows updated by statement are stale in the session's identity map: reload on use."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, spec.table) and getattr(obj, "id", None) in ids:
+            session.expire(obj)

@@ -83,25 +83,50 @@ def entity_router(
         check(session, [("body", item)])
         return crud.create(session, spec=spec, data=item)
 
+    partial_row = crud.partial_row_model(create_model, key=spec.key)
+
+    def write(session: Session, rows: Sequence[BaseModel], *, whole: bool) -> crud.UpsertResult:
+        check(session, [(f"body.{index}", row) for index, row in enumerate(rows)])
+        summary = crud.upsert_many(session, spec=spec, items=rows, whole_rows=whole)
+        return crud.UpsertResult(
+            created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+        )
+
     @router.put(
         "",
         summary=f"Bulk upsert {label} items by natural key ({', '.join(spec.key)})",
         description=(
             "Idempotent load for ERP integrations: items are matched on their natural key, "
-            "created or updated; sending the same batch twice changes nothing. The whole batch "
-            "is validated first (each natural key once, 422 naming a duplicate) and written in "
-            "one transaction, or not at all."
+            "created or updated; sending the same batch twice changes nothing. An item that "
+            "replaces a stored row is a whole row: a field left out is refused (422 naming it), "
+            "never reset to its default; PATCH merges partial rows. The whole batch is "
+            "validated first (each natural key once, 422 naming a duplicate) and written in one "
+            "transaction, or not at all."
         ),
     )
     def upsert_items(
         session: SessionDep,
         items: Annotated[list[create_model], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
     ) -> crud.UpsertResult:
-        check(session, [(f"body.{index}", item) for index, item in enumerate(items)])
-        summary = crud.upsert_many(session, spec=spec, items=items)
-        return crud.UpsertResult(
-            created=summary.created, updated=summary.updated, unchanged=summary.unchanged
-        )
+        return write(session, items, whole=True)
+
+    @router.patch(
+        "",
+        summary=f"Bulk merge partial {label} items by natural key ({', '.join(spec.key)})",
+        description=(
+            "Each item names its natural key and only the fields to change: a field left out "
+            "keeps its stored value. An item whose key is not stored yet is created and needs "
+            "every required field (422 naming a missing one). Counts as PUT: loading the same "
+            "batch twice changes nothing; the whole batch is written in one transaction, or not "
+            "at all."
+        ),
+    )
+    def merge_items(
+        session: SessionDep,
+        items: Annotated[list[partial_row], Body(max_length=MAX_BULK_ITEMS)],  # type: ignore[valid-type]
+    ) -> crud.UpsertResult:
+        rows = crud.merge_rows(session, spec=spec, items=items, model=create_model)
+        return write(session, rows, whole=False)
 
     item_key: Any = (
         Annotated[str, Path(pattern=CODE_PATTERN, max_length=64, alias="code")]

@@ -3,6 +3,7 @@ demo company (``sop.demo``), manage the schema migrations, print the GraphQL sch
 development tokens."""
 
 import asyncio
+import datetime as dt
 import importlib
 import os
 import signal
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from shared.auth import AuthSettings, Role, mint_token
 from shared.db import create_db_engine
 from shared.errors import UpstreamFailed
+from shared.periods import current_period
 from shared.schema import Migrations, current_revision, migrate, new_revision
 from shared.settings import (
     GatewaySettings,
@@ -30,6 +32,8 @@ from sop.demo import (
     load_demo,
     services_without_data,
 )
+from sop.demo.generator import build_company
+from sop.demo.load import load_generated
 from sop.supervisor import (
     PROCESSES,
     ServiceFailed,
@@ -44,7 +48,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-demo_app = typer.Typer(help="The deterministic demo company.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="The deterministic demo company, or a generated one of any size (--families)."
+)
 app.add_typer(demo_app, name="demo")
 db_app = typer.Typer(help="Schema migrations (Alembic) of each process.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -116,6 +122,57 @@ def up(
             raise typer.Exit(1) from None
 
 
+@demo_app.callback(invoke_without_command=True)
+def demo_generate(
+    context: typer.Context,
+    families: Annotated[
+        int | None,
+        typer.Option(min=1, help="Generate and load a company of this many families."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same company.")] = 1,
+    coupling: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of families that also load the next group's resource (0: groups of "
+            "families on resources of their own).",
+        ),
+    ] = 0.2,
+    demand_url: Annotated[str | None, typer.Option(help="Demand service.")] = None,
+    supply_url: Annotated[str | None, typer.Option(help="Supply service.")] = None,
+    finance_url: Annotated[str | None, typer.Option(help="Finance service.")] = None,
+) -> None:
+    """``sop demo --families N [--seed S] [--coupling C]``: build a company of N families
+    (``sop.demo.generator``) and load it into running services through their bulk APIs, its
+    demand plan locked; ``sop demo load`` loads the designed demo instead."""
+    if context.invoked_subcommand is not None:
+        return
+    if families is None:
+        typer.echo(context.get_help())
+        raise typer.Exit(0)
+    data = build_company(
+        families=families, seed=seed, coupling=coupling, start=current_period(dt.date.today())
+    )
+    try:
+        report = asyncio.run(
+            load_generated(_urls(demand_url, supply_url, finance_url), data, token=_demo_token())
+        )
+    except UpstreamFailed as exc:
+        typer.echo(f"error: {_describe(exc)}", err=True)
+        raise typer.Exit(1) from None
+    _print_report(report)
+
+
+def _urls(demand: str | None, supply: str | None, finance: str | None) -> ServiceUrls:
+    gateway = GatewaySettings()
+    return ServiceUrls(
+        demand=demand or gateway.demand_url,
+        supply=supply or gateway.supply_url,
+        finance=finance or gateway.finance_url,
+    )
+
+
 @demo_app.command("load")
 def demo_load(
     demand_url: Annotated[
@@ -132,12 +189,7 @@ def demo_load(
     ] = False,
 ) -> None:
     """Load the demo company into running services through their HTTP APIs."""
-    gateway = GatewaySettings()
-    urls = ServiceUrls(
-        demand=demand_url or gateway.demand_url,
-        supply=supply_url or gateway.supply_url,
-        finance=finance_url or gateway.finance_url,
-    )
+    urls = _urls(demand_url, supply_url, finance_url)
     try:
         if if_empty:
             _load_demo_if_empty(urls)

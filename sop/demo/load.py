@@ -23,9 +23,11 @@ from shared.auth import AuthSettings, Role, mint_token
 from shared.contracts.demand import DemandPlanPublic
 from shared.contracts.supply import DemandLineIn, SupplyPlanBase, SupplyPlanPublic
 from shared.crud import UpsertResult
+from shared.entity_router import MAX_BULK_ITEMS
 from shared.http import fetch_all, make_client, request_json, send
 from sop.demo.build import DemandReview, DemoData, build_demo
 from sop.demo.catalogue import PEOPLE
+from sop.demo.generator import CompanyData
 from sop.demo.supply import supply_proposal
 
 
@@ -115,6 +117,81 @@ async def load_into(
         clients, data, demand_plan=report.plan, people=people
     )
     return report
+
+
+async def load_generated(
+    urls: ServiceUrls,
+    data: CompanyData,
+    *,
+    token: str | None = None,
+    people: Mapping[Role, str] | None = None,
+    timeout_seconds: float = 600.0,
+) -> LoadReport:
+    """Load a generated company into the services at ``urls`` (see ``load_demo`` for the
+    tokens)."""
+    async with (
+        _client(urls.demand, token, timeout_seconds) as demand,
+        _client(urls.supply, token, timeout_seconds) as supply,
+        _client(urls.finance, token, timeout_seconds) as finance,
+    ):
+        clients = ServiceClients(demand=demand, supply=supply, finance=finance)
+        return await load_company(clients, data, people=people or people_tokens(fallback=token))
+
+
+async def load_company(
+    clients: ServiceClients, data: CompanyData, *, people: Mapping[Role, str]
+) -> LoadReport:
+    """Load a generated company (``sop.demo.generator``): master data and history by bulk
+    upserts, then the demand planner drafts its plan, the lines are loaded in batches and the
+    planner locks it. ``report.plan`` is the locked plan."""
+    report = LoadReport()
+    await asyncio.gather(
+        _load_company_demand(clients.demand, data, report, people),
+        _upsert_all(
+            clients.supply,
+            report,
+            [
+                ("/resources", data.resources),
+                ("/capacity", data.capacity),
+                ("/routings", data.routings),
+                ("/inventory-policies", data.inventory_policies),
+            ],
+        ),
+        _upsert_all(
+            clients.finance,
+            report,
+            [
+                ("/prices", data.prices),
+                ("/unit-costs", data.unit_costs),
+                ("/lever-costs", data.lever_costs),
+                ("/aop", data.aop),
+            ],
+        ),
+    )
+    return report
+
+
+async def _load_company_demand(
+    client: httpx.AsyncClient, data: CompanyData, report: LoadReport, people: Mapping[Role, str]
+) -> None:
+    await _upsert_all(
+        client,
+        report,
+        [("/segments", data.segments), ("/families", data.families), ("/history", data.history)],
+    )
+    planner = Role.demand_planner
+    answer = await send(
+        client, "POST", "/demand-plans", json=_json(data.plan), headers=_as(people, planner)
+    )
+    base = f"/demand-plans/{answer.json()['id']}"
+    for start in range(0, len(data.plan_lines), MAX_BULK_ITEMS):
+        batch = data.plan_lines[start : start + MAX_BULK_ITEMS]
+        headers = {**_as(people, planner), "If-Match": answer.headers["ETag"]}
+        answer = await send(
+            client, "PUT", f"{base}/lines", json=[_json(line) for line in batch], headers=headers
+        )
+    locked = await _edit(client, f"{base}/lock", answer, people, planner, json=None)
+    report.plan = DemandPlanPublic.model_validate(locked.json())
 
 
 def people_tokens(*, fallback: str | None = None) -> dict[Role, str]:
@@ -248,11 +325,20 @@ async def _upsert_all(
     report: LoadReport,
     batches: Sequence[tuple[str, Sequence[BaseModel]]],
 ) -> None:
-    # In order: later batches reference codes created by earlier ones.
+    # In order: later batches reference codes created by earlier ones; a long list goes in
+    # requests of at most MAX_BULK_ITEMS items, its counts added up.
     for path, items in batches:
-        answer = await request_json(client, "PUT", path, json=[_json(item) for item in items])
         url = f"{str(client.base_url).rstrip('/')}{path}"
-        report.upserts[url] = UpsertResult.model_validate(answer)
+        total = UpsertResult(created=0, updated=0, unchanged=0)
+        for start in range(0, len(items), MAX_BULK_ITEMS):
+            body = [_json(item) for item in items[start : start + MAX_BULK_ITEMS]]
+            answer = UpsertResult.model_validate(await request_json(client, "PUT", path, json=body))
+            total = UpsertResult(
+                created=total.created + answer.created,
+                updated=total.updated + answer.updated,
+                unchanged=total.unchanged + answer.unchanged,
+            )
+        report.upserts[url] = total
 
 
 def _client(url: str, token: str | None, timeout_seconds: float) -> httpx.AsyncClient:

@@ -122,7 +122,10 @@ def test_a_revised_plan_within_capacity_is_feasible(supply: TestClient) -> None:
 
 
 def test_kpis_give_utilisation_and_units_based_turns(supply: TestClient) -> None:
-    supply.put("/inventory-policies", json=[{"family_code": "FAM-A", "initial_on_hand": 100}])
+    merged = supply.patch(
+        "/inventory-policies", json=[{"family_code": "FAM-A", "initial_on_hand": 100}]
+    )
+    assert merged.json()["updated"] == 1, merged.text
     lines = [
         line("FAM-A", "2026-01", 100, ending_inventory=50),
         line("FAM-A", "2026-02", 100, ending_inventory=150),
