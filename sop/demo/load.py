@@ -190,8 +190,7 @@ async def _load_company_demand(
         answer = await send(
             client, "PUT", f"{base}/lines", json=[_json(line) for line in batch], headers=headers
         )
-    locked = await _edit(client, f"{base}/lock", answer, people, planner, json=None)
-    report.plan = DemandPlanPublic.model_validate(locked.json())
+    report.plan = await _sign_off_and_lock(client, base, answer, people)
 
 
 def people_tokens(*, fallback: str | None = None) -> dict[Role, str]:
@@ -247,11 +246,19 @@ async def run_review(
         answer = await _edit(
             client, f"{base}/inputs/{stream.value}", answer, people, inputs[0].role, json=body
         )
-    # The roles that own the consensus sign off the revision they read before the lock.
+    return await _sign_off_and_lock(client, base, answer, people)
+
+
+async def _sign_off_and_lock(
+    client: httpx.AsyncClient, base: str, answer: httpx.Response, people: Mapping[Role, str]
+) -> DemandPlanPublic:
+    """The roles that own the consensus sign off the revision ``answer`` gave, then the
+    demand planner locks it."""
     owners = await send(client, "GET", f"{base}/sign-offs", json=None, headers={})
     for owner in owners.json()["required"]:
         sign = {"comment": "Agreed in the demand review."}
         await _edit(client, f"{base}/sign-offs", answer, people, Role(owner), json=sign)
+    planner = Role.demand_planner
     locked = await _edit(client, f"{base}/lock", answer, people, planner, json=None)
     return DemandPlanPublic.model_validate(locked.json())
 
