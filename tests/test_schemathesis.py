@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from gateway.main import create_app as create_gateway
@@ -85,7 +86,13 @@ OUT_OF_PLAN = "has lines outside the plan's horizon, or of unknown families: 422
 MERGED_ROW = "leaves the stored row breaking a rule between its fields: 422 naming them"
 UNPRICED = "names families without prices or costs: 422 naming each"
 GRAPHQL = "GraphQL over HTTP, documented by the GraphQL schema"
+UNKNOWN_EVENTS = "names events the process does not emit: 422 naming each (GET /webhooks/events)"
+TOO_FAR = "extends a series more than 60 months past its last month: 422"
 BULK = "a bulk upsert " + DUPLICATE_KEYS
+BULK_MERGE = (
+    "a bulk merge " + DUPLICATE_KEYS + ", or a new row without its required fields, or a "
+    "merged row breaking a rule between its fields: 422 naming each"
+)
 Exclusion = tuple[CheckFunction, str]
 EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
     "demand": {
@@ -98,6 +105,12 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         # PATCH and DELETE /customers/{code} answer on /customers/matrix too: they write the
         # customer coded "matrix", so its Allow lists them beside GET.
         "GET /customers/matrix": [(allow_header_conformance, "a customer may be coded matrix")],
+        "POST /webhooks": [(positive_data_acceptance, UNKNOWN_EVENTS)],
+        # A roll moves the horizon: one beyond the plans' window is refused, and a retried
+        # Idempotency-Key with another body is a 422 (shared.idempotency).
+        "POST /demand-plans/{id}/roll": [
+            (positive_data_acceptance, "a horizon beyond the plans' window, or a key reused")
+        ],
     },
     "supply": {
         # Capacity, workforce, routings and hours worked name their resource by code.
@@ -121,6 +134,8 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         "POST /aop-gaps": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /kpis": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /price-revisions": [(positive_data_acceptance, DUPLICATE_KEYS)],
+        "POST /prices/extend": [(positive_data_acceptance, TOO_FAR)],
+        "POST /aop/extend": [(positive_data_acceptance, TOO_FAR)],
     },
     "gateway": {
         # A time limit above the gateway's SOP_GATEWAY_SOLVE_TIME_LIMIT_SECONDS is refused: a
@@ -131,9 +146,27 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         # (codes it knows) and a promotion needs an existing cycle.
         **{
             route: [(positive_data_acceptance, "a base beyond the limit or changes that miss it")]
-            for route in ("POST /scenarios", "POST /scenarios/batch", "PATCH /scenarios/{id}")
+            for route in ("POST /scenarios", "PATCH /scenarios/{id}")
         },
         "POST /scenarios/{id}/promote": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        # PATCH and DELETE /scenarios/{id} answer on /scenarios/batch too: 422, "batch" is
+        # not an id, where a 405 would be expected.
+        "POST /scenarios/batch": [
+            (positive_data_acceptance, "a base beyond the limit or changes that miss it"),
+            (unsupported_method, "/scenarios/{id} takes PATCH and DELETE: batch is not an id"),
+        ],
+        "POST /webhooks": [(positive_data_acceptance, UNKNOWN_EVENTS)],
+        # A job's body is a /solve or /reconcile body, checked as such (422 naming its fields).
+        "POST /jobs": [(positive_data_acceptance, "the body of the job's kind is invalid")],
+        # A decision's changes must fit the plan's problem (codes and periods it knows).
+        "POST /cycles/{id}/escalations/{escalation_id}/decision": [
+            (positive_data_acceptance, "changes that do not fit the plan's problem: 422")
+        ],
+        "POST /cycles/{id}/decisions": [
+            (positive_data_acceptance, "changes that do not fit the plan's problem: 422")
+        ],
+        # Readiness is reported for horizons inside the plans' window (shared.periods).
+        "GET /readiness": [(positive_data_acceptance, "a horizon outside the plans' window")],
         # A plan is valued at the finance service's prices and costs of its families: the
         # plans the services' runs drafted name families nobody priced.
         **{
@@ -165,12 +198,14 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
 
 def excluded_checks(name: str, operation: Any) -> list[CheckFunction]:
     """The checks left out for an operation: its entry in ``EXCLUDED``, and on every bulk
-    upsert (``PUT`` of a collection, ``shared.entity_router``) the acceptance of valid data."""
+    upsert and bulk merge (``PUT`` and ``PATCH`` of a collection, ``shared.entity_router``)
+    the acceptance of valid data."""
     exclusions = list(EXCLUDED[name].get(operation.label, []))
-    if operation.method.upper() == "PUT" and "Bulk upsert" in operation.definition.raw.get(
-        "summary", ""
-    ):
+    summary = operation.definition.raw.get("summary", "")
+    if operation.method.upper() == "PUT" and "Bulk upsert" in summary:
         exclusions.append((positive_data_acceptance, BULK))
+    if operation.method.upper() == "PATCH" and "Bulk merge" in summary:
+        exclusions.append((positive_data_acceptance, BULK_MERGE))
     return [check for check, _reason in exclusions]
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
+from bench.planning_problems import synthetic_problem
 from gateway.jobs.models import Job, JobStatus
 from gateway.jobs.rules import MAX_ATTEMPTS
 from gateway.main import create_app
@@ -126,8 +127,11 @@ async def test_a_cancelled_job_stops_and_has_no_result(database_url: str) -> Non
 
 
 async def test_cancelling_a_running_job_kills_its_solve(database_url: str) -> None:
+    # 300 families take seconds to solve on any machine (bench.planning_problems): still
+    # running when cancelled.
+    long = synthetic_problem(300).model_dump(mode="json")
     async with gateway_over(database_url) as client:
-        location = (await client.post("/jobs", json={"kind": "solve", "body": EASY})).headers[
+        location = (await client.post("/jobs", json={"kind": "solve", "body": long})).headers[
             "location"
         ]
         for _ in range(100):
