@@ -39,6 +39,7 @@ class ReadinessQueryType:
             info.context.state.upstreams,
             horizon_start=query.horizon_start,
             horizon_months=query.horizon_months,
+            field="horizonStart",
         )
         return ReadinessReport(
             horizon_start=report.horizon_start,

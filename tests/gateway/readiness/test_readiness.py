@@ -98,3 +98,11 @@ async def test_extending_and_loading_closes_the_holes(platform: Platform) -> Non
         "finance.unit_costs.F02",
         "supply.capacity.ASSY-1.2026-02",
     ]
+
+
+async def test_a_horizon_outside_the_plans_window_is_a_422_before_any_upstream(
+    platform: Platform,
+) -> None:
+    answer = await platform.gateway.get("/readiness", params={"horizon_start": "1900-01"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "query.horizon_start"
