@@ -87,6 +87,7 @@ MERGED_ROW = "leaves the stored row breaking a rule between its fields: 422 nami
 UNPRICED = "names families without prices or costs: 422 naming each"
 GRAPHQL = "GraphQL over HTTP, documented by the GraphQL schema"
 UNKNOWN_EVENTS = "names events the process does not emit: 422 naming each (GET /webhooks/events)"
+NOT_AN_ID = "/scenarios/{id} takes PATCH and DELETE: batch is not an id"
 TOO_FAR = "extends a series more than 60 months past its last month: 422"
 BULK = "a bulk upsert " + DUPLICATE_KEYS
 BULK_MERGE = (
@@ -154,6 +155,10 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         "POST /scenarios/batch": [
             (positive_data_acceptance, "a base beyond the limit or changes that miss it"),
             (unsupported_method, "/scenarios/{id} takes PATCH and DELETE: batch is not an id"),
+            (
+                allow_header_conformance,
+                "/scenarios/{id} takes PATCH and DELETE: batch is not an id",
+            ),
         ],
         "POST /webhooks": [(positive_data_acceptance, UNKNOWN_EVENTS)],
         # A job's body is a /solve or /reconcile body, checked as such (422 naming its fields).

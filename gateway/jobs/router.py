@@ -13,6 +13,7 @@ from gateway.state import GatewayStateDep
 from shared.auth import Principal, current_principal
 from shared.db import run_in_session
 from shared.entity_router import PROBLEM_RESPONSES
+from shared.errors import Problem
 from shared.types import MAX_ROW_ID
 
 from . import service
@@ -20,6 +21,17 @@ from .models import FINISHED, JobPublic, JobSubmit
 from .runner import JobRunner
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
+
+# One server-sent event of GET /jobs/{id}/events, as OpenAPI describes an event stream's
+# items: its name and its data, the job as GET /jobs/{id} answers it, in JSON.
+STATUS_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "enum": ["status"]},
+        "data": {"type": "string", "description": "The job (JobPublic) as JSON."},
+    },
+    "required": ["event", "data"],
+}
 
 JobId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, alias="id", description="Job id.")]
 Caller = Annotated[Principal, Depends(current_principal)]
@@ -79,7 +91,10 @@ async def read_job(runner: JobRunnerDep, caller: Caller, job_id: JobId) -> JobPu
     summary="A finished job's answer",
     description="What the synchronous route would have answered (a solution, or the consensus "
     "plan stored); 409 while the job has not succeeded.",
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+    responses={
+        200: {"content": {"application/json": {"schema": {"type": "object"}}}},
+        409: {"model": Problem, "description": "The job has not succeeded: no result"},
+    },
 )
 async def job_result(state: GatewayStateDep, caller: Caller, job_id: JobId) -> Response:
     body = await run_in_session(
@@ -102,7 +117,7 @@ async def cancel_job(runner: JobRunnerDep, caller: Caller, job_id: JobId) -> Job
     summary="A job's status as server-sent events, until it finishes",
     description="One `status` event (the job, as GET /jobs/{id} answers it) now and at "
     "each change of status or stage; the stream ends when the job has finished.",
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {"text/event-stream": {"schema": STATUS_EVENT}}}},
 )
 async def job_events(state: GatewayStateDep, caller: Caller, job_id: JobId) -> Response:
     def read(session: Session) -> JobPublic:
