@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, suppress
 from typing import Any
 
 import anyio.to_thread
+from prometheus_client import Gauge
 
 from gateway.reconcile.models import ReconcileRequest
 from gateway.reconcile.service import reconcile
@@ -26,6 +27,13 @@ from .models import Job, JobKind, JobPublic
 
 log = logging.getLogger("sop.jobs")
 
+
+JOBS = Gauge(
+    "sop_jobs",
+    "Jobs queued and running over every gateway sharing the database (the job queue's depth), "
+    "as counted at this gateway's last heartbeat.",
+    ["status"],
+)
 
 STAGES = {
     JobKind.solve: "solving on a solver worker",
@@ -133,6 +141,9 @@ class JobRunner:
                         break
                     assert job.id is not None
                     self._running[job.id] = asyncio.create_task(self._run(job))
+                counts = await run_in_session(engine, service.unfinished_counts)
+                for status, count in counts.items():
+                    JOBS.labels(status.value).set(count)
             except DomainError as busy:  # the database busy or away: try at the next beat
                 log.warning("job runner: %s", busy.detail)
             with suppress(TimeoutError):

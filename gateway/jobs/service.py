@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from gateway.reconcile.models import ReconcileRequest
@@ -215,6 +215,18 @@ def recover_orphans(
         recovered.append(job.id)
     session.flush()
     return recovered
+
+
+def unfinished_counts(session: Session) -> dict[JobStatus, int]:
+    """Jobs queued and running, over every gateway sharing the database (the queue's depth)."""
+    counted = session.exec(
+        select(Job.status, func.count())
+        .where(col(Job.status).in_([JobStatus.queued, JobStatus.running]))
+        .group_by(Job.status)
+    ).all()
+    counts = {JobStatus.queued: 0, JobStatus.running: 0}
+    counts.update({JobStatus(status): count for status, count in counted})
+    return counts
 
 
 def release(session: Session, *, owner: str) -> None:

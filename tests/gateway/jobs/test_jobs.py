@@ -240,3 +240,34 @@ async def test_a_reconcile_orphaned_by_a_restart_fails_for_want_of_the_callers_c
     async with gateway_over(database_url) as restarted:
         job = await until_finished(restarted, "/jobs/1")
     assert (job["status"], job["error"]["code"]) == ("failed", "credentials-lost")
+
+
+def _jobs_gauge(metrics: str) -> dict[str, float]:
+    return {
+        status: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        for status in ("queued", "running")
+        if line.startswith(f'sop_jobs{{status="{status}"}}')
+    }
+
+
+async def test_the_queue_depth_is_a_metric(database_url: str) -> None:
+    long = synthetic_problem(300).model_dump(mode="json")  # seconds on any machine
+    async with gateway_over(database_url) as client:
+        # One worker: the first job runs, the second waits queued behind it.
+        first = (await client.post("/jobs", json={"kind": "solve", "body": long})).headers[
+            "location"
+        ]
+        second = (await client.post("/jobs", json={"kind": "solve", "body": EASY})).headers[
+            "location"
+        ]
+        for _ in range(100):
+            gauge = _jobs_gauge((await client.get("/metrics")).text)
+            if gauge == {"queued": 1.0, "running": 1.0}:
+                break
+            await asyncio.sleep(BEAT / 2)
+        assert gauge == {"queued": 1.0, "running": 1.0}
+        await client.post(f"{first}/cancel")
+        await until_finished(client, second)
+        await asyncio.sleep(3 * BEAT)  # a heartbeat after the last finished
+        assert _jobs_gauge((await client.get("/metrics")).text) == {"queued": 0.0, "running": 0.0}
