@@ -134,6 +134,17 @@ async def test_the_coordinator_sees_each_cycle_and_the_cycles_together(
     assert second["action_items"]["on_time_rate"] == 0
     assert report["over_cycles"]["action_items"]["on_time_rate"] == pytest.approx(rate(1, 2))
 
+    data: Any = await platform.graphql(
+        "query($asOf: Date) { processPerformance(asOf: $asOf) { overCycles { "
+        "steps { onTime late pending onTimeRate } decisionLatency { meanDays } "
+        "fence { unitsMoved } inputs { role steps { onTimeRate } } } } }",
+        asOf=AS_OF.isoformat(),
+    )
+    over = data["processPerformance"]["overCycles"]
+    assert over["steps"]["onTimeRate"] == pytest.approx(rate(5, 3))
+    assert over["decisionLatency"]["meanDays"] == pytest.approx(2.25)
+    assert over["fence"]["unitsMoved"] == pytest.approx(30)
+
     only_second = await get_json(
         platform, "/process/performance", as_of=AS_OF.isoformat(), period_from="2026-02"
     )
@@ -217,3 +228,15 @@ async def test_each_review_gets_its_items_decisions_owners_and_the_execution_hea
     assert unknown.status_code == 422
     missing = await platform.gateway.get("/cycles/999/agendas")
     assert missing.status_code == 404
+
+    data: Any = await platform.graphql(
+        "query($id: Int!) { cycleAgendas(cycleId: $id, meeting: supply_review) { meeting "
+        "attendees { role letters } openItems { title ownerRole } "
+        "kpis { production { adherence } planTotals { margin } } } }",
+        id=cycle["id"],
+    )
+    (graphed,) = data["cycleAgendas"]
+    assert {"role": "operations", "letters": "R"} in graphed["attendees"]
+    assert {"title": "Action 3", "ownerRole": "operations"} in graphed["openItems"]
+    assert graphed["kpis"]["production"]["adherence"] == pytest.approx(1 - 6 / 140)
+    assert graphed["kpis"]["planTotals"]["margin"] == pytest.approx(plan_2["totals"]["margin"])
