@@ -355,12 +355,18 @@ async def headline(
             notes.append(f"{name}: {answer.detail}")
         elif isinstance(answer, BaseException):
             raise answer
+    made = None if isinstance(adherence, BaseException) or not adherence.months else adherence
+    sold = None if isinstance(variance, BaseException) or not variance.months else variance
+    if not isinstance(adherence, BaseException) and made is None:
+        notes.append(f"adherence: no supply actuals of {month} against an approved plan")
+    if not isinstance(variance, BaseException) and sold is None:
+        notes.append(f"variance: no revenue actuals of {month} against an approved plan")
     return AgendaKpis(
         month=month,
-        production=adherence.total if not isinstance(adherence, BaseException) else None,
-        inventory=adherence.total_inventory if not isinstance(adherence, BaseException) else None,
+        production=made.total if made else None,
+        inventory=made.total_inventory if made else None,
         service=[] if isinstance(service, BaseException) else service.by_segment,
-        margin_variance=variance.total if not isinstance(variance, BaseException) else None,
+        margin_variance=sold.total if sold else None,
         plan_totals=plan_totals,
         notes=notes,
     )

@@ -156,8 +156,18 @@ async def test_each_review_gets_its_items_decisions_owners_and_the_execution_hea
     platform: Platform,
 ) -> None:
     _, plan_2 = await company_in_two_cycles(platform, decided=("2026-01",))
-    await load_january_actuals(platform)
     cycle = await get_json(platform, "/cycles/current")
+    before = await platform.gateway.get(
+        f"/cycles/{cycle['id']}/agendas", params={"meeting": "pre_sop"}
+    )
+    (no_actuals,) = before.json()
+    assert no_actuals["kpis"]["production"] is None
+    assert no_actuals["kpis"]["margin_variance"] is None
+    assert no_actuals["kpis"]["notes"] == [
+        "adherence: no supply actuals of 2026-01 against an approved plan",
+        "variance: no revenue actuals of 2026-01 against an approved plan",
+    ]
+    await load_january_actuals(platform)
     response = await platform.gateway.get(f"/cycles/{cycle['id']}/agendas")
     assert response.status_code == 200, response.text
     agendas = {agenda["meeting"]: agenda for agenda in response.json()}
