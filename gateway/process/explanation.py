@@ -254,13 +254,14 @@ async def explain_cycle(*, upstreams: Upstreams, engine: Engine, cycle_id: int) 
     plans = await run_in_session(engine, lambda s: _explained_plans(s, cycle_id=cycle_id))
     last, recommended, current = plans.last, plans.recommended, plans.current
     common = sorted(set(last.plan.periods) & set(recommended.plan.periods))
-    cells = PlanCellFilters(
-        period_from=common[0] if common else None, period_to=common[-1] if common else None
-    )
-    rows_before, rows_after = await asyncio.gather(
-        upstreams.demand.waterfall(plan_id=last.plan.demand_plan_id, filters=cells),
-        upstreams.demand.waterfall(plan_id=recommended.plan.demand_plan_id, filters=cells),
-    )
+    moves: list[rules.DemandMove] = []
+    if common:
+        cells = PlanCellFilters(period_from=common[0], period_to=common[-1])
+        rows_before, rows_after = await asyncio.gather(
+            upstreams.demand.waterfall(plan_id=last.plan.demand_plan_id, filters=cells),
+            upstreams.demand.waterfall(plan_id=recommended.plan.demand_plan_id, filters=cells),
+        )
+        moves = demand_moves(rows_before, rows_after)
 
     def value_all() -> tuple[Valuation, Valuation, Valuation, Valuation]:
         return (
@@ -279,7 +280,7 @@ async def explain_cycle(*, upstreams: Upstreams, engine: Engine, cycle_id: int) 
             decided=months_of(decided),
             last_cells=cells_of(at_new),
             recommended_cells=cells_of(now),
-            demand_moves=demand_moves(rows_before if common else [], rows_after if common else []),
+            demand_moves=moves,
         )
     )
     steps = []

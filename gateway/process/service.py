@@ -151,7 +151,7 @@ def _records(session: Session, cycles: Sequence[Cycle]) -> list[CycleRecords]:
     ids = [cycle.id for cycle in cycles if cycle.id is not None]
     steps = queries.steps_by_cycle(session, ids)
     decisions = session.exec(select(Decision).where(col(Decision.cycle_id).in_(ids))).all()
-    plan_ids = sorted({d.plan_id for d in decisions} | {c.recommended_plan_id or 0 for c in cycles})
+    plan_ids = sorted({decision.plan_id for decision in decisions})
     raised = {
         plan.id: as_utc(plan.created_at)
         for plan in consensus.plans_by_id(session, plan_ids=plan_ids)
