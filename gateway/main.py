@@ -15,6 +15,7 @@ from gateway.health import router as health_router
 from gateway.jobs.router import router as jobs_router
 from gateway.jobs.runner import JobRunner
 from gateway.plans.router import router as plans_router
+from gateway.process.router import router as process_router
 from gateway.readiness.router import router as readiness_router
 from gateway.reconcile.router import router as reconcile_router
 from gateway.scenarios.router import router as scenarios_router
@@ -93,6 +94,7 @@ def create_app(
             Mount(plans_router, reader),
             Mount(figures_router, reader),
             Mount(execution_router, reader),
+            Mount(process_router, reader),
             Mount(readiness_router, reader),
             # The cycle checks each write's decision rights itself (gateway.cycle.raci).
             Mount(cycle_router),

@@ -22,6 +22,7 @@ from gateway.graph.figures import PlanningQuery
 from gateway.graph.http import GatewayGraphQLRouter
 from gateway.graph.jobs import JobsMutation, JobsQuery
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
+from gateway.graph.process import ProcessQuery
 from gateway.graph.readiness import ReadinessQueryType
 from gateway.graph.scalars import SCALARS, Code
 from gateway.graph.scenarios import ScenarioMutation, ScenarioQuery
@@ -291,6 +292,7 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
                 PlanningQuery,
                 DemandReviewQuery,
                 ExecutionQuery,
+                ProcessQuery,
                 ReadinessQueryType,
                 JobsQuery,
                 ScenarioQuery,

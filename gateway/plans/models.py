@@ -303,3 +303,19 @@ class PlanDiff(BaseModel):
     service: list[SegmentServiceChange]
     families: list[FamilyUnitsChange]
     resources: list[ResourceLoadChange]
+
+
+class FenceRelease(GatewayTable, table=True):
+    """A family-month inside the time fence that a reconcile released (``fence_overrides``),
+    with its reason and the approved production it was held at: the changes inside the
+    fence the process coordinator counts (``gateway.process``)."""
+
+    __tablename__ = "consensus_fence_release"
+    __table_args__ = (UniqueConstraint("plan_id", "family_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="consensus_plan.id", index=True)
+    family_code: str = Field(max_length=64)
+    period: str = Field(max_length=7)
+    reason: str = Field(max_length=200)
+    held_production: float = Field(description="The approved production the fence held.")

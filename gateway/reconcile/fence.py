@@ -10,7 +10,12 @@ from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col, select
 
-from gateway.plans.models import ConsensusFamilyLine, ConsensusPlan, ConsensusStatus
+from gateway.plans.models import (
+    ConsensusFamilyLine,
+    ConsensusPlan,
+    ConsensusStatus,
+    FenceRelease,
+)
 from shared.errors import FieldError, ValidationFailed
 
 from .models import FenceOverride
@@ -90,3 +95,25 @@ def approved_production(session: Session) -> dict[FenceCell, float]:
         select(ConsensusFamilyLine).where(col(ConsensusFamilyLine.plan_id) == plan_id)
     ).all()
     return {(line.family_code, line.period): line.production for line in lines}
+
+
+def record_releases(
+    session: Session,
+    *,
+    plan_id: int,
+    overrides: Sequence[FenceOverride],
+    approved: Mapping[FenceCell, float],
+) -> None:
+    """Keep the fence overrides a plan was reconciled with (checked: each inside the fence),
+    with the approved production each released: the changes inside the time fence."""
+    session.add_all(
+        FenceRelease(
+            plan_id=plan_id,
+            family_code=override.family_code,
+            period=override.period,
+            reason=override.reason,
+            held_production=approved[(override.family_code, override.period)],
+        )
+        for override in overrides
+    )
+    session.flush()

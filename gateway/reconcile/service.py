@@ -18,7 +18,13 @@ from shared.settings import GatewaySettings
 from .bias import forecast_bias_items
 from .build import build_problem
 from .checks import find_gaps
-from .fence import approved_production, check_overrides, fenced_cells, fixed_production
+from .fence import (
+    approved_production,
+    check_overrides,
+    fenced_cells,
+    fixed_production,
+    record_releases,
+)
 from .gather import gather_planning_data
 from .models import ReconcileRequest
 
@@ -129,6 +135,9 @@ async def reconcile(
             problem=problem,
         )
         assert plan.id is not None
+        record_releases(
+            session, plan_id=plan.id, overrides=request.fence_overrides, approved=approved
+        )
         whole = consensus.whole_plan(session, plan_id=plan.id)
         if on_store is not None:
             on_store(session, whole)
