@@ -225,7 +225,6 @@ def measure(
         ]
         urls = {spec.name: spec.url for spec in specs}
         with Supervisor(specs, log_dir=folder / "logs", notify=lambda _message: None) as running:
-            running.start()
             running.wait_healthy(timeout=300)
             sampler = MemorySampler({n: p.pid for n, p in running.processes.items()})
             with sampler.running():

@@ -328,6 +328,19 @@ def lines_query(
     return crud.filtered(LINES, filters).where(col(ConsensusLine.plan_id) == plan_id)
 
 
+def lines_page(
+    session: Session,
+    *,
+    plan_id: int,
+    filters: ConsensusLineFilters | None = None,
+    offset: int,
+    limit: int,
+) -> list[ConsensusLine]:
+    """One page of a plan's lines, in family, segment, period order."""
+    query = lines_query(plan_id=plan_id, filters=filters).offset(offset).limit(limit)
+    return list(session.exec(query))
+
+
 def explanations(session: Session, *, plan_ids: Sequence[int]) -> dict[int, Explanation | None]:
     query = select(ConsensusPlan.id, ConsensusPlan.explanation).where(
         col(ConsensusPlan.id).in_(plan_ids)
