@@ -4,9 +4,12 @@ parallel, and the merged plan is the monolithic solve's."""
 import asyncio
 import datetime as dt
 
+import pytest
+
 from gateway.solver.decompose import balanced, components, is_exact, split_plan
 from gateway.solver.model import solve
 from gateway.solver.problem import (
+    ExpansionInput,
     FamilyInput,
     Objective,
     PlanningProblem,
@@ -16,9 +19,11 @@ from gateway.solver.problem import (
     SegmentInput,
     SolveOptions,
 )
+from shared.errors import ValidationFailed
 from shared.periods import current_period
 from sop.demo.generator import build_company
 from tests.gateway.solver.builders import periods
+from tests.gateway.solver.workers import local_runner
 from tests.sop.demo.platform import load_and_reconcile
 
 
@@ -85,3 +90,49 @@ def test_a_split_company_reconciles_in_parallel_parts_to_the_monolithic_optimum(
     assert stats["constraints"] == whole.stats.constraints
     merged_margin = answer.json()["totals"]["margin"]
     assert abs(merged_margin - whole.totals.margin) <= 1e-6 * abs(whole.totals.margin)
+
+
+def test_a_split_problem_solves_on_two_workers_to_the_whole_problems_plan() -> None:
+    # A, B on R1 (8 hours a month for their 20 units: short), C on R2 with a step of 4
+    # hours, D on R3; the unrouted resource R9 goes with the first part. Margin: R1 makes
+    # 16 of A and B's 20 units over 2 months, C and D their 10 each: 36 units x price 10.
+    problem = routed({"A": ["R1"], "B": ["R1"], "C": ["R2"], "D": ["R3"]}, compute_options=False)
+    problem = problem.model_copy(
+        update={
+            "resources": [*problem.resources, ResourceInput(code="R9", regular_hours=3)],
+            "expansions": [ExpansionInput(code="X", resource="R2", extra_hours=4, fixed_cost=1)],
+        }
+    )
+
+    async def both() -> tuple[float, float, list[str]]:
+        async with local_runner(workers=2) as runner:
+            split = await runner.solve(problem)
+        whole = solve(problem)
+        assert split.stats.objective_value is not None and whole.stats.objective_value
+        # Without holding or backlog costs, when a unit is sold is a tie: the money is the
+        # same, the months may differ.
+        assert split.totals.margin == whole.totals.margin == 360
+        assert [line.family for line in split.families] == ["A", "B", "C", "D"]
+        assert [line.resource for line in split.resources] == ["R1", "R2", "R3", "R9"]
+        return split.stats.objective_value, whole.stats.objective_value, split.stats.notes
+
+    split, whole, notes = asyncio.run(both())
+    assert abs(split - whole) <= 1e-7 * abs(whole)
+    assert "solved as 2 independent parts in parallel (families sharing no resource)" in notes
+
+
+def test_a_part_without_a_plan_is_refused_at_the_inputs_place_in_the_whole_problem() -> None:
+    # B (index 1) cannot end with 1,000 units: 8 hours a month make 16 at most.
+    problem = routed({"A": ["R1"], "B": ["R2"]}, compute_options=False)
+    families = list(problem.families)
+    families[1] = families[1].model_copy(update={"min_ending_inventory": 1000})
+    problem = problem.model_copy(update={"families": families})
+
+    async def refused() -> ValidationFailed:
+        async with local_runner(workers=2) as runner:
+            with pytest.raises(ValidationFailed) as caught:
+                await runner.solve(problem)
+        return caught.value
+
+    error = asyncio.run(refused())
+    assert [e.field for e in error.errors] == ["body.families.1.min_ending_inventory"]
