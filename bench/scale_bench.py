@@ -226,6 +226,10 @@ async def _line_reads(client: httpx.AsyncClient, plan_id: int) -> dict[str, Any]
         if not page["items"] or offset >= page["total"]:
             break
     rest_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    export = await client.get(f"/consensus-plans/{plan_id}/lines/export")
+    export_seconds = time.perf_counter() - started
+    assert export.text.count("\n") == lines, "the export has every line"
     seconds = []
     for index in range(20):
         started = time.perf_counter()
@@ -241,6 +245,7 @@ async def _line_reads(client: httpx.AsyncClient, plan_id: int) -> dict[str, Any]
     return {
         "lines": lines,
         "rest_lines_seconds": rest_seconds,
+        "export_lines_seconds": export_seconds,
         "graphql_page_p95": sorted(seconds)[int(0.95 * len(seconds)) - 1],
     }
 
