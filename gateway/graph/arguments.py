@@ -73,3 +73,14 @@ def arguments_of(model: type[ModelT], **arguments: Any) -> ModelT:
             ]
         )
         raise ValidationFailed("invalid arguments", errors=errors) from exc
+
+
+def check_page(*, limit: int, offset: int, most: int) -> None:
+    """A 422 naming ``limit`` (1 to ``most``) or ``offset`` (not negative) when out of range."""
+    errors: list[FieldError] = []
+    if not 1 <= limit <= most:
+        errors.append(FieldError(field="limit", reason=f"between 1 and {most}"))
+    if offset < 0:
+        errors.append(FieldError(field="offset", reason="not negative"))
+    if errors:
+        raise ValidationFailed("invalid page", errors=errors)

@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from gateway.graph.arguments import check_page
 from gateway.graph.context import GraphContext, Info, get_context
 from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
@@ -114,13 +115,7 @@ class Query:
         limit: int = 20,
         offset: int = 0,
     ) -> list[ConsensusPlan]:
-        errors: list[FieldError] = []
-        if not 1 <= limit <= MAX_PLANS_PER_PAGE:
-            errors.append(FieldError(field="limit", reason=f"between 1 and {MAX_PLANS_PER_PAGE}"))
-        if offset < 0:
-            errors.append(FieldError(field="offset", reason="not negative"))
-        if errors:
-            raise ValidationFailed("invalid page", errors=errors)
+        check_page(limit=limit, offset=offset, most=MAX_PLANS_PER_PAGE)
         query = consensus.plans_query(ConsensusPlanFilters(status=status))
 
         def read(session: Session) -> list[ConsensusPlanSummary]:

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.figures.models import PlanKind
+from gateway.graph.arguments import check_page
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.demand_review import DemandPlanReview, FamilyDemandReview, SegmentCustomers
@@ -43,6 +44,8 @@ from shared.contracts.demand import (
 )
 from shared.contracts.supply import CapacityMode, ResourcePublic
 from shared.errors import ValidationFailed
+
+MAX_LINES_PER_PAGE = 1000  # consensus plan lines per GraphQL page
 
 strawberry.enum(LifecycleStatus, description="Lifecycle of a family: new, active, phasing out.")
 strawberry.enum(UnmetDemand, description="Whether a segment's unmet demand is backlogged or lost.")
@@ -509,7 +512,10 @@ class ConsensusPlan:
         plan = await info.context.loaders.demand_plans.get(self.demand_plan_id)
         return DemandPlan.of(plan) if plan else None
 
-    @strawberry.field(description="Lines per family, segment and month, optionally filtered.")
+    @strawberry.field(
+        description="Lines per family, segment and month, optionally filtered, one page at a"
+        f" time in family, segment, month order (at most {MAX_LINES_PER_PAGE:,} a page)."
+    )
     async def lines(
         self,
         info: Info,
@@ -517,8 +523,13 @@ class ConsensusPlan:
         segment_code: Code | None = None,
         period_from: Period | None = None,
         period_to: Period | None = None,
+        limit: int = MAX_LINES_PER_PAGE,
+        offset: int = 0,
     ) -> list[ConsensusLine]:
-        line_filter = LineFilter(family_code, segment_code, period_from, period_to)
+        check_page(limit=limit, offset=offset, most=MAX_LINES_PER_PAGE)
+        line_filter = LineFilter(
+            family_code, segment_code, period_from, period_to, offset=offset, limit=limit
+        )
         lines = await info.context.loaders.consensus_lines.load((self.id, line_filter))
         return [from_model(ConsensusLine, line) for line in lines]
 

@@ -1,8 +1,10 @@
-"""Read consensus plans: a paginated list, one whole plan, one plan's lines."""
+"""Read consensus plans: a paginated list, one whole plan, one plan's lines (in pages, or
+all of them streamed as NDJSON)."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
 from fastapi_pagination.ext.sqlmodel import paginate
 
 from shared.db import SessionDep
@@ -78,3 +80,29 @@ def list_lines(
 ) -> Any:
     service.get_plan(session, plan_id=plan_id)
     return paginate(session, service.lines_query(plan_id=plan_id, filters=filters), params)
+
+
+NDJSON = "application/x-ndjson"
+
+
+@router.get(
+    "/{id}/lines/export",
+    summary="Every line of one plan (filtered) as NDJSON, streamed",
+    description="One JSON object per line (the fields of GET /consensus-plans/{id}/lines' "
+    "items), in family, segment, month order: a large plan's lines in one read, without "
+    "pages.",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {NDJSON: {"schema": {"$ref": "#/components/schemas/ConsensusLinePublic"}}}}
+    },
+)
+def export_lines(
+    session: SessionDep,
+    plan_id: PlanId,
+    filters: Annotated[ConsensusLineFilters, Query()],
+) -> StreamingResponse:
+    service.get_plan(session, plan_id=plan_id)
+    rows = service.line_rows(session, plan_id=plan_id, filters=filters)
+    # Read whole before answering (the session closes with the request); encoded in chunks
+    # as the stream is sent, in a worker thread.
+    return StreamingResponse(service.ndjson_chunks(rows), media_type=NDJSON)

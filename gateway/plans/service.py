@@ -9,10 +9,11 @@ Once stored, a plan's lines and escalation items never change (only the plan's s
 caches per plan id, read from the database once per process.
 """
 
+import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, insert
@@ -326,6 +327,39 @@ def lines_query(
 ) -> SelectOfScalar[ConsensusLine]:
     """One plan's family/segment/period lines with exact-match filters and a period range."""
     return crud.filtered(LINES, filters).where(col(ConsensusLine.plan_id) == plan_id)
+
+
+LINE_FIELDS = tuple(ConsensusLinePublic.model_fields)
+
+
+def line_rows(
+    session: Session, *, plan_id: int, filters: ConsensusLineFilters | None = None
+) -> list[tuple[Any, ...]]:
+    """A plan's lines as plain rows of ``LINE_FIELDS`` (no ORM objects: a large plan's
+    72,000 lines read in a fraction of a second), in family, segment, period order."""
+    columns = [col(getattr(ConsensusLine, name)) for name in LINE_FIELDS]
+    query = lines_query(plan_id=plan_id, filters=filters).with_only_columns(*columns)
+    return [tuple(row) for row in session.connection().execute(query)]
+
+
+def ndjson_chunks(rows: Sequence[tuple[Any, ...]], *, lines_per_chunk: int = 2000) -> Iterator[str]:
+    """Rows of ``LINE_FIELDS`` as NDJSON (one object a line), a chunk of lines at a time."""
+    for start in range(0, len(rows), lines_per_chunk):
+        chunk = rows[start : start + lines_per_chunk]
+        yield "".join(json.dumps(dict(zip(LINE_FIELDS, row, strict=True))) + "\n" for row in chunk)
+
+
+def lines_page(
+    session: Session,
+    *,
+    plan_id: int,
+    filters: ConsensusLineFilters | None = None,
+    offset: int,
+    limit: int,
+) -> list[ConsensusLine]:
+    """One page of a plan's lines, in family, segment, period order."""
+    query = lines_query(plan_id=plan_id, filters=filters).offset(offset).limit(limit)
+    return list(session.exec(query))
 
 
 def explanations(session: Session, *, plan_ids: Sequence[int]) -> dict[int, Explanation | None]:

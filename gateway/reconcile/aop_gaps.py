@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from gateway.clients import FinanceClient
 from gateway.figures.figures import LeverRates, consensus_request
 from gateway.plans.service import solution_lines
+from gateway.reconcile.timing import timed
 from gateway.solver.changes import AcceptPlan, ObjectiveChange, PlanChange, PriceChange
 from gateway.solver.options import MATERIALITY
 from gateway.solver.problem import Objective, PlanningProblem
@@ -97,14 +98,16 @@ async def aop_gap_items(
     tolerance: float | None,
 ) -> list[EscalationItem]:
     """The plan's gaps to the AOP beyond the tolerance, as items with their options."""
-    gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)
+    with timed("valuation"):
+        gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)
     flagged = _flagged_by_key(gap)
     if not flagged:
         return []
     started = time.perf_counter()
-    alternative = await _alternative(
-        finance, solver=solver, problem=problem, rates=rates, tolerance=gap.tolerance
-    )
+    with timed("alternative"):
+        alternative = await _alternative(
+            finance, solver=solver, problem=problem, rates=rates, tolerance=gap.tolerance
+        )
     solution.stats.option_solves += 1
     solution.stats.options_seconds = round(
         solution.stats.options_seconds + time.perf_counter() - started, 6

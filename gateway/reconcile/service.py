@@ -27,6 +27,7 @@ from .fence import (
 )
 from .gather import gather_planning_data
 from .models import ReconcileRequest
+from .timing import timed
 
 
 def check_solve_limits(
@@ -82,34 +83,37 @@ async def reconcile(
             f"the time limit may not exceed the gateway's {limit:g} s",
             field=f"{location}.time_limit_seconds",
         )
-    data = await gather_planning_data(
-        state.upstreams, demand_plan_id=request.demand_plan_id, location=location
-    )
-    gaps = find_gaps(data)
-    if gaps:
-        raise ValidationFailed(
-            f"the services' data cannot be reconciled: {len(gaps)} gap(s) to fix first",
-            errors=gaps,
+    with timed("gather"):
+        data = await gather_planning_data(
+            state.upstreams, demand_plan_id=request.demand_plan_id, location=location
         )
-    approved = await run_in_session(state.engine, approved_production)
-    fenced = fenced_cells(
-        periods=data.periods, fence_months=state.settings.time_fence_months, approved=approved
-    )
-    released = check_overrides(request.fence_overrides, fenced=fenced, location=location)
-    problem = build_problem(
-        data,
-        objective=request.objective,
-        time_limit_seconds=requested or limit,
-        utilisation_threshold=state.settings.utilisation_threshold,
-        fixed_production=fixed_production(
-            families=data.planned_families,
-            periods=data.periods,
-            fenced=fenced,
-            approved=approved,
-            released=released,
-        ),
-    )
-    solution = await state.solver.solve(problem)
+    with timed("checks"):
+        gaps = find_gaps(data)
+        if gaps:
+            raise ValidationFailed(
+                f"the services' data cannot be reconciled: {len(gaps)} gap(s) to fix first",
+                errors=gaps,
+            )
+        approved = await run_in_session(state.engine, approved_production)
+        fenced = fenced_cells(
+            periods=data.periods, fence_months=state.settings.time_fence_months, approved=approved
+        )
+        released = check_overrides(request.fence_overrides, fenced=fenced, location=location)
+        problem = build_problem(
+            data,
+            objective=request.objective,
+            time_limit_seconds=requested or limit,
+            utilisation_threshold=state.settings.utilisation_threshold,
+            fixed_production=fixed_production(
+                families=data.planned_families,
+                periods=data.periods,
+                fenced=fenced,
+                approved=approved,
+                released=released,
+            ),
+        )
+    with timed("solve"):
+        solution = await state.solver.solve(problem)
     solution.escalations.extend(
         await aop_gap_items(
             finance=state.upstreams.finance,
@@ -120,11 +124,12 @@ async def reconcile(
             tolerance=request.aop_gap_tolerance,
         )
     )
-    solution.escalations.extend(
-        await forecast_bias_items(
-            read=data.bias_flags, problem=problem, solution=solution, solver=state.solver
+    with timed("bias"):
+        solution.escalations.extend(
+            await forecast_bias_items(
+                read=data.bias_flags, problem=problem, solution=solution, solver=state.solver
+            )
         )
-    )
 
     def store(session: Session) -> ConsensusPlanPublic:
         plan = consensus.store_plan(
@@ -144,7 +149,8 @@ async def reconcile(
         return whole
 
     try:
-        return await run_in_session(state.engine, store)
+        with timed("store"):
+            return await run_in_session(state.engine, store)
     except IntegrityError as exc:
         # Another reconcile committed the same next version first.
         raise Conflict(

@@ -3,13 +3,25 @@
 Every solve (POST /solve, POST /reconcile with its option re-solves, the AOP-gap and bias
 alternatives, jobs) goes through ``SolverRunner.solve``, which sends the whole model
 (validation, optimisation, decoding, options) to a worker of the solver pool
-(``gateway.solver.pool``) and kills it when it outlives ``wall_limit_seconds``.
+(``gateway.solver.pool``) and kills it when it outlives ``wall_limit_seconds``. A problem
+whose families fall into independent components (``gateway.solver.decompose``) has its
+parts solved in parallel, one per worker, then its solution assembled in one of them.
 """
 
+import asyncio
+import functools
 import time
 
 from prometheus_client import Histogram
 
+from gateway.solver.decompose import (
+    Assembly,
+    assemble,
+    components,
+    is_exact,
+    solve_part,
+    split_plan,
+)
 from gateway.solver.model import solve
 from gateway.solver.options import BUDGET_FACTOR
 from gateway.solver.pool import SolverPool, SolverWorkerLost, SolveTimedOut
@@ -52,7 +64,7 @@ class SolverRunner:
             problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
         )
         try:
-            solution = await self.pool.run(solve, problem, wall_seconds=wall)
+            solution = await self._solve(problem, wall_seconds=wall)
         except ValidationFailed:
             self._observe("refused", started)
             raise
@@ -64,6 +76,40 @@ class SolverRunner:
             raise
         self._observe(solution.stats.termination, started)
         return solution
+
+    async def _solve(self, problem: PlanningProblem, *, wall_seconds: float) -> Solution:
+        """Whole in one worker, or in parallel parts when that is exact and there are
+        components and workers to spread (checked here first: the components come from the
+        routings alone, a few thousand rows)."""
+        workers = self.pool.workers
+        if workers < 2 or not is_exact(problem) or len(components(problem)) < 2:
+            return await self.pool.run(solve, problem, wall_seconds=wall_seconds)
+        started = time.perf_counter()
+
+        def rest() -> float:
+            """The wall limit is the whole solve's, all phases together."""
+            return max(wall_seconds - (time.perf_counter() - started), 0.1)
+
+        parts = await self.pool.run(
+            functools.partial(split_plan, workers=workers), problem, wall_seconds=rest()
+        )
+        if parts is None:
+            return await self.pool.run(solve, problem, wall_seconds=rest())
+        try:
+            optima = await asyncio.gather(
+                *(self.pool.run(solve_part, part, wall_seconds=rest()) for part in parts)
+            )
+        except ValidationFailed:
+            # A part has no plan: the whole problem's solve names the inputs at their place
+            # in the problem as given (a part's indices are its own).
+            return await self.pool.run(solve, problem, wall_seconds=rest())
+        assembly = Assembly(
+            problem=problem,
+            parts=parts,
+            optima=list(optima),
+            parts_seconds=time.perf_counter() - started,
+        )
+        return await self.pool.run(assemble, assembly, wall_seconds=rest())
 
     @staticmethod
     def _observe(outcome: str, started: float) -> None:

@@ -2,9 +2,8 @@
 worker thread; a plan's lines per family and resource and its escalation items, which never
 change once stored, from the process-wide caches of ``gateway.plans.service``."""
 
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -27,10 +26,23 @@ ItemT = TypeVar("ItemT")
 
 @dataclass(frozen=True)
 class LineFilter:
+    """Which lines of a plan, and which page of them (in family, segment, period order)."""
+
     family_code: str | None = None
     segment_code: str | None = None
     period_from: str | None = None
     period_to: str | None = None
+    offset: int = 0
+    limit: int = 1000
+
+    @property
+    def filters(self) -> ConsensusLineFilters:
+        return ConsensusLineFilters(
+            family_code=self.family_code,
+            segment_code=self.segment_code,
+            period_from=self.period_from,
+            period_to=self.period_to,
+        )
 
 
 PlanCode = tuple[int, str | None]  # (plan id, family or resource code; None: every code)
@@ -59,24 +71,25 @@ class PlanLoaders:
         return [latest for _ in keys]
 
     async def lines(self, keys: list[tuple[int, LineFilter]]) -> list[list[ConsensusLinePublic]]:
-        plans_of_filter: dict[LineFilter, set[int]] = defaultdict(set)
-        for plan_id, line_filter in keys:
-            plans_of_filter[line_filter].add(plan_id)
+        """One page of lines per key: one query per plan and page (a page is at most
+        ``LineFilter.limit`` lines, so a batch never reads a whole large plan at once)."""
 
-        def read(session: Session) -> dict[tuple[int, LineFilter], list[ConsensusLinePublic]]:
-            found: dict[tuple[int, LineFilter], list[ConsensusLinePublic]] = defaultdict(list)
-            for line_filter, plan_ids in plans_of_filter.items():
-                filters = ConsensusLineFilters.model_validate(asdict(line_filter))
-                for row in consensus.sales_lines(
-                    session, plan_ids=sorted(plan_ids), filters=filters
-                ):
-                    found[(row.plan_id, line_filter)].append(
-                        ConsensusLinePublic.model_validate(row)
+        def read(session: Session) -> list[list[ConsensusLinePublic]]:
+            return [
+                [
+                    ConsensusLinePublic.model_validate(row)
+                    for row in consensus.lines_page(
+                        session,
+                        plan_id=plan_id,
+                        filters=line_filter.filters,
+                        offset=line_filter.offset,
+                        limit=line_filter.limit,
                     )
-            return found
+                ]
+                for plan_id, line_filter in keys
+            ]
 
-        found = await run_in_session(self.engine, read)
-        return [found.get(key, []) for key in keys]
+        return await run_in_session(self.engine, read)
 
     async def family_lines(self, keys: list[PlanCode]) -> list[list[ConsensusFamilyLinePublic]]:
         found = await run_in_session(

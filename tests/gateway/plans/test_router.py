@@ -1,5 +1,7 @@
 """Reading consensus plans over REST: pages, one plan's lines with filters, 404s."""
 
+import json
+
 import pytest
 
 from tests.gateway.company import DEMAND, MONTHS, Company
@@ -27,6 +29,21 @@ async def test_lines_are_paginated_and_filtered(platform: Platform) -> None:
         ("F02", "2026-02"),
         ("F02", "2026-03"),
     ]
+
+    # The same lines as NDJSON, all at once, with the same filters.
+    export = await platform.gateway.get(f"{base}/export")
+    assert export.headers["content-type"] == "application/x-ndjson"
+    assert [json.loads(line) for line in export.text.splitlines()] == plan["lines"]
+    exported = await platform.gateway.get(
+        f"{base}/export", params={"family_code": "F02", "segment_code": "KEY"}
+    )
+    assert [json.loads(line)["period"] for line in exported.text.splitlines()] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    missing = await platform.gateway.get("/consensus-plans/999/lines/export")
+    assert missing.status_code == 404
 
     latest = await platform.gateway.get("/consensus-plans/latest")
     assert latest.json()["id"] == plan["id"]

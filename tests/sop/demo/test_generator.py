@@ -3,23 +3,12 @@ seed, shaped as asked, and a company the reconciliation plans once loaded throug
 
 import asyncio
 import datetime as dt
-from contextlib import AsyncExitStack
 
-import httpx
 import pytest
 
-from gateway.main import create_app as create_gateway
-from services.demand.main import create_app as create_demand
-from services.finance.main import create_app as create_finance
-from services.supply.main import create_app as create_supply
-from shared.auth import Role
 from shared.periods import current_period
-from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
-from sop.demo import LoadReport, ServiceClients, people_tokens
-from sop.demo.generator import GROUP_SIZE, MONTHS, SEGMENTS, CompanyData, build_company
-from sop.demo.load import load_company
-from tests.conftest import sibling_database
-from tests.tokens import bearer
+from sop.demo.generator import GROUP_SIZE, MONTHS, SEGMENTS, build_company
+from tests.sop.demo.platform import load_and_reconcile
 
 START = "2027-01"
 
@@ -70,45 +59,8 @@ def test_bad_sizes_are_refused() -> None:
 
 def test_a_generated_company_loads_through_the_apis_and_reconciles() -> None:
     data = build_company(families=20, seed=1, coupling=0.3, start=current_period(dt.date.today()))
-    report, answer = asyncio.run(load_and_reconcile(data))
+    report, answer, _ = asyncio.run(load_and_reconcile(data))
     assert report.plan is not None and report.plan.status == "locked"
     assert report.upserts["http://demand/history"].created == len(data.history)
     assert answer.status_code == 201, answer.text[:2000]
     assert answer.json()["demand_plan_id"] == report.plan.id
-
-
-async def load_and_reconcile(data: CompanyData) -> tuple[LoadReport, httpx.Response]:
-    """The three services and the gateway in-process: load through the services' APIs as
-    an integration, then ``POST /reconcile`` as the process owner."""
-    services = {
-        "demand": create_demand(DemandSettings(database_url=sibling_database("demand"))),
-        "supply": create_supply(SupplySettings(database_url=sibling_database("supply"))),
-        "finance": create_finance(FinanceSettings(database_url=sibling_database("finance"))),
-    }
-    gateway = create_gateway(
-        GatewaySettings(database_url=sibling_database("gateway"), solve_time_limit_seconds=60),
-        transports={name: httpx.ASGITransport(app=app) for name, app in services.items()},
-    )
-    async with AsyncExitStack() as stack:
-        clients = {}
-        for name, app in services.items():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url=f"http://{name}",
-                    headers=bearer(Role.integration, subject="generator"),
-                    timeout=120,
-                )
-            )
-        await stack.enter_async_context(gateway.router.lifespan_context(gateway))
-        report = await load_company(ServiceClients(**clients), data, people=people_tokens())
-        owner = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=gateway),
-                base_url="http://gateway",
-                headers=bearer(Role.process_owner, subject="owner"),
-                timeout=300,
-            )
-        )
-        return report, await owner.post("/reconcile", json={})
