@@ -108,6 +108,11 @@ class FinanceSettings(ServiceSettings):
 
     database_url: str = "sqlite:///var/finance.db"
     port: int = 8003
+    # A valuation carries a whole plan: about 11 MB of lines at 1,000 families, and up to
+    # MAX_VALUATION_LINES lines of each of its three kinds (about 60 MB), which bound it anyway.
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
+    )
     aop_gap_tolerance: float = Field(
         default=0.05,
         ge=0,
