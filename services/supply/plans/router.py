@@ -105,7 +105,8 @@ def create_plan(
         "cap, then pre-built up to three months earlier, then outsourced up to the "
         "subcontractor's limit; what is left is short, named in the line's reason. The body "
         "carries the demand plan's lines (read from the demand service). A new draft, "
-        "a name's next version when the name exists."
+        "a name's next version when the name exists; the horizon starts from 2000-01 to "
+        "five years after the current month (422 else)."
     ),
 )
 def draft_plan(session: SessionDep, request: SupplyPlanDraftRequest, response: Response) -> Any:
