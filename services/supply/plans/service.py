@@ -108,9 +108,11 @@ def draft_plan(session: Session, *, request: SupplyPlanDraftRequest) -> SupplyPl
     inventory policies are this service's; the safety stock of each month is the family's
     policy applied to the demand as its forecast. Demand outside the horizon is ignored."""
     periods = horizon(request.horizon_start, request.horizon_months)
-    in_horizon = [line for line in request.demand if line.period in set(periods)]
+    months_planned = set(periods)
     demand: dict[str, dict[str, float]] = {}
-    for line in in_horizon:
+    for line in request.demand:
+        if line.period not in months_planned:
+            continue
         months = demand.setdefault(line.family_code, {})
         months[line.period] = months.get(line.period, 0.0) + line.quantity
     policies = load_policies(session, family_codes=set(demand))
