@@ -183,3 +183,46 @@ async def test_resolutions_must_resolve_lines_of_the_plan(world: World) -> None:
     assert "body.resolutions.0" in [e["field"] for e in assert_problem(undocumented, 422)["errors"]]
     without_plan = await world.complete(cycle, "supply_review", SUPPLY_PLANNER, resolutions=reasons)
     assert [e["field"] for e in assert_problem(without_plan, 422)["errors"]] == ["body.resolutions"]
+
+
+GRAPHQL_COMPLETE = """
+mutation($cycle: Int!, $version: Int!, $input: StepCompletionInput) {
+  completeCycleStep(cycleId: $cycle, step: supply_review, expectedVersion: $version,
+                    input: $input) {
+    steps { step resolutions { familyCode period reason escalationId } }
+  }
+}"""
+
+
+async def test_the_graphql_twin_holds_the_same_gate(world: World) -> None:
+    cycle, plan_id, _ = await at_supply_review(world)
+
+    async def complete(**values: Any) -> dict[str, Any]:
+        current = await world.cycle(cycle["id"])
+        response = await world.gateway.post(
+            "/graphql",
+            json={
+                "query": GRAPHQL_COMPLETE,
+                "variables": {"cycle": cycle["id"], "version": current["version"], "input": values},
+            },
+            headers=SUPPLY_PLANNER,
+        )
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    closed = await complete(supplyPlanId=plan_id)
+    extensions = closed["errors"][0]["extensions"]
+    assert (extensions["status"], extensions["code"]) == (409, "gate-closed")
+    assert [e["reason"] for e in extensions["errors"]] == [
+        f"F01 {HORIZON_START}: unrouted",
+        f"F01 {FEBRUARY}: unrouted",
+    ]
+    reasons = [
+        {"familyCode": "F01", "period": period, "reason": "routing due"}
+        for period in (HORIZON_START, FEBRUARY)
+    ]
+    done = await complete(supplyPlanId=plan_id, resolutions=reasons)
+    assert "errors" not in done, done
+    steps = done["data"]["completeCycleStep"]["steps"]
+    assert steps[2]["resolutions"] == [{**r, "escalationId": None} for r in reasons]
