@@ -27,6 +27,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from shared.contracts.supply import (
     InventoryPolicyBase,
@@ -106,7 +107,12 @@ class Ledger:
 
 def _loads(route: Route, period: str) -> list[tuple[tuple[str, str], float]]:
     """The resource-months a unit completed in ``period`` loads, with its hours on each."""
-    return [((resource, add_months(period, -offset)), hours) for resource, hours, offset in route]
+    return [((resource, _load_month(period, offset)), hours) for resource, hours, offset in route]
+
+
+@cache
+def _load_month(period: str, offset: int) -> str:
+    return add_months(period, -offset)
 
 
 @dataclass
