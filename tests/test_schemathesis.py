@@ -88,6 +88,7 @@ UNPRICED = "names families without prices or costs: 422 naming each"
 GRAPHQL = "GraphQL over HTTP, documented by the GraphQL schema"
 UNKNOWN_EVENTS = "names events the process does not emit: 422 naming each (GET /webhooks/events)"
 NOT_AN_ID = "/scenarios/{id} takes PATCH and DELETE: batch is not an id"
+DRAFT_NOT_AN_ID = "/supply-plans/{plan_id} takes GET: draft is not an id"
 TOO_FAR = "extends a series more than 60 months past its last month: 422"
 BULK = "a bulk upsert " + DUPLICATE_KEYS
 BULK_MERGE = (
@@ -123,6 +124,13 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         # needs a target, a forecast error and a lead time): a rule of the row, not the body.
         "PATCH /inventory-policies/{id}": [(positive_data_acceptance, MERGED_ROW)],
         "POST /supply-plans": [(positive_data_acceptance, OUT_OF_PLAN)],
+        # GET /supply-plans/{plan_id} answers on /supply-plans/draft too: 422, "draft" is not
+        # an id, where a 405 would be expected, and its Allow lists GET.
+        "POST /supply-plans/draft": [
+            (positive_data_acceptance, "a horizon starting before 2000-01 or past five years"),
+            (unsupported_method, DRAFT_NOT_AN_ID),
+            (allow_header_conformance, DRAFT_NOT_AN_ID),
+        ],
         # Safety stocks are computed over at most 120 consecutive months of forecast.
         "POST /inventory-policies/safety-stock": [
             (positive_data_acceptance, "lines spanning more than 120 months: 422")

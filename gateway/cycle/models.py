@@ -21,7 +21,17 @@ from gateway.solver.changes import PlanChange
 from gateway.tables import GatewayTable
 from shared.auth import Role
 from shared.contracts.demand import PlanRollPublic
-from shared.types import JSON_INTEGER, Date, Name, Period, RowRef, Text, UtcDatetime, utc_now
+from shared.types import (
+    JSON_INTEGER,
+    Code,
+    Date,
+    Name,
+    Period,
+    RowRef,
+    Text,
+    UtcDatetime,
+    utc_now,
+)
 
 
 def _optional_timestamp() -> Any:
@@ -92,6 +102,10 @@ class CycleStep(GatewayTable, table=True):
     completed_at: dt.datetime | None = _optional_timestamp()
     completed_by: str | None = SqlField(default=None, max_length=200)
     note: str = SqlField(default="", max_length=2000)
+    # supply_review: how each infeasible line of the proposed supply plan is resolved.
+    resolutions: list[dict[str, Any]] | None = SqlField(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class Decision(GatewayTable, table=True):
@@ -174,6 +188,8 @@ Calendar = Annotated[
     dict[StepName, Date],
     Field(max_length=len(StepName), description="Due date per step, e.g. {'pre_sop': ...}."),
 ]
+# Resolutions of one supply review: every infeasible line of a large plan may need one.
+MAX_RESOLUTIONS = 20_000
 Rationale = Annotated[
     str,
     Field(
@@ -208,6 +224,28 @@ class CalendarEdit(BaseModel):
     due_dates: Annotated[Calendar, Field(min_length=1)]
 
 
+class LineResolution(BaseModel):
+    """How the supply review resolves an infeasible line of the proposed supply plan: a
+    documented reason, an escalation item raised for it, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family_code: Code
+    period: Period
+    reason: Rationale | None = None
+    escalation_id: RowRef | None = Field(
+        default=None,
+        description="An escalation item covering the line: its periods include the line's "
+        "period and, when it names families, the line's family.",
+    )
+
+    @model_validator(mode="after")
+    def _documented(self) -> Self:
+        if self.reason is None and self.escalation_id is None:
+            raise ValueError("a resolution needs a reason, an escalation_id or both")
+        return self
+
+
 class StepCompletion(BaseModel):
     """What completing a step records; each step takes its own output reference."""
 
@@ -225,6 +263,13 @@ class StepCompletion(BaseModel):
     )
     consensus_plan_id: RowRef | None = Field(
         default=None, description="pre_sop: the recommended consensus plan."
+    )
+    resolutions: list[LineResolution] | None = Field(
+        default=None,
+        max_length=MAX_RESOLUTIONS,
+        description="supply_review, with a supply plan: one per infeasible line of its "
+        "validation (family, period), each with its reason or escalation item; the step "
+        "cannot complete while an infeasible line has none (409 naming them).",
     )
     readiness_override: Name | None = Field(
         default=None,
@@ -366,6 +411,10 @@ class StepPublic(BaseModel):
     days_late: int
     inputs: list[PlanLink]
     outputs: list[PlanLink]
+    resolutions: list[LineResolution] = Field(
+        default_factory=list,
+        description="supply_review: how each infeasible line of the supply plan was resolved.",
+    )
 
 
 class CyclePublic(BaseModel):

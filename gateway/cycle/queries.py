@@ -26,6 +26,7 @@ from gateway.cycle.models import (
     DecisionRight,
     DelegationRow,
     EscalationDecision,
+    LineResolution,
     LinkKind,
     PlanLink,
     RaciActivity,
@@ -171,6 +172,7 @@ def _step_public(step: CycleStep, links: dict[LinkKind, PlanLink], day: dt.date)
         days_late=days_late,
         inputs=[links[kind] for kind in inputs],
         outputs=[links[kind] for kind in outputs],
+        resolutions=[LineResolution.model_validate(r) for r in step.resolutions or []],
     )
 
 

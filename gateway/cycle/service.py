@@ -47,6 +47,7 @@ from gateway.cycle.readiness_gate import data_gathering_outputs, with_override_n
 from gateway.cycle.runner import SessionRunner
 from gateway.cycle.settings import CycleSettings
 from gateway.cycle.sources import PlanSources
+from gateway.cycle.supply_gate import check_escalations, check_resolutions
 from gateway.plans import service as consensus
 from gateway.plans.models import ConsensusPlan, ConsensusStatus
 from gateway.tables import WEBHOOKS, GatewayEvent
@@ -66,7 +67,7 @@ PLAN_APPROVED = GatewayEvent.plan_approved
 STEP_OUTPUT_FIELDS: dict[StepName, tuple[str, ...]] = {
     StepName.data_gathering: ("data_quality_report", "readiness_override"),
     StepName.demand_review: ("demand_plan_id",),
-    StepName.supply_review: ("supply_plan_id",),
+    StepName.supply_review: ("supply_plan_id", "resolutions"),
     StepName.pre_sop: ("consensus_plan_id",),
 }
 STEP_REQUIRED_FIELDS: dict[StepName, tuple[str, ...]] = {
@@ -274,6 +275,11 @@ async def _verify_outputs(
                 f"{cycle.demand_plan_id} is {state}",
             )
         if data.supply_plan_id is None:
+            if data.resolutions:
+                raise ValidationFailed(
+                    "resolutions need the supply_plan_id whose infeasible lines they resolve",
+                    field=f"{location}.resolutions",
+                )
             return {}
         supply = await sources.supply_plan(data.supply_plan_id)
         if supply is None:
@@ -293,6 +299,12 @@ async def _verify_outputs(
                 f"supply plan {supply.id} answers demand plan {supply.demand_plan_id}, not the "
                 f"cycle's demand plan {cycle.demand_plan_id}",
             )
+        await check_resolutions(
+            sources,
+            supply_plan_id=supply.id,
+            resolutions=data.resolutions or [],
+            location=location,
+        )
         return {"supply_plan_id": supply.id, "supply_plan_version": supply.version}
     if step is StepName.data_gathering:
         return await data_gathering_outputs(sources, cycle=cycle, data=data)
@@ -351,6 +363,9 @@ def _record_completion(
     row.completed_at = utc_now()
     row.completed_by = principal.subject
     row.note = data.note
+    if data.resolutions:
+        check_escalations(session, resolutions=data.resolutions, location=location)
+        row.resolutions = [r.model_dump(mode="json") for r in data.resolutions]
     following = steps[STEPS[STEPS.index(step) + 1]]
     following.status = StepStatus.in_progress
     session.add_all([cycle, row, following])

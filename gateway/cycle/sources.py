@@ -14,7 +14,7 @@ from gateway.clients import Upstreams
 from gateway.readiness.models import ReadinessReport
 from gateway.readiness.service import readiness_report
 from shared.contracts.demand import DemandPlanPublic, PlanRollPublic, PlanRollRequest
-from shared.contracts.supply import SupplyPlanPublic
+from shared.contracts.supply import SupplyPlanPublic, SupplyPlanValidation
 from shared.http import forwarded_authorization
 
 
@@ -22,6 +22,8 @@ class PlanSources(Protocol):
     async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None: ...
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None: ...
+
+    async def supply_plan_validation(self, plan_id: int) -> SupplyPlanValidation: ...
 
     async def roll_demand_plan(
         self, plan_id: int, *, months: int, idempotency_key: str
@@ -41,6 +43,9 @@ class UpstreamPlanSources:
 
     async def supply_plan(self, plan_id: int) -> SupplyPlanPublic | None:
         return await self.upstreams.supply.one_of(SupplyPlanPublic, f"/supply-plans/{plan_id}")
+
+    async def supply_plan_validation(self, plan_id: int) -> SupplyPlanValidation:
+        return await self.upstreams.supply.validate_supply_plan(plan_id=plan_id)
 
     async def roll_demand_plan(
         self, plan_id: int, *, months: int, idempotency_key: str

@@ -19,6 +19,7 @@ from gateway.figures.models import (
 )
 from gateway.plans.models import ConsensusFamilyLineBase, ConsensusResourceLineBase
 from shared.contracts.supply import RoutingBase, SupplyPlanLineBase
+from shared.periods import add_months
 
 # Differences within this are float noise: the plans agree.
 SAME = 1e-6
@@ -44,23 +45,28 @@ def consensus_overtime_by_family(
     resource_lines: Sequence[ConsensusResourceLineBase],
     routings: Sequence[RoutingBase],
 ) -> dict[tuple[str, str], float]:
-    """Each resource-month's overtime shared among its families by their hours."""
-    hours_per_unit: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    """Each resource-month's overtime shared among the family-months loading it by their
+    hours; a family-month's units load the resource ``lead_time_offset`` months before."""
+    routes: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
     for routing in routings:
-        hours_per_unit[routing.family_code].append((routing.resource_code, routing.hours_per_unit))
-    hours: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)  # (resource, period)
+        routes[routing.family_code].append(
+            (routing.resource_code, routing.hours_per_unit, routing.lead_time_offset)
+        )
+    # (resource, load period) -> (family, completion period) -> hours
+    hours: dict[tuple[str, str], dict[tuple[str, str], float]] = defaultdict(dict)
     for line in family_lines:
-        for resource, per_unit in hours_per_unit.get(line.family_code, []):
+        for resource, per_unit, offset in routes.get(line.family_code, []):
             if line.production > 0:
-                hours[(resource, line.period)][line.family_code] = line.production * per_unit
+                loaded = (resource, add_months(line.period, -offset))
+                hours[loaded][(line.family_code, line.period)] = line.production * per_unit
     shares: dict[tuple[str, str], float] = defaultdict(float)
     for row in resource_lines:
         loading = hours.get((row.resource_code, row.period), {})
         total = sum(loading.values())
         if row.overtime <= 0 or total <= 0:
             continue
-        for family, family_hours in loading.items():
-            shares[(family, row.period)] += row.overtime * family_hours / total
+        for family_month, family_hours in loading.items():
+            shares[family_month] += row.overtime * family_hours / total
     return dict(shares)
 
 

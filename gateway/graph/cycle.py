@@ -58,6 +58,14 @@ class PlanLink:
     ref: str | None
 
 
+@strawberry.type(description="How the supply review resolved an infeasible supply plan line.")
+class LineResolution:
+    family_code: str
+    period: str
+    reason: str | None
+    escalation_id: int | None
+
+
 @strawberry.type(name="CycleStep", description="A step: owner, due date, status, lateness.")
 class Step:
     step: StepName
@@ -72,6 +80,7 @@ class Step:
     days_late: int
     inputs: list[PlanLink]
     outputs: list[PlanLink]
+    resolutions: list[LineResolution]
 
 
 @strawberry.type(description="The executive's decision on one escalation item.")
@@ -276,6 +285,7 @@ class Cycle:
                 owner_role=str(step.owner_role),
                 inputs=[from_model(PlanLink, link) for link in step.inputs],
                 outputs=[from_model(PlanLink, link) for link in step.outputs],
+                resolutions=[from_model(LineResolution, r) for r in step.resolutions],
             )
             for step in cycle.steps
         ]
@@ -446,6 +456,14 @@ class OpenCycleInput:
     due_dates: list[DueDateInput] | None = None
 
 
+@strawberry.input(description="An infeasible supply plan line resolved: a reason, an escalation.")
+class LineResolutionInput:
+    family_code: str
+    period: str
+    reason: str | None = None
+    escalation_id: int | None = None
+
+
 @strawberry.input(description="What completing a step records; each step its own output.")
 class StepCompletionInput:
     note: str = ""
@@ -453,6 +471,10 @@ class StepCompletionInput:
     demand_plan_id: int | None = None
     supply_plan_id: int | None = None
     consensus_plan_id: int | None = None
+    resolutions: list[LineResolutionInput] | None = strawberry.field(
+        default=None,
+        description="supply_review: one per infeasible line of the supply plan (409 without).",
+    )
     readiness_override: str | None = strawberry.field(
         default=None, description="data_gathering with holes in the data: why it goes on."
     )

@@ -66,6 +66,7 @@ def build_problem(
                 family=routing.family_code,
                 resource=routing.resource_code,
                 hours_per_unit=routing.hours_per_unit,
+                lead_time_offset=routing.lead_time_offset,
             )
             for family in data.planned_families
             for routing in sorted(data.routings_of.get(family, []), key=lambda r: r.resource_code)

@@ -11,7 +11,9 @@ workers, hires, layoffs and the steps whole (z binary); sales and stock stay con
 (whole at a vertex when demand and stock inputs are whole).
 
 Rows: inventory balance per family and period, backlog balance per backlog line and period,
-capacity per resource and period (its dual is the value of one more hour), workforce balance
+capacity per resource and period (its dual is the value of one more hour; a routing's units
+load it ``lead_time_offset`` periods before they are completed, as the supply service's RCCP
+loads them), workforce balance
 and overtime-per-worker limits, and rows keeping regular hours used before overtime where
 overtime is the cheaper rate. Hard requirements (minimum ending inventory, backlog cleared,
 all demand met) are variable bounds, so a diagnosis can relax them (see ``diagnose``).
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gateway.solver.data import Floats, Ints, ProblemData
+from gateway.solver.data import Floats, Ints, ProblemData, routed_by_load_period
 from gateway.solver.lp import Builder, LinearProgram
 
 
@@ -209,9 +211,8 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
         (resources, periods),
         upper=np.where(fixed, data.regular_hours, 0.0) - data.committed_hours,
     )
-    lp.add_terms(
-        capacity[data.routing_resource], x[data.routing_family], data.routing_hours[:, None]
-    )
+    loading = routed_by_load_period(data, x, missing=-1)  # production loading each row
+    lp.add_terms(capacity[data.routing_resource], loading, data.routing_hours[:, None])
     lp.add_terms(capacity, o, -1.0)
     lp.add_terms(capacity, w, -data.hours_per_worker)
     lp.add_terms(capacity[data.expansion_resource], z[:, None], -data.expansion_hours)
@@ -238,9 +239,7 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
         & (data.overtime_hour_cost < data.regular_hour_cost),
         lower=-data.committed_hours,
     )
-    lp.add_terms(
-        regular_first[data.routing_resource], x[data.routing_family], data.routing_hours[:, None]
-    )
+    lp.add_terms(regular_first[data.routing_resource], loading, data.routing_hours[:, None])
     lp.add_terms(regular_first, o, -1.0)
 
     service_row = -1

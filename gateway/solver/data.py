@@ -7,13 +7,23 @@ coefficient of the model.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from gateway.solver.lp import Bools, Floats, Ints
 from gateway.solver.problem import PerPeriod, PlanningProblem, UnmetDemand
 
-__all__ = ["Bools", "Floats", "Ints", "ProblemData", "per_period", "problem_data"]
+__all__ = [
+    "Bools",
+    "Floats",
+    "Ints",
+    "ProblemData",
+    "per_period",
+    "problem_data",
+    "routed_by_load_period",
+]
 
 
 def per_period(values: Sequence[PerPeriod | None], periods: int, missing: float) -> Floats:
@@ -75,6 +85,7 @@ class ProblemData:
     routing_family: Ints
     routing_resource: Ints
     routing_hours: Floats
+    routing_offset: Ints  # periods between the load and the completion of the units
     # expansions (E)
     expansion_codes: list[str]
     expansion_resource: Ints
@@ -97,6 +108,20 @@ class ProblemData:
         lost = ~self.line_backlogged
         due[lost, 0] += self.initial_backlog[lost]
         return due
+
+
+def routed_by_load_period(
+    data: ProblemData, per_family: NDArray[Any], missing: float
+) -> NDArray[Any]:
+    """Per routing k and period t, the value of ``per_family`` (F, T) for k's family in the
+    period whose units load k's resource in t: t + offset_k (the RCCP rule: the load falls
+    ``lead_time_offset`` periods before completion); ``missing`` where that is past the
+    horizon."""
+    periods = per_family.shape[1]
+    completed = np.arange(periods)[None, :] + data.routing_offset[:, None]
+    inside = completed < periods
+    values = per_family[data.routing_family[:, None], np.where(inside, completed, 0)]
+    return np.where(inside, values, missing)
 
 
 def problem_data(problem: PlanningProblem) -> ProblemData:
@@ -187,6 +212,7 @@ def problem_data(problem: PlanningProblem) -> ProblemData:
             [resource_index[r.resource] for r in problem.routings], dtype=np.int64
         ),
         routing_hours=np.array([r.hours_per_unit for r in problem.routings], dtype=float),
+        routing_offset=np.array([r.lead_time_offset for r in problem.routings], dtype=np.int64),
         expansion_codes=[e.code for e in problem.expansions],
         expansion_resource=np.array(
             [resource_index[e.resource] for e in problem.expansions], dtype=np.int64

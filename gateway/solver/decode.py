@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gateway.solver.build import Layout
-from gateway.solver.data import Floats, Ints, ProblemData
+from gateway.solver.data import Floats, Ints, ProblemData, routed_by_load_period
 from gateway.solver.solution import (
     FamilyLine,
     ResourceLine,
@@ -73,7 +73,7 @@ def plan_of(data: ProblemData, layout: Layout, primal: Floats, duals: Floats | N
     np.add.at(
         plan_load,
         data.routing_resource,
-        production[data.routing_family] * data.routing_hours[:, None],
+        routed_by_load_period(data, production, missing=0.0) * data.routing_hours[:, None],
     )
     workers = take(layout.workers)
     level = take(layout.expansion)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gateway.solver.data import Bools, Ints, ProblemData
+from gateway.solver.data import Bools, Ints, ProblemData, routed_by_load_period
 from gateway.solver.decode import Plan, segment_fill
 from gateway.solver.solution import (
     EscalationItem,
@@ -168,7 +168,8 @@ def overload_items(data: ProblemData, plan: Plan) -> list[Escalation]:
         peak = float(plan.utilisation[r].max())
         routed = data.routing_resource == r
         load = (
-            plan.production[data.routing_family[routed]] * data.routing_hours[routed, None]
+            routed_by_load_period(data, plan.production, missing=0.0)[routed]
+            * data.routing_hours[routed, None]
         ).sum(axis=1)
         families_idx = data.routing_family[routed][np.argsort(-load)]
         families = [data.family_codes[f] for f in families_idx]

@@ -50,7 +50,14 @@ from gateway.solver.changes import (
     WorkforceChange,
     apply_changes,
 )
-from gateway.solver.data import Bools, Floats, Ints, ProblemData, problem_data
+from gateway.solver.data import (
+    Bools,
+    Floats,
+    Ints,
+    ProblemData,
+    problem_data,
+    routed_by_load_period,
+)
 from gateway.solver.decode import Plan, segment_fill, totals_of
 from gateway.solver.escalations import Escalation, Scope
 from gateway.solver.optimise import Optimum, optimise
@@ -94,7 +101,8 @@ def sub_model(problem: PlanningProblem, data: ProblemData, plan: Plan, families:
     np.add.at(
         own,
         data.routing_resource[routed],
-        plan.production[data.routing_family[routed]] * data.routing_hours[routed, None],
+        routed_by_load_period(data, plan.production, missing=0.0)[routed]
+        * data.routing_hours[routed, None],
     )
     frozen = np.maximum(plan.plan_load - own, 0.0) + data.committed_hours
     resource_inputs = [

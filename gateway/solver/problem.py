@@ -120,6 +120,14 @@ class RoutingInput(Strict):
     family: Label
     resource: Label
     hours_per_unit: Number = Field(gt=0, le=1e6, allow_inf_nan=False)
+    lead_time_offset: Integer = Field(
+        default=0,
+        ge=0,
+        le=36,
+        description="The load falls this many periods before the period the units are "
+        "completed (the supply service's RCCP rule); loads before the first period are "
+        "outside the plan.",
+    )
 
 
 class ExpansionInput(Strict):

@@ -42,6 +42,13 @@ class SupplyPlanStatus(StrEnum):
     proposed = "proposed"
 
 
+class SupplyStrategy(StrEnum):
+    """How a drafted supply plan sets production (``services.supply.plans.strategies``)."""
+
+    chase = "chase"  # production follows demand, inventory stays at the safety stock
+    level = "level"  # one rate over the horizon, inventory absorbs the swings
+
+
 class ResourceBase(SQLModel):
     code: Code
     name: Name
@@ -310,6 +317,29 @@ class DemandLineIn(BaseModel):
 
 
 MAX_LINES = 200000
+
+
+class SupplyPlanDraftRequest(BaseModel):
+    """What the supply service drafts a plan from: the locked consensus demand plan's lines
+    (the caller reads them from the demand service: services never call each other) and a
+    strategy."""
+
+    model_config = CLOSED
+
+    demand_plan_id: RowRef = Field(description="The locked demand plan the draft answers.")
+    strategy: SupplyStrategy
+    horizon_start: Period
+    horizon_months: Months = 24
+    name: Name | None = Field(
+        default=None, description="Default: '<strategy> plan for demand plan <id>'."
+    )
+    note: Text = ""
+    demand: list[DemandLineIn] = Field(
+        max_length=MAX_LINES,
+        description="The demand plan's lines (all segments; summed per family and month).",
+    )
+
+    _horizon_in_calendar = field_validator("horizon_months")(horizon_in_calendar)
 
 
 class RccpRequest(BaseModel):

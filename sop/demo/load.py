@@ -6,7 +6,7 @@ people of the demo would (``sop.demo.catalogue.PEOPLE``), each with their own to
 the demand planner drafts the plan and computes its statistical baseline, sales, marketing
 and product management post their inputs, the demand planner adjusts and locks. The review
 of six months ago goes first, so today's is the latest locked plan. Then the supply planner
-reads the locked plan and proposes operations' supply plan for it (``sop.demo.supply``).
+reads the locked plan and has the supply service draft operations' supply plan for it.
 Every edit of a plan sends back the revision (ETag) the previous answer gave, as If-Match.
 """
 
@@ -21,14 +21,13 @@ from pydantic import BaseModel
 
 from shared.auth import AuthSettings, Role, mint_token
 from shared.contracts.demand import DemandPlanPublic
-from shared.contracts.supply import DemandLineIn, SupplyPlanBase, SupplyPlanPublic
+from shared.contracts.supply import DemandLineIn, SupplyPlanPublic, SupplyStrategy
 from shared.crud import UpsertResult
 from shared.entity_router import MAX_BULK_ITEMS
 from shared.http import fetch_all, make_client, request_json, send
 from sop.demo.build import DemandReview, DemoData, build_demo
 from sop.demo.catalogue import PEOPLE
 from sop.demo.generator import CompanyData
-from sop.demo.supply import supply_proposal
 
 
 @dataclass(frozen=True)
@@ -113,9 +112,7 @@ async def load_into(
         ),
     )
     assert report.plan is not None  # _load_demand locked it
-    report.supply_plan = await run_supply_review(
-        clients, data, demand_plan=report.plan, people=people
-    )
+    report.supply_plan = await run_supply_review(clients, demand_plan=report.plan, people=people)
     return report
 
 
@@ -265,36 +262,30 @@ async def _sign_off_and_lock(
 
 async def run_supply_review(
     clients: ServiceClients,
-    data: DemoData,
     *,
     demand_plan: DemandPlanPublic,
     people: Mapping[Role, str],
 ) -> SupplyPlanPublic:
-    """The supply planner reads the locked demand plan, drafts operations' proposal for it
-    and proposes it; the proposed plan."""
+    """The supply planner reads the locked demand plan, has the supply service draft a chase
+    plan for it (``POST /supply-plans/draft``: overtime, then pre-build, then the
+    subcontractor; what is still short is named per line) and proposes it; the proposed
+    plan."""
     lines = [
         # A plan line read back carries its id and plan: a demand line is the rest of it.
-        DemandLineIn.model_validate({name: item[name] for name in DemandLineIn.model_fields})
+        {name: item[name] for name in DemandLineIn.model_fields}
         for item in await fetch_all(clients.demand, f"/demand-plans/{demand_plan.id}/lines")
     ]
-    plan = SupplyPlanBase(
-        name=f"Supply review {demand_plan.horizon_start}",
-        horizon_start=demand_plan.horizon_start,
-        horizon_months=demand_plan.horizon_months,
-        demand_plan_id=demand_plan.id,
-        note="Operations' chase plan for the locked consensus demand: overtime, then "
-        "pre-build, then the subcontractor; what is still short is named per line.",
-    )
-    proposal = supply_proposal(
-        plan=plan,
-        demand=lines,
-        capacity=data.capacity,
-        routings=data.routings,
-        policies=data.inventory_policies,
-    )
-    body = {**_json(plan), "lines": [_json(line) for line in proposal]}
+    body = {
+        "demand_plan_id": demand_plan.id,
+        "strategy": SupplyStrategy.chase.value,
+        "name": f"Supply review {demand_plan.horizon_start}",
+        "horizon_start": demand_plan.horizon_start,
+        "horizon_months": demand_plan.horizon_months,
+        "note": "Operations' chase plan for the locked consensus demand.",
+        "demand": lines,
+    }
     planner = _as(people, Role.supply_planner)
-    created = await send(clients.supply, "POST", "/supply-plans", json=body, headers=planner)
+    created = await send(clients.supply, "POST", "/supply-plans/draft", json=body, headers=planner)
     proposed = await _edit(
         clients.supply,
         f"/supply-plans/{created.json()['id']}/propose",

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from services.supply.tables import IdempotencyKey
 from shared import crud, idempotency
 from shared.concurrency import IfMatch, etag, set_etag
-from shared.contracts.supply import SupplyPlanKpis, SupplyPlanValidation
+from shared.contracts.supply import SupplyPlanDraftRequest, SupplyPlanKpis, SupplyPlanValidation
 from shared.db import SessionDep
 from shared.entity_router import MAX_BULK_ITEMS, NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import Problem
@@ -91,6 +91,28 @@ def create_plan(
         status_code=status.HTTP_201_CREATED,
         headers={"ETag": etag(created.revision)},
     )
+
+
+@router.post(
+    "/draft",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SupplyPlanPublic,
+    summary="Draft a supply plan for a demand plan by a chase or level strategy",
+    description=(
+        "The supply planner's starting point: production per family and month set by the "
+        "strategy (chase: back to the safety stock every month; level: the smallest constant "
+        "rate that keeps the safety stock), placed on regular hours, then overtime up to its "
+        "cap, then pre-built up to three months earlier, then outsourced up to the "
+        "subcontractor's limit; what is left is short, named in the line's reason. The body "
+        "carries the demand plan's lines (read from the demand service). A new draft, "
+        "a name's next version when the name exists; the horizon starts from 2000-01 to "
+        "five years after the current month (422 else)."
+    ),
+)
+def draft_plan(session: SessionDep, request: SupplyPlanDraftRequest, response: Response) -> Any:
+    plan = service.draft_plan(session, request=request)
+    set_etag(response, plan.revision)
+    return plan
 
 
 @router.get("", response_model=Page[SupplyPlanPublic], summary="List supply plans")

@@ -11,13 +11,19 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, func, select
 
 from services.supply.inventory.models import InventoryPolicy
-from services.supply.inventory.service import load_policies
-from services.supply.rccp.service import SupplyData, load_supply_data
+from services.supply.inventory.service import family_safety_stock, load_policies
+from services.supply.rccp.service import SupplyData, capacity_hours, load_supply_data
 from shared import crud
 from shared.concurrency import claim_version
-from shared.contracts.supply import SupplyPlanKpis, SupplyPlanStatus, SupplyPlanValidation
+from shared.contracts.supply import (
+    DemandLineIn,
+    SupplyPlanDraftRequest,
+    SupplyPlanKpis,
+    SupplyPlanStatus,
+    SupplyPlanValidation,
+)
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed
-from shared.periods import add_months, check_horizon_start
+from shared.periods import add_months, check_horizon_start, horizon
 
 from .evaluation import plan_kpis, production_lines, validate_plan
 from .models import (
@@ -27,6 +33,7 @@ from .models import (
     SupplyPlanLineIn,
     SupplyPlanLineRow,
 )
+from .strategies import draft_lines
 
 SUPPLY_PLAN_LINES = crud.EntitySpec(
     table=SupplyPlanLine, key=("plan_id", "family_code", "period"), label="supply plan line"
@@ -93,6 +100,66 @@ def create_plan(session: Session, *, data: SupplyPlanCreate) -> SupplyPlan:
     session.flush()
     _write_lines(session, plan=plan, lines=data.lines)
     return plan
+
+
+def draft_plan(session: Session, *, request: SupplyPlanDraftRequest) -> SupplyPlan:
+    """A new draft plan for the demand plan's lines, drafted by ``request.strategy`` with the
+    levers the resources allow (``strategies.draft_lines``): the capacity, routings and
+    inventory policies are this service's; the safety stock of each month is the family's
+    policy applied to the demand as its forecast. Demand outside the horizon is ignored."""
+    periods = horizon(request.horizon_start, request.horizon_months)
+    months_planned = set(periods)
+    demand: dict[str, dict[str, float]] = {}
+    for line in request.demand:
+        if line.period not in months_planned:
+            continue
+        months = demand.setdefault(line.family_code, {})
+        months[line.period] = months.get(line.period, 0.0) + line.quantity
+    policies = load_policies(session, family_codes=set(demand))
+    families = sorted(set(demand) | {policy.family_code for policy in policies})
+    # Every family of the draft, every month: the capacity window covers the routings' offsets.
+    data = load_supply_data(
+        session,
+        lines=[
+            DemandLineIn(family_code=family, period=period, quantity=0)
+            for family in families
+            for period in (periods[0], periods[-1])
+        ],
+    )
+    regular, overtime = capacity_hours(data)
+    safety_stock = {
+        policy.family_code: [
+            item.quantity
+            for item in family_safety_stock(
+                policy=policy,
+                periods=periods,
+                forecast=[demand.get(policy.family_code, {}).get(p, 0.0) for p in periods],
+            ).by_period
+        ]
+        for policy in policies
+    }
+    lines = draft_lines(
+        strategy=request.strategy,
+        periods=periods,
+        demand=demand,
+        safety_stock=safety_stock,
+        routings=data.routings,
+        regular_hours=regular,
+        overtime_hours_cap=overtime,
+        policies=policies,
+    )
+    return create_plan(
+        session,
+        data=SupplyPlanCreate(
+            name=request.name
+            or f"{request.strategy.value} plan for demand plan {request.demand_plan_id}",
+            horizon_start=request.horizon_start,
+            horizon_months=request.horizon_months,
+            note=request.note,
+            demand_plan_id=request.demand_plan_id,
+            lines=[SupplyPlanLineIn.model_validate(line, from_attributes=True) for line in lines],
+        ),
+    )
 
 
 def upsert_lines(

@@ -9,7 +9,7 @@ month with load but no capacity is a gap, reported, never a crash. ``compute_rcc
 rows in, table out; ``load_supply_data`` reads the rows it needs.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +100,7 @@ def compute_rccp(*, lines: Sequence[DemandLineIn], data: SupplyData) -> RccpResu
         load[:, load_month[offset]] += hours[offset].T @ demand
 
     regular, overtime = _capacity_arrays(
-        modes=modes,
-        resource_index=resource_index,
-        period_index=period_index,
-        capacities=data.capacities,
-        workforce=data.workforce,
+        data=data, resource_index=resource_index, period_index=period_index
     )
     known = ~np.isnan(regular)
     regular_0 = np.where(known, regular, 0.0)
@@ -207,35 +203,44 @@ def load_supply_data(session: Session, *, lines: Sequence[DemandLineIn]) -> Supp
     )
 
 
+def capacity_hours(
+    data: SupplyData,
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """Regular and maximum overtime hours per (resource, period) where known: from the
+    capacity table for fixed resources, workers x hours per worker and workers x overtime
+    hours per worker for workforce-driven ones (a resource without a mode is fixed)."""
+    modes = {resource.code: resource.capacity_mode for resource in data.resources}
+    regular: dict[tuple[str, str], float] = {}
+    overtime: dict[tuple[str, str], float] = {}
+    for row in data.capacities:
+        if modes.get(row.resource_code, CapacityMode.fixed) == CapacityMode.fixed:
+            regular[(row.resource_code, row.period)] = row.regular_hours
+            overtime[(row.resource_code, row.period)] = row.max_overtime_hours
+    for crew in data.workforce:
+        if modes.get(crew.resource_code, CapacityMode.fixed) == CapacityMode.workforce:
+            regular[(crew.resource_code, crew.period)] = crew.workers * crew.hours_per_worker
+            overtime[(crew.resource_code, crew.period)] = (
+                crew.workers * crew.overtime_hours_per_worker
+            )
+    return regular, overtime
+
+
 def _capacity_arrays(
     *,
-    modes: dict[str, CapacityMode],
+    data: SupplyData,
     resource_index: dict[str, int],
     period_index: dict[str, int],
-    capacities: Iterable[CapacityBase],
-    workforce: Iterable[WorkforceBase],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Regular and maximum overtime hours (resources x months), NaN where unknown."""
     shape = (len(resource_index), len(period_index))
     regular = np.full(shape, np.nan)
     overtime = np.full(shape, np.nan)
-
-    def cell(resource_code: str, period: str, mode: CapacityMode) -> tuple[int, int] | None:
-        if modes.get(resource_code, CapacityMode.fixed) != mode:
-            return None
+    known_regular, known_overtime = capacity_hours(data)
+    for (resource_code, period), hours in known_regular.items():
         r, k = resource_index.get(resource_code), period_index.get(period)
-        return None if r is None or k is None else (r, k)
-
-    for row in capacities:
-        where = cell(row.resource_code, row.period, CapacityMode.fixed)
-        if where is not None:
-            regular[where] = row.regular_hours
-            overtime[where] = row.max_overtime_hours
-    for crew in workforce:
-        where = cell(crew.resource_code, crew.period, CapacityMode.workforce)
-        if where is not None:
-            regular[where] = crew.workers * crew.hours_per_worker
-            overtime[where] = crew.workers * crew.overtime_hours_per_worker
+        if r is not None and k is not None:
+            regular[r, k] = hours
+            overtime[r, k] = known_overtime[(resource_code, period)]
     return regular, overtime
 
 

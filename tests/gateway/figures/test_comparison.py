@@ -58,6 +58,23 @@ def test_overtime_of_a_resource_month_is_shared_by_the_families_hours() -> None:
     assert shares == {("A", "2026-01"): 6.0, ("B", "2026-01"): 8.0}
 
 
+def test_overtime_is_shared_with_the_months_whose_units_load_the_resource() -> None:
+    # B loads LINE one month ahead: its 10 units of 2026-02 (30 h) load LINE in 2026-01 with
+    # A's 30 units of 2026-01 (30 h): the 12 overtime hours of 2026-01 go 6 to A's January,
+    # 6 to B's February, as the supply service's RCCP and validation load them.
+    shares = consensus_overtime_by_family(
+        family_lines=[family("A", "2026-01", 30), family("B", "2026-02", 10)],
+        resource_lines=[resource("LINE", "2026-01", 60, 12)],
+        routings=[
+            ROUTINGS[0],
+            RoutingBase(
+                family_code="B", resource_code="LINE", hours_per_unit=3.0, lead_time_offset=1
+            ),
+        ],
+    )
+    assert shares == {("A", "2026-01"): 6.0, ("B", "2026-02"): 6.0}
+
+
 def test_plans_compared_line_by_line() -> None:
     supply = PlanRef(kind=PlanKind.supply, id=4, version=2, name="Ops", status="proposed")
     consensus = PlanRef(kind=PlanKind.consensus, id=7, version=1, name="C", status="recommended")

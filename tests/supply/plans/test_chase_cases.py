@@ -1,15 +1,14 @@
-"""The supply planner's proposal on cases small enough to work out by hand."""
+"""The chase strategy's levers on cases small enough to work out by hand (the demo's supply
+planner drafted its proposal by these rules before the service did)."""
 
+from services.supply.plans.strategies import draft_lines
 from shared.contracts.supply import (
-    CapacityBase,
-    DemandLineIn,
     InventoryPolicyBase,
     RoutingBase,
-    SupplyPlanBase,
     SupplyPlanLineBase,
+    SupplyStrategy,
 )
 from shared.periods import horizon
-from sop.demo.supply import supply_proposal
 
 START = "2027-01"
 
@@ -25,27 +24,23 @@ def propose(
 ) -> dict[str, list[SupplyPlanLineBase]]:
     """One resource R of 100 regular and 20 overtime hours a month; the lines per family."""
     periods = horizon(START, months)
-    lines = supply_proposal(
-        plan=SupplyPlanBase(name="hand", horizon_start=START, horizon_months=months),
-        demand=[
-            DemandLineIn(family_code=family, period=period, quantity=quantity)
+    lines = draft_lines(
+        strategy=SupplyStrategy.chase,
+        periods=periods,
+        demand={
+            family: dict(zip(periods, quantities, strict=True))
             for family, quantities in demand.items()
-            for period, quantity in zip(periods, quantities, strict=True)
-        ],
-        capacity=[
-            CapacityBase(resource_code="R", period=p, regular_hours=100, max_overtime_hours=20)
-            for p in periods
-        ],
+        },
+        safety_stock={family: [safety] * months for family in demand},
         routings=[
             RoutingBase(family_code=f, resource_code="R", hours_per_unit=h)
             for f, h in hours_per_unit.items()
         ],
+        regular_hours={("R", p): 100 for p in periods},
+        overtime_hours_cap={("R", p): 20 for p in periods},
         policies=[
             InventoryPolicyBase(
-                family_code=f,
-                initial_on_hand=on_hand,
-                safety_stock=safety,
-                max_outsourced_per_period=outsourcing,
+                family_code=f, initial_on_hand=on_hand, max_outsourced_per_period=outsourcing
             )
             for f in demand
         ],
