@@ -1,6 +1,7 @@
-"""Escalation items: what the plan cannot do, where, how much, how severe.
+"""Escalation items: what the plan cannot do or may only do with the executive's
+authority, where, how much, how severe.
 
-Three kinds come out of the model (the gateway adds AOP gaps and data quality):
+Four kinds come out of the model (the gateway adds AOP gaps and forecast bias):
 
 - ``service_below_target``: a segment's on-time fill rate below its target. Amount: units
   short of the target. Severity by the gap g = target - fill rate (fill-rate points):
@@ -16,10 +17,18 @@ Three kinds come out of the model (the gateway adds AOP gaps and data quality):
   over periods, of the units missing across the group. Severity by the deepest breach
   b = shortfall / safety stock over families and periods: critical b >= 0.9 for three
   periods or more, high b >= 0.5, medium b >= 0.25, else low.
+- ``executive_lever``: a lever only the executive authorises that the plan uses at a direct
+  cost of at least the problem's ``executive_lever_threshold``: a capacity expansion step
+  not already committed (cost: its fixed cost x the share taken; a step is a new shift,
+  line or cell) or hiring on a workforce (cost: workers hired x the hiring cost, per
+  period). Amount: that cost. Severity by the cost c against the threshold h: high when
+  c >= 10h, medium when c >= 3h, else low. Its options (``gateway.solver.options``) are
+  authorise (the plan as it is) and refuse (re-solved without the lever); what refusing
+  loses is the service the lever buys.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,6 +53,7 @@ class Scope:
     resources: Ints
     periods: Bools  # (T,)
     amount: float
+    expansion: int | None = None  # the capacity step an executive_lever item is about
 
 
 @dataclass
@@ -247,12 +257,77 @@ def safety_items(data: ProblemData, plan: Plan) -> list[Escalation]:
     return found
 
 
+def lever_severity(cost: float, threshold: float) -> Severity:
+    if cost >= 10 * threshold:
+        return Severity.high
+    if cost >= 3 * threshold:
+        return Severity.medium
+    return Severity.low
+
+
+def _lever_scope(data: ProblemData, r: int, periods: Bools, cost: float) -> Scope:
+    families = np.unique(data.routing_family[data.routing_resource == r])
+    return Scope(families, None, np.array([r], dtype=np.int64), periods, cost)
+
+
+def lever_items(data: ProblemData, plan: Plan, threshold: float) -> list[Escalation]:
+    """Expansion steps taken and hiring done at a direct cost of at least ``threshold``."""
+    found = []
+    for e in np.flatnonzero(plan.expansion_level > TOLERANCE):
+        cost = float(data.expansion_cost[e] * plan.expansion_level[e])
+        if data.expansion_committed[e] or cost < max(threshold, TOLERANCE):
+            continue
+        r = int(data.expansion_resource[e])
+        code, resource = data.expansion_codes[e], data.resource_codes[r]
+        available = data.expansion_hours[e] > 0
+        scope = _lever_scope(data, r, available, cost)
+        item = EscalationItem(
+            kind=EscalationKind.executive_lever,
+            severity=lever_severity(cost, threshold),
+            title=f"Capacity step {code} on {resource} for {cost:,.0f}",
+            detail=f"the plan takes {float(plan.expansion_level[e]):.0%} of step {code}"
+            f" ({float(data.expansion_hours[e].max()):,.0f} more hours a period on {resource}"
+            f" from {data.periods[int(np.argmax(available))] if available.any() else 'never'})"
+            f" at a fixed cost of {cost:,.0f}",
+            resource=resource,
+            families=[data.family_codes[f] for f in scope.families],
+            periods=_periods(data, available),
+            amount=round(cost, 2),
+            unit="currency",
+        )
+        found.append(Escalation(item, replace(scope, expansion=int(e))))
+    hiring = plan.hired * data.hire_cost
+    for r in np.flatnonzero(data.workforce & (plan.hired.sum(axis=1) > TOLERANCE)):
+        cost = float(hiring[r].sum())
+        if cost < max(threshold, TOLERANCE):
+            continue
+        resource = data.resource_codes[r]
+        when = plan.hired[r] > TOLERANCE
+        scope = _lever_scope(data, int(r), when, cost)
+        item = EscalationItem(
+            kind=EscalationKind.executive_lever,
+            severity=lever_severity(cost, threshold),
+            title=f"Hire {float(plan.hired[r].sum()):,.0f} workers on {resource} for {cost:,.0f}",
+            detail=f"the crew grows from {float(data.initial_workers[r]):,.0f} to"
+            f" {float(plan.workers[r].max()):,.0f} workers; hiring costs {cost:,.0f}",
+            resource=resource,
+            families=[data.family_codes[f] for f in scope.families],
+            periods=_periods(data, when),
+            amount=round(cost, 2),
+            unit="currency",
+        )
+        found.append(Escalation(item, scope))
+    return found
+
+
 _SEVERITY_ORDER = {Severity.critical: 0, Severity.high: 1, Severity.medium: 2, Severity.low: 3}
 
 
-def escalation_items(data: ProblemData, plan: Plan, explanation: Explanation) -> list[Escalation]:
+def escalation_items(
+    data: ProblemData, plan: Plan, explanation: Explanation, *, lever_threshold: float
+) -> list[Escalation]:
     """Every item of the plan, most severe first."""
     items = service_items(data, plan, explanation) + overload_items(data, plan)
-    items += safety_items(data, plan)
+    items += safety_items(data, plan) + lever_items(data, plan, lever_threshold)
     items.sort(key=lambda e: _SEVERITY_ORDER[e.item.severity])
     return items

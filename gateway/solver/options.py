@@ -22,12 +22,17 @@ Levers per kind:
   work), the same with unlimited subcontracting at its price, an expansion step, hiring.
 - safety-stock breach: protect safety stock (penalty above any sale's value), more overtime,
   more outsourcing, an expansion step.
+- executive lever: authorise (the plan as it is, no solve) or refuse (the step ruled out, or
+  the crew held to its starting size). What refusing loses, in fill rate and margin, is the
+  service the lever buys; it is written into the item's detail.
 
-Recommendation: the resolving supply-side option with the best margin, when the item is high
-or critical or that option costs at most ``MATERIALITY`` of the plan's margin; else moving
-demand when that resolves it; else, when nothing resolves it, the supply option that closes
-most of the gap if it closes at least a quarter of it affordably; else accepting (the reason
-then names the cheapest resolving option and its cost).
+Recommendation for an executive lever: authorise it when refusing it loses margin or fill
+rate, else refuse it. For the other kinds: the resolving supply-side option with the best
+margin, when the item is high or critical or that option costs at most ``MATERIALITY`` of
+the plan's margin; else moving demand when that resolves it; else, when nothing resolves it,
+the supply option that closes most of the gap if it closes at least a quarter of it
+affordably; else accepting (the reason then names the cheapest resolving option and its
+cost).
 """
 
 import time
@@ -596,10 +601,45 @@ def safety_levers(ctx: Context) -> list[Lever]:
     return levers
 
 
+def refusal_levers(ctx: Context) -> list[Lever]:
+    """Refusing an executive lever: the expansion step ruled out, or no hiring (the crew's
+    ceiling at its starting size, never below a floor the problem sets)."""
+    data, problem = ctx.baseline.data, ctx.sub.problem
+    scope = ctx.escalation.scope
+    if scope.expansion is not None:
+        code = ctx.full.expansion_codes[scope.expansion]
+        return [
+            Lever(
+                "refuse",
+                f"Refuse step {code}: plan without it",
+                [ExpansionChange(code=code, action="forbid")],
+            )
+        ]
+    _, resources = _sub_scope(ctx)
+    r = int(resources[0])
+    ceiling = np.maximum(
+        data.min_workers[r], np.minimum(data.initial_workers[r], data.max_workers[r])
+    )
+    everywhere = np.ones(data.periods_count, dtype=bool)
+    code = problem.resources[r].code
+    return [
+        Lever(
+            "refuse",
+            f"Refuse the hiring on {code}: keep the crew at {float(data.initial_workers[r]):,.0f}"
+            " workers",
+            [
+                WorkforceChange(resource=code, periods=periods, max_workers=value)
+                for periods, value in _grouped(data.periods, _rounded(ceiling), everywhere)
+            ],
+        )
+    ]
+
+
 LEVERS: dict[EscalationKind, Callable[[Context], list[Lever]]] = {
     EscalationKind.service_below_target: service_levers,
     EscalationKind.resource_overload: overload_levers,
     EscalationKind.safety_stock_breach: safety_levers,
+    EscalationKind.executive_lever: refusal_levers,
 }
 
 
@@ -625,6 +665,8 @@ def _metric(ctx: Context, outcome: Outcome) -> tuple[float, bool]:
         fill = float(_whole_fill(ctx, outcome)[scope.segment])
         return fill, fill >= ctx.full.fill_rate_target[scope.segment] - 1e-6
     families, resources = _sub_scope(ctx)
+    if kind == EscalationKind.executive_lever:
+        return _lever_cost(ctx, outcome), False
     if kind == EscalationKind.resource_overload:
         r = int(resources[0])
         data = ctx.baseline.data
@@ -649,12 +691,29 @@ def _metric(ctx: Context, outcome: Outcome) -> tuple[float, bool]:
     return peak, peak <= max(1e-6, 0.01 * scope.amount)
 
 
+def _lever_cost(ctx: Context, outcome: Outcome) -> float:
+    """The direct cost of the item's lever in ``outcome`` (see ``lever_items``); a refused
+    step is no longer in the outcome's problem."""
+    scope, data, plan = ctx.escalation.scope, outcome.data, outcome.plan
+    if scope.expansion is not None:
+        taken = np.array(data.expansion_codes) == ctx.full.expansion_codes[scope.expansion]
+        return float((data.expansion_cost[taken] * plan.expansion_level[taken]).sum())
+    _, resources = _sub_scope(ctx)
+    return float((plan.hired[resources] * data.hire_cost[resources]).sum())
+
+
 def _valued(ctx: Context, outcome: Outcome) -> Totals:
-    """Money of an option at the problem's own costs (its demand may be shaped)."""
+    """Money of an option at the problem's own costs (its demand may be shaped, and a
+    refused capacity step is gone from it)."""
     data = replace(
         ctx.baseline.data,
         quantity=outcome.data.quantity,
         initial_backlog=outcome.data.initial_backlog,
+        expansion_codes=outcome.data.expansion_codes,
+        expansion_resource=outcome.data.expansion_resource,
+        expansion_hours=outcome.data.expansion_hours,
+        expansion_cost=outcome.data.expansion_cost,
+        expansion_committed=outcome.data.expansion_committed,
     )
     return totals_of(data, outcome.plan)
 
@@ -690,10 +749,12 @@ def _accept(escalation: Escalation, segments: list[str]) -> Option:
         EscalationKind.service_below_target: "serve the segment as planned, below its target",
         EscalationKind.resource_overload: "run the resource above its threshold as planned",
         EscalationKind.safety_stock_breach: "run below safety stock as planned",
+        EscalationKind.executive_lever: "take the lever as planned",
     }[item.kind]
+    authorise = item.kind == EscalationKind.executive_lever
     return Option(
-        lever="accept",
-        description=f"Accept: {what}",
+        lever="authorise" if authorise else "accept",
+        description=f"{'Authorise' if authorise else 'Accept'}: {what}",
         fill_rate_delta=dict.fromkeys(segments, 0.0),
         cost_delta=0.0,
         margin_delta=0.0,
@@ -712,6 +773,9 @@ def recommend(
     utilisation above threshold, units below safety stock); ``margin``: the plan's margin,
     for the materiality of a medium or low item's cost."""
     item = escalation.item
+    if item.kind == EscalationKind.executive_lever:
+        _recommend_lever(escalation, options)
+        return
     lower_is_better = item.kind != EscalationKind.service_below_target
     severe = item.severity in {Severity.critical, Severity.high}
     solved = [o for o in options if o.feasible and o.item_metric is not None]
@@ -758,6 +822,32 @@ def recommend(
     item.recommendation = f"{best.description} ({reason})"
 
 
+def _recommend_lever(escalation: Escalation, options: list[Option]) -> None:
+    """Authorise the lever when refusing it loses margin or any segment's fill rate; else
+    refuse it. The detail states what it buys: what refusing it loses."""
+    item = escalation.item
+    refusals = [o for o in options if o.lever == "refuse" and o.feasible]
+    if not refusals:
+        item.recommended_option = 0
+        item.recommendation = f"{options[0].description} (the plan has no way without it)"
+        item.detail += "; without it there is no plan"
+        return
+    refuse = refusals[0]
+    lost = {code: -delta for code, delta in refuse.fill_rate_delta.items() if delta < -1e-6}
+    bought = [f"+{points * 100:.1f} points of {code} fill rate" for code, points in lost.items()]
+    service = ", ".join(bought) or "no fill rate"
+    item.detail += (
+        f"; it buys {service} and {-refuse.margin_delta:+,.0f} of margin"
+        f" (refusing it changes cost by {refuse.cost_delta:+,.0f})"
+    )
+    if lost or refuse.margin_delta < -1e-6:
+        item.recommended_option = 0
+        item.recommendation = f"{options[0].description} (it buys {service})"
+    else:
+        item.recommended_option = options.index(refuse)
+        item.recommendation = f"{refuse.description} (the lever buys neither margin nor service)"
+
+
 def _standing(ctx: Context) -> tuple[float, float]:
     """The item's measure in the plan, and its distance from resolved."""
     item, scope = ctx.escalation.item, ctx.escalation.scope
@@ -769,6 +859,8 @@ def _standing(ctx: Context) -> tuple[float, float]:
         r = int(scope.resources[0])
         peak = float(ctx.base.utilisation[r].max())
         return peak, peak - float(ctx.full.utilisation_threshold[r])
+    if item.kind == EscalationKind.executive_lever:
+        return scope.amount, 0.0
     return scope.amount, scope.amount
 
 
