@@ -25,6 +25,13 @@ Four kinds come out of the model (the gateway adds AOP gaps and forecast bias):
   c >= 10h, medium when c >= 3h, else low. Its options (``gateway.solver.options``) are
   authorise (the plan as it is) and refuse (re-solved without the lever); what refusing
   loses is the service the lever buys.
+
+There is no data-quality kind: every data problem that would change the plan stops it
+instead (``gateway.reconcile.checks``: a missing price, cost, routing or capacity is a 422
+to fix, not a choice to make), and the demand history's quality report acts on the baseline
+forecast, which the demand review reads, adjusts and locks before any plan exists (the data
+gathering step records it); its persistent effect, forecast bias, is the ``forecast_bias``
+kind. Nothing is left for an executive to decide about data.
 """
 
 from collections import defaultdict
