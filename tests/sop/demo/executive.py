@@ -43,9 +43,7 @@ async def demo_platform(database_url: str) -> AsyncIterator[tuple[Platform, int]
         "finance": create_finance(FinanceSettings(database_url=sibling_database("finance"))),
     }
     gateway = create_gateway(
-        GatewaySettings(
-            database_url=database_url, solve_time_limit_seconds=120, solver_workers=1
-        ),
+        GatewaySettings(database_url=database_url, solve_time_limit_seconds=120, solver_workers=1),
         transports={name: httpx.ASGITransport(app=app) for name, app in services.items()},
     )
     async with AsyncExitStack() as stack:
