@@ -57,7 +57,7 @@ from gateway.solver.changes import (
 )
 from gateway.solver.data import Bools, Floats, Ints, ProblemData, problem_data
 from gateway.solver.decode import Plan, segment_fill, totals_of
-from gateway.solver.escalations import Escalation, Scope
+from gateway.solver.escalations import Escalation, Scope, listing
 from gateway.solver.optimise import Optimum, optimise
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import EscalationKind, Option, Severity, Totals
@@ -496,19 +496,32 @@ def _levelling_changes(ctx: Context, r: int, threshold: float) -> tuple[list[Pla
 
 
 def overload_levers(ctx: Context) -> list[Lever]:
+    """Levers on every resource of the item (one, or those a rolled-up item stands for)."""
     data, problem = ctx.baseline.data, ctx.sub.problem
     families, resources = _sub_scope(ctx)
-    r = int(resources[0])
-    code = data.resource_codes[r]
-    threshold = float(data.utilisation_threshold[r])
-    levelled, added = _levelling_changes(ctx, r, threshold)
+    codes = [data.resource_codes[r] for r in resources.tolist()]
+    levelled: list[PlanChange] = []
+    added = 0
+    for r in resources.tolist():
+        changes, more = _levelling_changes(ctx, r, float(data.utilisation_threshold[r]))
+        levelled += changes
+        added += more
+    if len(codes) == 1:
+        threshold = float(data.utilisation_threshold[resources[0]])
+        held, staffed, it = (
+            f"{codes[0]} to {threshold:.0%}",
+            f"{codes[0]} for {threshold:.0%}",
+            "it",
+        )
+    else:
+        held = staffed = f"{len(codes)} resources ({listing(codes)}) to their thresholds"
+        it = "they"
     levers: list[Lever] = []
-    if problem.resources[r].workforce is None:
+    if not any(problem.resources[r].workforce for r in resources.tolist()):
         levers.append(
             Lever(
                 "level",
-                f"Hold {code} to {threshold:.0%}: the plan pre-builds, moves or drops the"
-                " least valuable work",
+                f"Hold {held}: the plan pre-builds, moves or drops the least valuable work",
                 levelled,
             )
         )
@@ -516,8 +529,8 @@ def overload_levers(ctx: Context) -> list[Lever]:
         levers.append(
             Lever(
                 "workforce",
-                f"Staff {code} for {threshold:.0%} utilisation: hire (up to about {added}"
-                " more workers) or drop the least valuable work, whichever is cheaper",
+                f"Staff {staffed} utilisation: hire (up to about {added} more workers) or drop"
+                " the least valuable work, whichever is cheaper",
                 levelled,
             )
         )
@@ -526,7 +539,7 @@ def overload_levers(ctx: Context) -> list[Lever]:
         levers.append(
             Lever(
                 "outsourcing",
-                f"Hold {code} to {threshold:.0%} and subcontract what it cannot make"
+                f"Hold {held} and subcontract what {it} cannot make"
                 f" ({len(subcontracted)} families, at their outsourcing cost)",
                 levelled
                 + [
@@ -535,7 +548,7 @@ def overload_levers(ctx: Context) -> list[Lever]:
                 ],
             )
         )
-    levers += _expansion_levers(ctx, resources, f"to relieve {code}")
+    levers += _expansion_levers(ctx, resources, f"to relieve {listing(codes, 3)}")
     return levers
 
 
@@ -668,25 +681,27 @@ def _metric(ctx: Context, outcome: Outcome) -> tuple[float, bool]:
     if kind == EscalationKind.executive_lever:
         return _lever_cost(ctx, outcome), False
     if kind == EscalationKind.resource_overload:
-        r = int(resources[0])
         data = ctx.baseline.data
-        regular = np.where(
-            data.workforce[r],
-            data.hours_per_worker[r] * outcome.plan.workers[r],
-            data.regular_hours[r],
-        )
-        hours = np.zeros(data.periods_count)
-        for e in np.flatnonzero(data.expansion_resource == r):
-            hours += data.expansion_hours[e] * outcome.plan.expansion_level[e]
-        capacity = regular + hours
-        utilisation = np.divide(
-            outcome.plan.load[r],
-            capacity,
-            out=np.where(outcome.plan.load[r] > 0, 100.0, 0.0),
-            where=capacity > 1e-9,
-        )
-        threshold = float(data.utilisation_threshold[r])
-        return float(utilisation.max()), bool((utilisation <= threshold + 1e-6).all())
+        peaks, fits = [], True
+        for r in resources.tolist():
+            regular = np.where(
+                data.workforce[r],
+                data.hours_per_worker[r] * outcome.plan.workers[r],
+                data.regular_hours[r],
+            )
+            hours = np.zeros(data.periods_count)
+            for e in np.flatnonzero(data.expansion_resource == r):
+                hours += data.expansion_hours[e] * outcome.plan.expansion_level[e]
+            capacity = regular + hours
+            utilisation = np.divide(
+                outcome.plan.load[r],
+                capacity,
+                out=np.where(outcome.plan.load[r] > 0, 100.0, 0.0),
+                where=capacity > 1e-9,
+            )
+            peaks.append(float(utilisation.max()))
+            fits &= bool((utilisation <= float(data.utilisation_threshold[r]) + 1e-6).all())
+        return max(peaks), fits
     peak = float(outcome.plan.safety_shortfall[families].sum(axis=0).max())
     return peak, peak <= max(1e-6, 0.01 * scope.amount)
 
@@ -856,9 +871,9 @@ def _standing(ctx: Context) -> tuple[float, float]:
         fill = float(segment_fill(ctx.full, ctx.base)[2][scope.segment])
         return fill, float(ctx.full.fill_rate_target[scope.segment]) - fill
     if item.kind == EscalationKind.resource_overload:
-        r = int(scope.resources[0])
-        peak = float(ctx.base.utilisation[r].max())
-        return peak, peak - float(ctx.full.utilisation_threshold[r])
+        peaks = ctx.base.utilisation[scope.resources].max(axis=1)
+        over = peaks - ctx.full.utilisation_threshold[scope.resources]
+        return float(peaks.max()), float(over.max())
     if item.kind == EscalationKind.executive_lever:
         return scope.amount, 0.0
     return scope.amount, scope.amount

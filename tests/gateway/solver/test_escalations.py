@@ -323,3 +323,35 @@ def test_hiring_above_the_threshold_is_an_executive_lever_refused_by_capping_the
         {"kind": "workforce", "resource": "CREW", "periods": periods(3), "max_workers": 2.0}
     ]
     assert refuse.fill_rate_delta["SPOT"] < 0 and refuse.margin_delta < 0
+
+
+def test_overloads_beyond_four_are_rolled_up_into_one_item_whose_options_act_on_them_all() -> None:
+    """Six families, each alone on its resource of 100 hours (no overtime) with 120 units a
+    month to make at 1 hour each: every resource runs at 100%, above its 95% threshold, by
+    5 hours a month (10 over 2 months). All six are equally severe and large, so the first
+    three stay and the other three are one item of 3 x 10 = 30 hours."""
+    codes = [f"F{i}" for i in range(6)]
+    problem = PlanningProblem(
+        periods=periods(2),
+        families=[FamilyInput(code=code, variable_cost=1) for code in codes],
+        segments=[SegmentInput(code="S", priority=1, fill_rate_target=0.5, unmet="lost")],
+        demand=[
+            SegmentDemand(family=code, segment="S", quantity=[120, 120], price=10) for code in codes
+        ],
+        resources=[ResourceInput(code=f"R{i}", regular_hours=100) for i in range(6)],
+        routings=[
+            RoutingInput(family=code, resource=f"R{i}", hours_per_unit=1)
+            for i, code in enumerate(codes)
+        ],
+    )
+    overloads = [
+        e for e in solve(problem).escalations if e.kind == EscalationKind.resource_overload
+    ]
+    assert [e.resource for e in overloads] == ["R0", "R1", "R2", None]
+    rolled = overloads[-1]
+    assert rolled.title == "3 more resources above their threshold (peak 100%)"
+    assert rolled.amount == approx(30) and rolled.families == ["F3", "F4", "F5"]
+    assert rolled.detail == "rolled up from 3 items: R3 10 h; R4 10 h; R5 10 h"
+    level = next(o for o in rolled.options if o.lever == "level")
+    assert {c.resource for c in level.changes if c.kind == "capacity"} == {"R3", "R4", "R5"}
+    assert level.resolves and level.item_metric == approx(0.95)
