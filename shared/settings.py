@@ -108,6 +108,11 @@ class FinanceSettings(ServiceSettings):
 
     database_url: str = "sqlite:///var/finance.db"
     port: int = 8003
+    # Valuations and AOP gaps take whole plans: 1,000 families x 3 segments x 24 months is
+    # about 14 MB of JSON, past the 10 MiB other services keep.
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
+    )
     aop_gap_tolerance: float = Field(
         default=0.05,
         ge=0,
