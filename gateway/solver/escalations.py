@@ -288,7 +288,7 @@ def _lever_scope(data: ProblemData, r: int, periods: Bools, cost: float) -> Scop
 def lever_items(data: ProblemData, plan: Plan, threshold: float) -> list[Escalation]:
     """Expansion steps taken and hiring done at a direct cost of at least ``threshold``."""
     found = []
-    for e in np.flatnonzero(plan.expansion_level > TOLERANCE):
+    for e in np.flatnonzero(plan.expansion_level > TOLERANCE).tolist():
         cost = float(data.expansion_cost[e] * plan.expansion_level[e])
         if data.expansion_committed[e] or cost < max(threshold, TOLERANCE):
             continue
@@ -310,15 +310,15 @@ def lever_items(data: ProblemData, plan: Plan, threshold: float) -> list[Escalat
             amount=round(cost, 2),
             unit="currency",
         )
-        found.append(Escalation(item, replace(scope, expansion=int(e))))
+        found.append(Escalation(item, replace(scope, expansion=e)))
     hiring = plan.hired * data.hire_cost
-    for r in np.flatnonzero(data.workforce & (plan.hired.sum(axis=1) > TOLERANCE)):
+    for r in np.flatnonzero(data.workforce & (plan.hired.sum(axis=1) > TOLERANCE)).tolist():
         cost = float(hiring[r].sum())
         if cost < max(threshold, TOLERANCE):
             continue
         resource = data.resource_codes[r]
         when = plan.hired[r] > TOLERANCE
-        scope = _lever_scope(data, int(r), when, cost)
+        scope = _lever_scope(data, r, when, cost)
         item = EscalationItem(
             kind=EscalationKind.executive_lever,
             severity=lever_severity(cost, threshold),
