@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway.solver.changes import apply_changes
 from gateway.solver.escalations import (
     overload_severity,
     safety_severity,
@@ -284,6 +285,12 @@ def test_an_expansion_the_plan_takes_is_an_executive_lever_with_the_service_it_b
     assert refuse.margin_delta == approx(-1280 + 383.33, abs=0.01)
     assert lever.recommended_option == 0
     assert "+20.0 points of SPOT fill rate" in lever.detail
+    # Decided, the refusal is honoured by a solve of the whole problem: no step, SPOT at 80%.
+    refused = solve(apply_changes(problem, refuse.changes))
+    assert refused.expansion_levels == {}
+    spot = next(s for s in refused.segments if s.segment == "SPOT")
+    assert spot.fill_rate == approx(0.8, abs=1e-6)
+    assert not [e for e in refused.escalations if e.kind == EscalationKind.executive_lever]
 
 
 def test_hiring_below_the_threshold_or_a_committed_step_is_no_executive_item() -> None:
@@ -323,6 +330,9 @@ def test_hiring_above_the_threshold_is_an_executive_lever_refused_by_capping_the
         {"kind": "workforce", "resource": "CREW", "periods": periods(3), "max_workers": 2.0}
     ]
     assert refuse.fill_rate_delta["SPOT"] < 0 and refuse.margin_delta < 0
+    refused = solve(apply_changes(problem, refuse.changes))
+    [crew] = refused.resources
+    assert crew.hired is not None and sum(crew.hired) == approx(0, abs=1e-6)
 
 
 def test_overloads_beyond_four_are_rolled_up_into_one_item_whose_options_act_on_them_all() -> None:
