@@ -138,6 +138,12 @@ class GatewaySettings(ServiceSettings):
     utilisation_threshold: float = Field(
         default=0.95, gt=0, description="Load / regular capacity above which a resource escalates."
     )
+    executive_lever_threshold: float = Field(
+        default=10_000,
+        ge=0,
+        description="Direct cost (money) from which a capacity step the plan takes, or its"
+        " hiring on a resource, is an executive_lever escalation item.",
+    )
     time_fence_months: int = Field(
         default=2,
         ge=0,

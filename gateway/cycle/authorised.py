@@ -22,7 +22,7 @@ def latest_authorisation(session: Session, *, cycle_id: int) -> Authorisation | 
     return session.exec(query.limit(1)).first()
 
 
-def _escalation_key(item: EscalationPublic) -> tuple[str, ...]:
+def escalation_key(item: EscalationPublic) -> tuple[str, ...]:
     """What an item is about: the same key in two plans is the same issue."""
     return (
         item.kind,
@@ -38,12 +38,12 @@ def authorisation_public(session: Session, authorisation: Authorisation) -> Auth
     its re-solve raised that the recommended plan did not have."""
     recommended = consensus.whole_plan(session, plan_id=authorisation.recommended_plan_id)
     authorised = consensus.whole_plan(session, plan_id=authorisation.plan_id)
-    known = {_escalation_key(item) for item in recommended.escalations}
+    known = {escalation_key(item) for item in recommended.escalations}
     return AuthorisationPublic(
         **authorisation.model_dump(),
         plan=consensus.summary_of(consensus.get_plan(session, plan_id=authorisation.plan_id)),
         new_escalations=[
-            item for item in authorised.escalations if _escalation_key(item) not in known
+            item for item in authorised.escalations if escalation_key(item) not in known
         ],
         diff=diff(recommended, authorised),
     )

@@ -159,8 +159,12 @@ class PlanDiff:
             return [NamedPlanChange(name=k, change=change(v)) for k, v in values.items()]
 
         def row(cls_: type[Any], value: BaseModel, key: str) -> Any:
-            fields = {name: change(getattr(value, name)) for name in type(value).model_fields}
-            return cls_(**{**fields, key: getattr(value, key)})
+            fields = {
+                name: change(getattr(value, name))
+                for name in type(value).model_fields
+                if name != key
+            }
+            return cls_(**fields, **{key: getattr(value, key)})
 
         return cls(
             plan_a_id=diff.plan_a_id,

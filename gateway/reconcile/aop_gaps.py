@@ -3,8 +3,9 @@
 After the solve, the plan is valued and compared with the AOP by the finance service (one
 call). Each month (and family group with a budget) whose revenue or margin gap is beyond the
 tolerance (finance's ``flagged``) is a flagged month; the flagged months are consolidated into
-one ``aop_gap`` item per quarter, family group and direction (below or above the AOP), so an
-executive reads a handful of items, the monthly detail inside. A month's gap is in money
+one ``aop_gap`` item per family group and direction (below or above the AOP) over the whole
+horizon, so an executive reads one item where the plan misses its budget month after month,
+the detail inside: each quarter's gap, then each month's. A month's gap is in money
 (plan - AOP; the margin's when the margin is flagged, else the revenue's); the item's amount
 is the sum over its months, its severity the worst month's: how far beyond the tolerance a
 shortfall is (more than 4x the tolerance critical, more than 2x high, else medium; a plan
@@ -60,7 +61,7 @@ CRITICAL_BEYOND = 4.0  # a shortfall this many times the tolerance is critical
 HIGH_BEYOND = 2.0
 
 GapKey = tuple[str, str | None]  # (period, family group; None: the company)
-ItemKey = tuple[str, str | None, bool]  # (quarter, family group, below the AOP)
+ItemKey = tuple[str | None, bool]  # (family group, below the AOP)
 
 
 def alternative_objective(objective: Objective) -> Objective:
@@ -160,13 +161,21 @@ def quarter_of(period: str) -> str:
 
 
 def consolidated(flagged: dict[GapKey, list[FlaggedGap]]) -> dict[ItemKey, list[GapKey]]:
-    """The flagged months grouped per quarter, family group and direction (a shortfall and a
-    surplus in one quarter stay two items), months in order."""
+    """The flagged months grouped per family group and direction (months below and above
+    the AOP stay two items), months in order."""
     groups: dict[ItemKey, list[GapKey]] = defaultdict(list)
     for key in sorted(flagged, key=lambda k: (k[1] or "", k[0])):
         below = _measure_of(flagged[key]).gap < 0
-        groups[(quarter_of(key[0]), key[1], below)].append(key)
+        groups[(key[1], below)].append(key)
     return dict(groups)
+
+
+def _quarters(months: list["Month"]) -> dict[str, float]:
+    """Each quarter's gap: the sum of its months' (in order)."""
+    gaps: dict[str, float] = defaultdict(float)
+    for month in months:
+        gaps[quarter_of(month.key[0])] += month.flag.gap
+    return dict(gaps)
 
 
 def _levels(gap: AopGap) -> dict[GapKey, PeriodGap]:
@@ -205,10 +214,18 @@ class Month:
 def _item(
     *, months: list[Month], tolerance: float, solution: Solution, alternative: Alternative
 ) -> EscalationItem:
-    period, group = months[0].key
+    group = months[0].key[1]
     gap = sum(month.flag.gap for month in months)
     measures = sorted({month.flag.measure.value for month in months})
-    where = quarter_of(period) + (f" (family group {group})" if group else "")
+    quarters = _quarters(months)
+    first, last = next(iter(quarters)), list(quarters)[-1]
+    span = first if first == last else f"{len(quarters)} quarters, {first}..{last}"
+    where = span + (f" (family group {group})" if group else "")
+    by_quarter = (
+        "by quarter: " + ", ".join(f"{q} {amount:+,.0f}" for q, amount in quarters.items()) + "; "
+        if len(quarters) > 1
+        else ""
+    )
     direction = "below" if gap < 0 else "above"
     segments = [segment.segment for segment in solution.segments]
     options = [
@@ -233,7 +250,8 @@ def _item(
         severity=worst,
         title=f"{' and '.join(m.capitalize() for m in measures)} {direction} the AOP in "
         f"{where}: {len(months)} month(s) beyond the tolerance, {gap:+,.0f} in all",
-        detail="; ".join(
+        detail=by_quarter
+        + "; ".join(
             f"{month.key[0]}: " + _detail(flags=month.flags, level=month.level, tolerance=tolerance)
             for month in months
         ),

@@ -41,6 +41,7 @@ def build_problem(
     objective: Objective,
     time_limit_seconds: float,
     utilisation_threshold: float,
+    executive_lever_threshold: float,
     fixed_production: Mapping[str, list[float | None]] | None = None,
 ) -> PlanningProblem:
     """The problem of ``data``; ``fixed_production`` holds families' production in the months
@@ -71,7 +72,11 @@ def build_problem(
             for family in data.planned_families
             for routing in sorted(data.routings_of.get(family, []), key=lambda r: r.resource_code)
         ],
-        options=SolveOptions(objective=objective, time_limit_seconds=time_limit_seconds),
+        options=SolveOptions(
+            objective=objective,
+            time_limit_seconds=time_limit_seconds,
+            executive_lever_threshold=executive_lever_threshold,
+        ),
     )
 
 

@@ -104,6 +104,7 @@ async def reconcile(
             objective=request.objective,
             time_limit_seconds=requested or limit,
             utilisation_threshold=state.settings.utilisation_threshold,
+            executive_lever_threshold=state.settings.executive_lever_threshold,
             fixed_production=fixed_production(
                 families=data.planned_families,
                 periods=data.periods,

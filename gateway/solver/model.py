@@ -51,7 +51,9 @@ def solution_of(
     options = problem.options
     plan = optimum.plan
     explanation = explain(data, plan, optimum.ranks)
-    escalations = escalation_items(data, plan, explanation)
+    escalations = escalation_items(
+        data, plan, explanation, lever_threshold=options.executive_lever_threshold
+    )
     options_seconds, option_solves = 0.0, 0
     if options.compute_options and escalations:
         options_started = time.perf_counter()

@@ -22,12 +22,17 @@ Levers per kind:
   work), the same with unlimited subcontracting at its price, an expansion step, hiring.
 - safety-stock breach: protect safety stock (penalty above any sale's value), more overtime,
   more outsourcing, an expansion step.
+- executive lever: authorise (the plan as it is, no solve) or refuse (the step ruled out, or
+  the crew held to its starting size). What refusing loses, in fill rate and margin, is the
+  service the lever buys; it is written into the item's detail.
 
-Recommendation: the resolving supply-side option with the best margin, when the item is high
-or critical or that option costs at most ``MATERIALITY`` of the plan's margin; else moving
-demand when that resolves it; else, when nothing resolves it, the supply option that closes
-most of the gap if it closes at least a quarter of it affordably; else accepting (the reason
-then names the cheapest resolving option and its cost).
+Recommendation for an executive lever: authorise it when refusing it loses margin or fill
+rate, else refuse it. For the other kinds: the resolving supply-side option with the best
+margin, when the item is high or critical or that option costs at most ``MATERIALITY`` of
+the plan's margin; else moving demand when that resolves it; else, when nothing resolves it,
+the supply option that closes most of the gap if it closes at least a quarter of it
+affordably; else accepting (the reason then names the cheapest resolving option and its
+cost).
 """
 
 import time
@@ -59,7 +64,7 @@ from gateway.solver.data import (
     routed_by_load_period,
 )
 from gateway.solver.decode import Plan, segment_fill, totals_of
-from gateway.solver.escalations import Escalation, Scope
+from gateway.solver.escalations import Escalation, Scope, listing
 from gateway.solver.optimise import Optimum, optimise
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import EscalationKind, Option, Severity, Totals
@@ -499,19 +504,32 @@ def _levelling_changes(ctx: Context, r: int, threshold: float) -> tuple[list[Pla
 
 
 def overload_levers(ctx: Context) -> list[Lever]:
+    """Levers on every resource of the item (one, or those a rolled-up item stands for)."""
     data, problem = ctx.baseline.data, ctx.sub.problem
     families, resources = _sub_scope(ctx)
-    r = int(resources[0])
-    code = data.resource_codes[r]
-    threshold = float(data.utilisation_threshold[r])
-    levelled, added = _levelling_changes(ctx, r, threshold)
+    codes = [data.resource_codes[r] for r in resources.tolist()]
+    levelled: list[PlanChange] = []
+    added = 0
+    for r in resources.tolist():
+        changes, more = _levelling_changes(ctx, r, float(data.utilisation_threshold[r]))
+        levelled += changes
+        added += more
+    if len(codes) == 1:
+        threshold = float(data.utilisation_threshold[resources[0]])
+        held, staffed, it = (
+            f"{codes[0]} to {threshold:.0%}",
+            f"{codes[0]} for {threshold:.0%}",
+            "it",
+        )
+    else:
+        held = staffed = f"{len(codes)} resources ({listing(codes)}) to their thresholds"
+        it = "they"
     levers: list[Lever] = []
-    if problem.resources[r].workforce is None:
+    if not any(problem.resources[r].workforce for r in resources.tolist()):
         levers.append(
             Lever(
                 "level",
-                f"Hold {code} to {threshold:.0%}: the plan pre-builds, moves or drops the"
-                " least valuable work",
+                f"Hold {held}: the plan pre-builds, moves or drops the least valuable work",
                 levelled,
             )
         )
@@ -519,8 +537,8 @@ def overload_levers(ctx: Context) -> list[Lever]:
         levers.append(
             Lever(
                 "workforce",
-                f"Staff {code} for {threshold:.0%} utilisation: hire (up to about {added}"
-                " more workers) or drop the least valuable work, whichever is cheaper",
+                f"Staff {staffed} utilisation: hire (up to about {added} more workers) or drop"
+                " the least valuable work, whichever is cheaper",
                 levelled,
             )
         )
@@ -529,7 +547,7 @@ def overload_levers(ctx: Context) -> list[Lever]:
         levers.append(
             Lever(
                 "outsourcing",
-                f"Hold {code} to {threshold:.0%} and subcontract what it cannot make"
+                f"Hold {held} and subcontract what {it} cannot make"
                 f" ({len(subcontracted)} families, at their outsourcing cost)",
                 levelled
                 + [
@@ -538,7 +556,7 @@ def overload_levers(ctx: Context) -> list[Lever]:
                 ],
             )
         )
-    levers += _expansion_levers(ctx, resources, f"to relieve {code}")
+    levers += _expansion_levers(ctx, resources, f"to relieve {listing(codes, 3)}")
     return levers
 
 
@@ -604,10 +622,45 @@ def safety_levers(ctx: Context) -> list[Lever]:
     return levers
 
 
+def refusal_levers(ctx: Context) -> list[Lever]:
+    """Refusing an executive lever: the expansion step ruled out, or no hiring (the crew's
+    ceiling at its starting size, never below a floor the problem sets)."""
+    data, problem = ctx.baseline.data, ctx.sub.problem
+    scope = ctx.escalation.scope
+    if scope.expansion is not None:
+        code = ctx.full.expansion_codes[scope.expansion]
+        return [
+            Lever(
+                "refuse",
+                f"Refuse step {code}: plan without it",
+                [ExpansionChange(code=code, action="forbid")],
+            )
+        ]
+    _, resources = _sub_scope(ctx)
+    r = int(resources[0])
+    ceiling = np.maximum(
+        data.min_workers[r], np.minimum(data.initial_workers[r], data.max_workers[r])
+    )
+    everywhere = np.ones(data.periods_count, dtype=bool)
+    code = problem.resources[r].code
+    return [
+        Lever(
+            "refuse",
+            f"Refuse the hiring on {code}: keep the crew at {float(data.initial_workers[r]):,.0f}"
+            " workers",
+            [
+                WorkforceChange(resource=code, periods=periods, max_workers=value)
+                for periods, value in _grouped(data.periods, _rounded(ceiling), everywhere)
+            ],
+        )
+    ]
+
+
 LEVERS: dict[EscalationKind, Callable[[Context], list[Lever]]] = {
     EscalationKind.service_below_target: service_levers,
     EscalationKind.resource_overload: overload_levers,
     EscalationKind.safety_stock_breach: safety_levers,
+    EscalationKind.executive_lever: refusal_levers,
 }
 
 
@@ -633,36 +686,57 @@ def _metric(ctx: Context, outcome: Outcome) -> tuple[float, bool]:
         fill = float(_whole_fill(ctx, outcome)[scope.segment])
         return fill, fill >= ctx.full.fill_rate_target[scope.segment] - 1e-6
     families, resources = _sub_scope(ctx)
+    if kind == EscalationKind.executive_lever:
+        return _lever_cost(ctx, outcome), False
     if kind == EscalationKind.resource_overload:
-        r = int(resources[0])
         data = ctx.baseline.data
-        regular = np.where(
-            data.workforce[r],
-            data.hours_per_worker[r] * outcome.plan.workers[r],
-            data.regular_hours[r],
-        )
-        hours = np.zeros(data.periods_count)
-        for e in np.flatnonzero(data.expansion_resource == r):
-            hours += data.expansion_hours[e] * outcome.plan.expansion_level[e]
-        capacity = regular + hours
-        utilisation = np.divide(
-            outcome.plan.load[r],
-            capacity,
-            out=np.where(outcome.plan.load[r] > 0, 100.0, 0.0),
-            where=capacity > 1e-9,
-        )
-        threshold = float(data.utilisation_threshold[r])
-        return float(utilisation.max()), bool((utilisation <= threshold + 1e-6).all())
+        peaks, fits = [], True
+        for r in resources.tolist():
+            regular = np.where(
+                data.workforce[r],
+                data.hours_per_worker[r] * outcome.plan.workers[r],
+                data.regular_hours[r],
+            )
+            hours = np.zeros(data.periods_count)
+            for e in np.flatnonzero(data.expansion_resource == r):
+                hours += data.expansion_hours[e] * outcome.plan.expansion_level[e]
+            capacity = regular + hours
+            utilisation = np.divide(
+                outcome.plan.load[r],
+                capacity,
+                out=np.where(outcome.plan.load[r] > 0, 100.0, 0.0),
+                where=capacity > 1e-9,
+            )
+            peaks.append(float(utilisation.max()))
+            fits &= bool((utilisation <= float(data.utilisation_threshold[r]) + 1e-6).all())
+        return max(peaks), fits
     peak = float(outcome.plan.safety_shortfall[families].sum(axis=0).max())
     return peak, peak <= max(1e-6, 0.01 * scope.amount)
 
 
+def _lever_cost(ctx: Context, outcome: Outcome) -> float:
+    """The direct cost of the item's lever in ``outcome`` (see ``lever_items``); a refused
+    step is no longer in the outcome's problem."""
+    scope, data, plan = ctx.escalation.scope, outcome.data, outcome.plan
+    if scope.expansion is not None:
+        taken = np.array(data.expansion_codes) == ctx.full.expansion_codes[scope.expansion]
+        return float((data.expansion_cost[taken] * plan.expansion_level[taken]).sum())
+    _, resources = _sub_scope(ctx)
+    return float((plan.hired[resources] * data.hire_cost[resources]).sum())
+
+
 def _valued(ctx: Context, outcome: Outcome) -> Totals:
-    """Money of an option at the problem's own costs (its demand may be shaped)."""
+    """Money of an option at the problem's own costs (its demand may be shaped, and a
+    refused capacity step is gone from it)."""
     data = replace(
         ctx.baseline.data,
         quantity=outcome.data.quantity,
         initial_backlog=outcome.data.initial_backlog,
+        expansion_codes=outcome.data.expansion_codes,
+        expansion_resource=outcome.data.expansion_resource,
+        expansion_hours=outcome.data.expansion_hours,
+        expansion_cost=outcome.data.expansion_cost,
+        expansion_committed=outcome.data.expansion_committed,
     )
     return totals_of(data, outcome.plan)
 
@@ -698,10 +772,12 @@ def _accept(escalation: Escalation, segments: list[str]) -> Option:
         EscalationKind.service_below_target: "serve the segment as planned, below its target",
         EscalationKind.resource_overload: "run the resource above its threshold as planned",
         EscalationKind.safety_stock_breach: "run below safety stock as planned",
+        EscalationKind.executive_lever: "take the lever as planned",
     }[item.kind]
+    authorise = item.kind == EscalationKind.executive_lever
     return Option(
-        lever="accept",
-        description=f"Accept: {what}",
+        lever="authorise" if authorise else "accept",
+        description=f"{'Authorise' if authorise else 'Accept'}: {what}",
         fill_rate_delta=dict.fromkeys(segments, 0.0),
         cost_delta=0.0,
         margin_delta=0.0,
@@ -720,6 +796,9 @@ def recommend(
     utilisation above threshold, units below safety stock); ``margin``: the plan's margin,
     for the materiality of a medium or low item's cost."""
     item = escalation.item
+    if item.kind == EscalationKind.executive_lever:
+        _recommend_lever(escalation, options)
+        return
     lower_is_better = item.kind != EscalationKind.service_below_target
     severe = item.severity in {Severity.critical, Severity.high}
     solved = [o for o in options if o.feasible and o.item_metric is not None]
@@ -766,6 +845,32 @@ def recommend(
     item.recommendation = f"{best.description} ({reason})"
 
 
+def _recommend_lever(escalation: Escalation, options: list[Option]) -> None:
+    """Authorise the lever when refusing it loses margin or any segment's fill rate; else
+    refuse it. The detail states what it buys: what refusing it loses."""
+    item = escalation.item
+    refusals = [o for o in options if o.lever == "refuse" and o.feasible]
+    if not refusals:
+        item.recommended_option = 0
+        item.recommendation = f"{options[0].description} (the plan has no way without it)"
+        item.detail += "; without it there is no plan"
+        return
+    refuse = refusals[0]
+    lost = {code: -delta for code, delta in refuse.fill_rate_delta.items() if delta < -1e-6}
+    bought = [f"+{points * 100:.1f} points of {code} fill rate" for code, points in lost.items()]
+    service = ", ".join(bought) or "no fill rate"
+    item.detail += (
+        f"; it buys {service} and {-refuse.margin_delta:+,.0f} of margin"
+        f" (refusing it changes cost by {refuse.cost_delta:+,.0f})"
+    )
+    if lost or refuse.margin_delta < -1e-6:
+        item.recommended_option = 0
+        item.recommendation = f"{options[0].description} (it buys {service})"
+    else:
+        item.recommended_option = options.index(refuse)
+        item.recommendation = f"{refuse.description} (the lever buys neither margin nor service)"
+
+
 def _standing(ctx: Context) -> tuple[float, float]:
     """The item's measure in the plan, and its distance from resolved."""
     item, scope = ctx.escalation.item, ctx.escalation.scope
@@ -774,9 +879,11 @@ def _standing(ctx: Context) -> tuple[float, float]:
         fill = float(segment_fill(ctx.full, ctx.base)[2][scope.segment])
         return fill, float(ctx.full.fill_rate_target[scope.segment]) - fill
     if item.kind == EscalationKind.resource_overload:
-        r = int(scope.resources[0])
-        peak = float(ctx.base.utilisation[r].max())
-        return peak, peak - float(ctx.full.utilisation_threshold[r])
+        peaks = ctx.base.utilisation[scope.resources].max(axis=1)
+        over = peaks - ctx.full.utilisation_threshold[scope.resources]
+        return float(peaks.max()), float(over.max())
+    if item.kind == EscalationKind.executive_lever:
+        return scope.amount, 0.0
     return scope.amount, scope.amount
 
 

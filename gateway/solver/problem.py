@@ -169,6 +169,12 @@ class SolveOptions(Strict):
     lp_algorithm: LpAlgorithm = Field(
         default=LpAlgorithm.barrier, description="Algorithm for linear (relaxed) solves."
     )
+    executive_lever_threshold: Number = Field(
+        default=10_000,
+        ge=0,
+        description="Direct cost (money) from which an expansion step the plan takes, or the"
+        " hiring it does on a resource, is an executive_lever escalation item.",
+    )
 
 
 class PlanningProblem(Strict):

@@ -26,7 +26,6 @@ class EscalationKind(StrEnum):
     aop_gap = "aop_gap"
     forecast_bias = "forecast_bias"
     executive_lever = "executive_lever"
-    data_quality = "data_quality"
 
 
 class SalesLine(BaseModel):

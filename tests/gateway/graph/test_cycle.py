@@ -5,6 +5,14 @@ from typing import Any
 
 import pytest
 
+from gateway.graph.cycle import PlanDiff
+from gateway.plans.models import (
+    Change,
+    FamilyUnitsChange,
+    ResourceLoadChange,
+    SegmentServiceChange,
+)
+from gateway.plans.models import PlanDiff as PlanDiffModel
 from shared.auth import Role
 from tests.gateway.cycle.world import (
     DEMAND_PLANNER,
@@ -279,3 +287,23 @@ async def test_graphql_needs_a_token_and_the_right_role(world: World) -> None:
         "cycles": [],
         "currentCycle": None,
     }
+
+
+def test_a_diff_with_service_families_and_resources_reads_through_graphql() -> None:
+    """Each row keeps its name and turns every measure into a change."""
+    one = Change(a=0.5, b=0.6, delta=0.1)
+    diff = PlanDiffModel(
+        plan_a_id=1,
+        plan_b_id=2,
+        units={"sales": one},
+        money={"margin": one},
+        service=[SegmentServiceChange(segment="DIST", fill_rate=one, sales=one)],
+        families=[
+            FamilyUnitsChange(family="F", sales=one, production=one, outsourced=one, lost=one)
+        ],
+        resources=[ResourceLoadChange(resource="R", load=one, overtime=one, peak_utilisation=one)],
+    )
+    graphed = PlanDiff.of(diff)
+    assert graphed.service[0].segment == "DIST" and graphed.service[0].fill_rate.delta == 0.1
+    assert graphed.families[0].family == "F" and graphed.resources[0].resource == "R"
+    assert graphed.resources[0].peak_utilisation.b == 0.6

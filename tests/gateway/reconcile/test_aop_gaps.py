@@ -14,6 +14,8 @@ margin is 7,000, 7,000 and 6,300 (see ``data``). The budget, worked out by hand:
 
 import pytest
 
+from gateway.reconcile.aop_gaps import consolidated
+from shared.contracts.finance import FlaggedGap, GapMeasureName
 from tests.gateway.company import put
 from tests.gateway.conftest import Platform
 from tests.gateway.steps import assert_problem, get_json, load, put_aop, reconcile
@@ -76,7 +78,7 @@ async def test_reconcile_escalates_each_month_beyond_tolerance_with_options(
 
     plan = await reconcile(platform)
 
-    # One item per quarter and direction: January and March below, February above.
+    # One item per direction: January and March below, February above.
     items = {item["amount"] < 0: item for item in plan["escalations"] if item["kind"] == "aop_gap"}
     below, above = items[True], items[False]
     assert below["periods"] == ["2026-01", "2026-03"] and above["periods"] == ["2026-02"]
@@ -180,3 +182,42 @@ async def test_a_bad_tolerance_is_refused_before_anything_runs(platform: Platfor
     [error] = graph.json()["errors"]
     assert error["extensions"]["errors"][0]["field"] == "input.aopGapTolerance"
     assert (await platform.gateway.get("/consensus-plans")).json()["total"] == 0
+
+
+def _flag(period: str, gap: float, group: str | None = None) -> FlaggedGap:
+    return FlaggedGap(
+        period=period,
+        family_group=group,
+        measure=GapMeasureName.margin,
+        aop=1_000.0,
+        plan=1_000.0 + gap,
+        gap=gap,
+        gap_pct=gap / 1_000.0,
+        tolerance=0.05,
+    )
+
+
+def test_months_below_the_aop_are_one_item_per_group_over_the_horizon() -> None:
+    """Five months below in three quarters and one above make two company items; a family
+    group's months are its own item."""
+    flags = [
+        _flag("2026-11", -100),
+        _flag("2026-12", -100),
+        _flag("2027-02", -100),
+        _flag("2027-03", 200),
+        _flag("2027-07", -100),
+        _flag("2027-08", -100),
+        _flag("2027-08", -300, group="G1"),
+    ]
+    flagged = {(f.period, f.family_group): [f] for f in flags}
+    assert consolidated(flagged) == {
+        (None, True): [
+            ("2026-11", None),
+            ("2026-12", None),
+            ("2027-02", None),
+            ("2027-07", None),
+            ("2027-08", None),
+        ],
+        (None, False): [("2027-03", None)],
+        ("G1", True): [("2027-08", "G1")],
+    }

@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gateway.figures.figures import LeverRates, consensus_request
 from gateway.plans.service import solution_lines
@@ -167,6 +169,20 @@ def finance_valuation(company: Company, solution: Solution) -> Valuation:
 
 @pytest.mark.parametrize("seed", range(16))
 def test_the_plans_money_is_its_finance_valuation_to_the_cent(seed: int) -> None:
+    assert_one_money(seed)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=16, max_value=2**31))
+def test_any_drawn_company_has_one_money(seed: int) -> None:
+    """The same identity on companies hypothesis draws (and shrinks to the smallest seed
+    that breaks it)."""
+    assert_one_money(seed)
+
+
+def assert_one_money(seed: int) -> None:
+    """The plan's totals of ``random_company(seed)`` are its finance valuation's, to the
+    cent, line by line of the money; penalties apart."""
     company = random_company(seed)
     solution = solve(company.problem)
     valuation = finance_valuation(company, solution)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway.solver.changes import apply_changes
 from gateway.solver.escalations import (
     overload_severity,
     safety_severity,
@@ -27,6 +28,7 @@ from gateway.solver.solution import (
     ShortageCause,
     Solution,
 )
+from tests.gateway.solver.builders import periods
 
 approx = pytest.approx
 
@@ -253,3 +255,113 @@ def test_a_workforce_bottleneck_offers_hiring() -> None:
     hire = next(o for o in spot.options if o.lever == "workforce")
     assert hire.resolves and hire.margin_delta > 0 and hire.cost_delta > 0
     assert spot.recommended_option == spot.options.index(hire)
+
+
+def test_an_expansion_the_plan_takes_is_an_executive_lever_with_the_service_it_buys() -> None:
+    """The bottleneck with its 40-hour step at 200 instead of 4,000 (threshold 50). March and
+    April need 160 hours against 120 regular: the step's hours from February cost 200 / 120
+    = 1.67 an hour against 8 for overtime, so the plan takes x = 80 / 120 = 2/3 of it
+    (cost 133.33, under 3 x 50: low) and serves SPOT in full. Refusing it loses SPOT's 40
+    units (-0.2 of its 200, 40 x 32 = 1,280 of revenue) and saves 383.33 of cost."""
+    problem = bottleneck()
+    problem.expansions[0].fixed_cost = 200
+    problem.options.executive_lever_threshold = 50
+    solution = solve(problem)
+    lever = item(solution, EscalationKind.executive_lever)
+    assert lever.resource == "R" and lever.unit == "currency"
+    assert lever.amount == approx(133.33) and lever.severity == Severity.low
+    assert [o.lever for o in lever.options] == ["authorise", "refuse"]
+    authorise, refuse = lever.options
+    assert authorise.changes[0].kind == "accept"
+    assert refuse.changes[0].model_dump() == {
+        "kind": "expansion",
+        "code": "R-SHIFT",
+        "action": "forbid",
+        "lead_time_periods": None,
+    }
+    assert refuse.fill_rate_delta["SPOT"] == approx(-0.2, abs=1e-6)
+    assert refuse.revenue_delta == approx(-1280, abs=0.01)
+    assert refuse.cost_delta == approx(-383.33, abs=0.01)
+    assert refuse.margin_delta == approx(-1280 + 383.33, abs=0.01)
+    assert lever.recommended_option == 0
+    assert "+20.0 points of SPOT fill rate" in lever.detail
+    # Decided, the refusal is honoured by a solve of the whole problem: no step, SPOT at 80%.
+    refused = solve(apply_changes(problem, refuse.changes))
+    assert refused.expansion_levels == {}
+    spot = next(s for s in refused.segments if s.segment == "SPOT")
+    assert spot.fill_rate == approx(0.8, abs=1e-6)
+    assert not [e for e in refused.escalations if e.kind == EscalationKind.executive_lever]
+
+
+def test_hiring_below_the_threshold_or_a_committed_step_is_no_executive_item() -> None:
+    problem = bottleneck()
+    problem.expansions[0].fixed_cost = 200
+    assert not [e for e in solve(problem).escalations if e.kind == EscalationKind.executive_lever]
+    problem.options.executive_lever_threshold = 50
+    problem.expansions[0].committed = True
+    assert not [e for e in solve(problem).escalations if e.kind == EscalationKind.executive_lever]
+
+
+def test_hiring_above_the_threshold_is_an_executive_lever_refused_by_capping_the_crew() -> None:
+    """A crew of 2 x 100 hours for 210 units a month at 20 each: each worker hired costs 50
+    and 100 hours of wage (100) for 100 units worth 20 - 1 = 19 each, so the plan hires one
+    in the first month (cost 50 >= the threshold 40). Refused, the crew stays at 2."""
+    problem = PlanningProblem(
+        periods=periods(3),
+        families=[FamilyInput(code="A", variable_cost=0)],
+        segments=[SegmentInput(code="SPOT", priority=1, fill_rate_target=0.95, unmet="lost")],
+        demand=[SegmentDemand(family="A", segment="SPOT", quantity=[210, 210, 210], price=20)],
+        resources=[
+            ResourceInput(
+                code="CREW",
+                workforce=WorkforceInput(
+                    initial_workers=2, hours_per_worker=100, wage_per_hour=1, hire_cost=50
+                ),
+            )
+        ],
+        routings=[RoutingInput(family="A", resource="CREW", hours_per_unit=1)],
+        options=SolveOptions(integer=True, executive_lever_threshold=40),
+    )
+    solution = solve(problem)
+    lever = item(solution, EscalationKind.executive_lever)
+    assert lever.title.startswith("Hire 1 workers on CREW")
+    refuse = lever.options[1]
+    assert [c.model_dump(exclude_none=True) for c in refuse.changes] == [
+        {"kind": "workforce", "resource": "CREW", "periods": periods(3), "max_workers": 2.0}
+    ]
+    assert refuse.fill_rate_delta["SPOT"] < 0 and refuse.margin_delta < 0
+    refused = solve(apply_changes(problem, refuse.changes))
+    [crew] = refused.resources
+    assert crew.hired is not None and sum(crew.hired) == approx(0, abs=1e-6)
+
+
+def test_overloads_beyond_four_are_rolled_up_into_one_item_whose_options_act_on_them_all() -> None:
+    """Six families, each alone on its resource of 100 hours (no overtime) with 120 units a
+    month to make at 1 hour each: every resource runs at 100%, above its 95% threshold, by
+    5 hours a month (10 over 2 months). All six are equally severe and large, so the first
+    three stay and the other three are one item of 3 x 10 = 30 hours."""
+    codes = [f"F{i}" for i in range(6)]
+    problem = PlanningProblem(
+        periods=periods(2),
+        families=[FamilyInput(code=code, variable_cost=1) for code in codes],
+        segments=[SegmentInput(code="S", priority=1, fill_rate_target=0.5, unmet="lost")],
+        demand=[
+            SegmentDemand(family=code, segment="S", quantity=[120, 120], price=10) for code in codes
+        ],
+        resources=[ResourceInput(code=f"R{i}", regular_hours=100) for i in range(6)],
+        routings=[
+            RoutingInput(family=code, resource=f"R{i}", hours_per_unit=1)
+            for i, code in enumerate(codes)
+        ],
+    )
+    overloads = [
+        e for e in solve(problem).escalations if e.kind == EscalationKind.resource_overload
+    ]
+    assert [e.resource for e in overloads] == ["R0", "R1", "R2", None]
+    rolled = overloads[-1]
+    assert rolled.title == "3 more resources above their threshold (peak 100%)"
+    assert rolled.amount == approx(30) and rolled.families == ["F3", "F4", "F5"]
+    assert rolled.detail == "rolled up from 3 items: R3 10 h; R4 10 h; R5 10 h"
+    level = next(o for o in rolled.options if o.lever == "level")
+    assert {c.resource for c in level.changes if c.kind == "capacity"} == {"R3", "R4", "R5"}
+    assert level.resolves and level.item_metric == approx(0.95)
