@@ -74,7 +74,6 @@ MEETINGS: tuple[StepName, ...] = (
 
 KIND_MEETING: dict[str, StepName] = {
     EscalationKind.forecast_bias: StepName.demand_review,
-    EscalationKind.data_quality: StepName.demand_review,
     EscalationKind.resource_overload: StepName.supply_review,
     EscalationKind.safety_stock_breach: StepName.supply_review,
     EscalationKind.service_below_target: StepName.pre_sop,
