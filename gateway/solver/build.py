@@ -27,6 +27,8 @@ import numpy as np
 from gateway.solver.data import Floats, Ints, ProblemData
 from gateway.solver.lp import Builder, LinearProgram
 
+STORED_DECIMALS = 6  # plans are stored rounded to this (gateway.solver.decode)
+
 
 @dataclass(frozen=True)
 class Formulation:
@@ -85,11 +87,15 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
     shortfall: dict[str, Ints] = {}
 
     # --- supply
+    # Fixed production comes from a stored plan, its quantities rounded to STORED_DECIMALS:
+    # it is held within that rounding, or a plan that ran a resource at its very limit
+    # would be refused for the rounding's few micro-hours over it.
     fixed = data.fixed_production
+    band = 10.0**-STORED_DECIMALS
     x = lp.add_variables(
         (families, periods),
-        lower=np.nan_to_num(fixed, nan=0.0),
-        upper=np.where(np.isnan(fixed), np.inf, fixed),
+        lower=np.maximum(np.nan_to_num(fixed - band, nan=0.0), 0.0),
+        upper=np.where(np.isnan(fixed), np.inf, fixed + band),
         cost=-money * (data.variable_cost + regular_cost_per_unit(data)),
         integer=integer,
     )
