@@ -332,14 +332,12 @@ def cycle_action_items(session: Session, *, cycle_id: int) -> list[CycleActionIt
 
 
 def cycle_deviations(session: Session, *, cycle_id: int) -> list[CycleDeviationPublic]:
-    """The deviations on a cycle's agenda, by kind and subject."""
+    """The deviations on a cycle's agenda in the order raised (by kind, then subject)."""
     get_cycle(session, cycle_id=cycle_id)
     rows = session.exec(
         select(CycleDeviation)
         .where(col(CycleDeviation.cycle_id) == cycle_id)
-        .order_by(
-            col(CycleDeviation.kind), col(CycleDeviation.subject_code), col(CycleDeviation.id)
-        )
+        .order_by(col(CycleDeviation.id))
     ).all()
     return [CycleDeviationPublic.model_validate(row) for row in rows]
 

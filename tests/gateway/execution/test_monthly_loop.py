@@ -15,6 +15,15 @@ so the execution KPIs are worked by hand from it:
   at ``1 + c`` of the finance unit cost. With AQ_i = (1 + q) PQ_i the mix is unchanged (mix
   = 0), volume = ``q x plan margin``, price = ``p x (1 + q) x plan revenue``, cost =
   ``-c x (1 + q) x plan cost of goods sold``.
+- service: shipments are the actual demand (attained 1), except export distributors in
+  December, whose demand was a quarter more than shipped (attained 1 / 1.25 = 0.8).
+- deviations (tolerances 0.05 adherence, 0.02 service, 0.05 variance): each closing puts
+  its month's on the next cycle. December: every family made and resource worked at 0.9 <
+  0.95; DIST served 0.8 < 0.92 - 0.02; margin 4 % over plan, within 5 %. January: adherence
+  0.98 is within; a family's margin moves by -0.02 x its revenue, beyond 5 % of its plan
+  margin where 0.02 x revenue > 0.05 x |margin|. February: adherence 0.9 again, and a
+  family's margin moves by -0.03 x its cost of goods sold, beyond where 0.03 x cost > 0.05 x
+  |margin|.
 - stability: the time fence (2 months) holds each cycle's first two months at the previous
   approved plan's production, so over those months the plan does not move (stability 1).
 """
@@ -40,11 +49,12 @@ TODAY = dt.date(2026, 12, 1)
 MONTHS = ["2026-12", "2027-01", "2027-02"]
 HORIZON_MONTHS = 24
 FENCE_MONTHS = 2  # SOP_GATEWAY_TIME_FENCE_MONTHS' default
+UNSERVED = {("DIST", "2026-12"): 1.25}  # actual demand / shipped
 ZERO = pytest.approx(0, abs=1e-6)  # money summed over a thousand lines
 
 # Per month: production miss e, sales volume q, price p, unit cost c (shares of the plan).
 PERTURBATION = {
-    "2026-12": {"e": 0.10, "q": 0.05, "p": 0.0, "c": 0.0},
+    "2026-12": {"e": 0.10, "q": 0.04, "p": 0.0, "c": 0.0},
     "2027-01": {"e": 0.02, "q": 0.0, "p": -0.02, "c": 0.0},
     "2027-02": {"e": 0.10, "q": 0.0, "p": 0.0, "c": 0.03},
 }
@@ -189,7 +199,8 @@ async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> 
             for family, cost in sorted(cost_of_goods_sold.items())
         ],
     )
-    # Actual demand: what was shipped (the roll's baseline learns from it).
+    # Actual demand: what was shipped (the roll's baseline learns from it), but export
+    # distributors asked a quarter more than they got in December.
     await put(
         platform.demand,
         "/history",
@@ -198,7 +209,9 @@ async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> 
                 "family_code": line["family_code"],
                 "segment_code": line["segment_code"],
                 "period": month,
-                "quantity": line["sales"] * (1 + q),
+                "quantity": line["sales"]
+                * (1 + q)
+                * UNSERVED.get((line["segment_code"], month), 1),
             }
             for line in sales
         ],
@@ -212,12 +225,14 @@ async def unit_costs(platform: Platform) -> UnitCostSchedule:
     )
 
 
-def plan_money(plan: dict[str, Any], month: str, costs: UnitCostSchedule) -> tuple[float, float]:
+def plan_money(
+    plan: dict[str, Any], month: str, costs: UnitCostSchedule, family: str | None = None
+) -> tuple[float, float]:
     """The approved plan's revenue and cost of goods sold in ``month`` (units sold x the
-    finance unit cost): what the variance is held against."""
+    finance unit cost), of one family or all: what the variance is held against."""
     revenue = cost = 0.0
     for line in plan["lines"]:
-        if line["period"] == month:
+        if line["period"] == month and family in (None, line["family_code"]):
             revenue += line["revenue"]
             cost += line["sales"] * (costs.cost_as_of(line["family_code"], month) or 0.0)
     return revenue, cost
@@ -243,8 +258,18 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
         ),
         201,
     )
+    subscribed = await platform.gateway.post(
+        "/webhooks",
+        json={
+            "url": "http://receiver.test/hook",
+            "events": ["deviation.raised"],
+            "secret": "a-webhook-secret-of-some-length",
+        },
+        headers=OWNER,
+    )
+    assert subscribed.status_code == 201, subscribed.text
     approved: dict[str, dict[str, Any]] = {}
-    rolls: list[dict[str, Any]] = []
+    raised: dict[str, list[dict[str, Any]]] = {}
     for month in MONTHS:
         assert (cycle["period"], cycle["horizon_start"]) == (month, month)
         await gather(platform, cycle)
@@ -263,7 +288,8 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
 
         transition = ok(await cycle_post(platform, cycle["id"], "/close", OWNER))
         roll = transition["roll"]
-        rolls.append(roll)
+        raised[month] = transition["deviations"]
+        assert {d["cycle_id"] for d in raised[month]} <= {transition["opened"]["id"]}
         # The roll: the next draft over the horizon moved one month on, its baseline
         # re-forecast on the history that now includes this month.
         assert roll["source_plan_id"] == demand_plan_id and roll["months"] == 1
@@ -309,9 +335,9 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
         assert by_month[month]["mix"] == ZERO
     december, january, february = (by_month[m] for m in MONTHS)
     dec_revenue, dec_cost = plan_money(approved["2026-12"], "2026-12", costs)
-    # December sold 5 % more at plan prices and costs: volume = 0.05 x plan margin.
-    assert december["volume"] == pytest.approx(0.05 * (dec_revenue - dec_cost))
-    assert december["total"] == pytest.approx(0.05 * (dec_revenue - dec_cost))
+    # December sold 4 % more at plan prices and costs: volume = 0.04 x plan margin.
+    assert december["volume"] == pytest.approx(0.04 * (dec_revenue - dec_cost))
+    assert december["total"] == pytest.approx(0.04 * (dec_revenue - dec_cost))
     assert (december["price"], december["cost"]) == (ZERO, ZERO)
     # January sold the plan 2 % cheaper: price = -0.02 x plan revenue.
     jan_revenue, _ = plan_money(approved["2027-01"], "2027-01", costs)
@@ -342,3 +368,70 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
             pytest.approx(1),
         ),
     ]
+
+    # Deviations: each month's on the cycle its closing opened, owned as the RACI says.
+    costs_by_family = {
+        month: {
+            family: plan_money(approved[month], month, costs, family)
+            for family in sorted({line["family_code"] for line in approved[month]["lines"]})
+        }
+        for month in MONTHS
+    }
+
+    def made(month: str) -> list[tuple[str, str, float, str]]:
+        families = [
+            line["family_code"]
+            for line in approved[month]["family_lines"]
+            if line["period"] == month and line["production"] > 0
+        ]
+        resources = [
+            line["resource_code"]
+            for line in approved[month]["resource_lines"]
+            if line["period"] == month and line["load"] > 0
+        ]
+        return [("production_adherence", f, 0.9, "supply_planner") for f in sorted(families)] + [
+            ("hours_adherence", r, 0.9, "operations") for r in sorted(resources)
+        ]
+
+    def margin(month: str, moved: Any) -> list[tuple[str, str, float, str]]:
+        """Families whose margin moved (``moved(revenue, cost)``) by more than 5 % of it."""
+        return [
+            ("margin_variance", family, moved(revenue, cost) / abs(revenue - cost), "finance")
+            for family, (revenue, cost) in costs_by_family[month].items()
+            if abs(moved(revenue, cost)) > 0.05 * abs(revenue - cost)
+        ]
+
+    expected = {
+        "2026-12": [*made("2026-12"), ("service_attainment", "DIST", 0.8, "sales")],
+        "2027-01": margin("2027-01", lambda revenue, cost: -0.02 * revenue),
+        "2027-02": [*made("2027-02"), *margin("2027-02", lambda revenue, cost: -0.03 * cost)],
+    }
+    order = ["production_adherence", "hours_adherence", "service_attainment", "margin_variance"]
+    for month in MONTHS:
+        found = [(d["kind"], d["subject_code"], d["value"], d["owner_role"]) for d in raised[month]]
+        want = sorted(expected[month], key=lambda d: (order.index(d[0]), d[1]))
+        assert found == [(k, c, pytest.approx(v), r) for k, c, v, r in want], month
+        assert {d["period"] for d in raised[month]} <= {month}
+    assert expected["2027-01"] and expected["2027-02"]  # the rule had something to find
+    following = ok(
+        await platform.gateway.get(f"/cycles/{raised['2026-12'][0]['cycle_id']}/deviations")
+    )
+    assert following == raised["2026-12"]
+    graph = await platform.graphql(
+        "query($id: Int!) { cycle(id: $id) { period deviations { kind subjectCode ownerRole } } }",
+        id=raised["2026-12"][0]["cycle_id"],
+    )
+    assert graph["cycle"] == {
+        "period": "2027-01",
+        "deviations": [
+            {"kind": d["kind"], "subjectCode": d["subject_code"], "ownerRole": d["owner_role"]}
+            for d in raised["2026-12"]
+        ],
+    }
+    deliveries = ok(await platform.gateway.get("/webhooks/deliveries", params={"limit": 500}))
+    announced = [
+        d["payload"]["deviation_id"]
+        for d in deliveries["items"]
+        if d["event"] == "deviation.raised"
+    ]
+    assert sorted(announced) == sorted(d["id"] for month in MONTHS for d in raised[month])
