@@ -6,7 +6,8 @@ roll (the cycle's locked demand plan over the next cycle's horizon) and the exec
 follow-up for the deviations of the cycle's month beyond tolerance, then closes and opens
 in another, guarded by the cycle's version, recording the deviations on the opened cycle.
 The roll carries an Idempotency-Key naming the cycle, so a close retried after a lost
-answer or a stale version gets the same draft rather than a second one. Rights, versions and errors are those of ``service.close_cycle``.
+answer or a stale version gets the same draft rather than a second one. Rights, versions
+and errors are those of ``service.close_cycle``.
 """
 
 from sqlmodel import Session

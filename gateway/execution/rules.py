@@ -155,10 +155,10 @@ def deviations(kpis: MonthKpis, tolerances: Tolerances) -> list[DeviationFound]:
     - a segment whose service attained is below its fill-rate target ``- tolerances.service``
       (``service_attainment``: sales);
     - a family whose margin variance to the approved plan, as a share of its plan margin, is
-      beyond ``tolerances.variance`` either way (``margin_variance``: finance); a family
-      planned at no margin deviates with any variance.
+      beyond ``tolerances.variance`` either way (``margin_variance``: finance).
 
-    A value on its limit is within tolerance; a KPI that cannot be measured raises nothing.
+    A value on its limit is within tolerance; a KPI that cannot be measured (nothing
+    planned, no target, no plan margin to measure a variance by) raises nothing.
     Ordered by kind, then subject."""
     found: list[DeviationFound] = []
 
@@ -211,10 +211,8 @@ def deviations(kpis: MonthKpis, tolerances: Tolerances) -> list[DeviationFound]:
                 f"of {target:.1%}",
             )
     for family, (variance, plan_margin) in sorted(kpis.margin.items()):
-        if not variance:
-            continue
-        share = variance / abs(plan_margin) if plan_margin else math.copysign(math.inf, variance)
-        if abs(share) > tolerances.variance:
+        share = share_of(variance, abs(plan_margin))
+        if share is not None and abs(share) > tolerances.variance:
             raise_(
                 DeviationKind.margin_variance,
                 family,
