@@ -592,7 +592,8 @@ async def month_deviations(
         )
     except ValidationFailed:
         variance = None
-    plans = [m.plan for m in adherence.months] + [m.plan for m in variance.months if variance]
+    valued = variance.months if variance else []
+    plans = [m.plan for m in adherence.months] + [m.plan for m in valued]
     if not plans:
         return []
     return rules.deviations(
