@@ -2,7 +2,8 @@
 2027-02. Each month's cycle gathers its data (extending master data past the rolled horizon),
 locks its demand plan (the demo's review, then each roll), reconciles, decides every item,
 approves; then the month's actuals are loaded and the cycle closes, which rolls the demand
-plan (baseline re-forecast on the new history) into the next month's cycle.
+plan (baseline re-forecast on the new history) into the next month's cycle, whose reconcile
+starts from the stock the month actually ended with.
 
 The actuals are the approved plan of the month with a known perturbation (``PERTURBATION``),
 so the execution KPIs are worked by hand from it:
@@ -138,12 +139,14 @@ async def decide_and_approve(platform: Platform, cycle_id: int, plan: dict[str, 
     assert approved["approved_plan_id"] == plan["id"]
 
 
-async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> None:
-    """The month's actuals: the approved plan perturbed by ``PERTURBATION[month]``."""
+async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> dict[str, float]:
+    """The month's actuals: the approved plan perturbed by ``PERTURBATION[month]``; what each
+    family ended the month with (``1 + e`` of its planned stock)."""
     e, q, p, c = (PERTURBATION[month][k] for k in "eqpc")
     families = sorted({line["family_code"] for line in plan["family_lines"]})
     sign = {family: 1 if index % 2 == 0 else -1 for index, family in enumerate(families)}
     family_lines = [line for line in plan["family_lines"] if line["period"] == month]
+    ended = {line["family_code"]: line["inventory"] * (1 + e) for line in family_lines}
     await put(
         platform.supply,
         "/production-actuals",
@@ -152,7 +155,7 @@ async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> 
                 "family_code": line["family_code"],
                 "period": month,
                 "production": line["production"] * (1 + sign[line["family_code"]] * e),
-                "ending_inventory": line["inventory"],
+                "ending_inventory": ended[line["family_code"]],
             }
             for line in family_lines
         ],
@@ -216,6 +219,7 @@ async def load_actuals(platform: Platform, plan: dict[str, Any], month: str) -> 
             for line in sales
         ],
     )
+    return ended
 
 
 async def unit_costs(platform: Platform) -> UnitCostSchedule:
@@ -270,6 +274,7 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
     assert subscribed.status_code == 201, subscribed.text
     approved: dict[str, dict[str, Any]] = {}
     raised: dict[str, list[dict[str, Any]]] = {}
+    closing_stock: dict[str, dict[str, float]] = {}
     for month in MONTHS:
         assert (cycle["period"], cycle["horizon_start"]) == (month, month)
         await gather(platform, cycle)
@@ -281,10 +286,16 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
             ),
             201,
         )
+        if month != MONTHS[0]:
+            # The plan starts from the stock last month actually ended with.
+            problem = ok(await platform.gateway.get(f"/consensus-plans/{plan['id']}/problem"))
+            opening = {f["code"]: f["initial_inventory"] for f in problem["families"]}
+            ended = closing_stock[add_months(month, -1)]
+            assert opening == {code: pytest.approx(ended[code]) for code in opening}
         await step(platform, cycle["id"], "pre_sop", OWNER, consensus_plan_id=plan["id"])
         await decide_and_approve(platform, cycle["id"], plan)
         approved[month] = plan
-        await load_actuals(platform, plan, month)
+        closing_stock[month] = await load_actuals(platform, plan, month)
 
         transition = ok(await cycle_post(platform, cycle["id"], "/close", OWNER))
         roll = transition["roll"]
