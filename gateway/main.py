@@ -9,6 +9,8 @@ from gateway.clients import UPSTREAM_NAMES, Upstreams
 from gateway.clients.forwarding import ForwardAuthorization
 from gateway.cycle.router import router as cycle_router
 from gateway.execution.router import router as execution_router
+from gateway.execution.rules import Tolerances
+from gateway.execution.service import ExecutionFollowUp
 from gateway.figures.router import router as figures_router
 from gateway.graph.schema import graphql_router
 from gateway.health import router as health_router
@@ -73,6 +75,16 @@ def create_app(
             engine=app.state.engine,
             upstreams=Upstreams.over(http_clients),
             solver=SolverRunner(pool=pool, grace_seconds=settings.solver_grace_seconds),
+        )
+        # Closing a cycle asks the execution follow-up for its month's deviations.
+        app.state.follow_up = ExecutionFollowUp(
+            upstreams=app.state.gateway.upstreams,
+            engine=app.state.engine,
+            tolerances=Tolerances(
+                adherence=settings.deviation_adherence_tolerance,
+                service=settings.deviation_service_tolerance,
+                variance=settings.deviation_variance_tolerance,
+            ),
         )
         app.state.jobs = JobRunner(state=app.state.gateway)
         await app.state.jobs.start(stack)

@@ -34,6 +34,7 @@ class GatewayEvent(StrEnum):
     step_completed = "step.completed"
     step_late = "step.late"
     cycle_closed = "cycle.closed"
+    deviation_raised = "deviation.raised"
 
 
 WEBHOOKS = webhook_tables_for(GatewayTable, events=GatewayEvent)

@@ -151,6 +151,27 @@ class GatewaySettings(ServiceSettings):
         description="Near-term months whose approved production a reconcile holds "
         "(gateway.reconcile.fence) unless a change states its reason.",
     )
+    # Execution follow-up (gateway.execution.rules.deviations): a closed month's KPI beyond
+    # its tolerance becomes an item on the next cycle's agenda.
+    deviation_adherence_tolerance: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Production (family) or hours (resource) adherence below 1 - this is a "
+        "deviation.",
+    )
+    deviation_service_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Service attained below a segment's fill-rate target - this is a deviation.",
+    )
+    deviation_variance_tolerance: float = Field(
+        default=0.05,
+        ge=0,
+        description="A family's margin variance to the approved plan beyond this share of its "
+        "plan margin, either way, is a deviation.",
+    )
     # Solver workers (gateway.solver.pool) and jobs (gateway.jobs).
     solver_engine: str = Field(
         default="local",

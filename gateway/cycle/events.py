@@ -1,15 +1,17 @@
 """The webhook events of the cycle's life beyond its decisions: steps completed (and late),
-cycles closed. Subscribe to them at ``/webhooks`` (``gateway.tables.GatewayEvent`` lists all)."""
+cycles closed, deviations raised. Subscribe to them at ``/webhooks``
+(``gateway.tables.GatewayEvent`` lists all)."""
 
 from sqlmodel import Session
 
-from gateway.cycle.models import Cycle, CycleStep
+from gateway.cycle.models import Cycle, CycleDeviation, CycleStep
 from gateway.tables import WEBHOOKS, GatewayEvent
 from shared.webhooks import emit
 
 STEP_COMPLETED = GatewayEvent.step_completed
 STEP_LATE = GatewayEvent.step_late
 CYCLE_CLOSED = GatewayEvent.cycle_closed
+DEVIATION_RAISED = GatewayEvent.deviation_raised
 
 
 def announce_completion(session: Session, *, cycle: Cycle, step: CycleStep) -> None:
@@ -50,3 +52,25 @@ def announce_closing(
             "rolled_demand_plan_id": rolled_plan,
         },
     )
+
+
+def announce_deviations(session: Session, *, deviations: list[CycleDeviation]) -> None:
+    """``deviation.raised`` for each deviation put on a cycle's agenda."""
+    for deviation in deviations:
+        emit(
+            session,
+            tables=WEBHOOKS,
+            event=DEVIATION_RAISED,
+            payload={
+                "deviation_id": deviation.id,
+                "cycle_id": deviation.cycle_id,
+                "kind": deviation.kind,
+                "subject_code": deviation.subject_code,
+                "period": deviation.period,
+                "plan_id": deviation.plan_id,
+                "value": deviation.value,
+                "limit": deviation.limit,
+                "owner_role": deviation.owner_role,
+                "detail": deviation.detail,
+            },
+        )

@@ -182,6 +182,53 @@ class ActionItem(GatewayTable, table=True):
     version: int = 1
 
 
+class DeviationKind(StrEnum):
+    """The execution KPI a deviation is measured on; each is an activity of the RACI
+    (``gateway.cycle.raci``) whose accountable role owns the deviation."""
+
+    production_adherence = "production_adherence"
+    hours_adherence = "hours_adherence"
+    service_attainment = "service_attainment"
+    margin_variance = "margin_variance"
+
+
+class DeviationFound(BaseModel):
+    """An executed month's KPI beyond its tolerance (``gateway.execution.rules.deviations``)."""
+
+    kind: DeviationKind
+    subject_code: str = Field(description="The family, resource or segment measured.")
+    period: Period = Field(description="The executed month.")
+    plan_id: int = Field(description="The approved consensus plan the month is held against.")
+    value: float = Field(
+        description="The KPI: adherence or service attained (0..1), or the margin variance "
+        "as a share of the plan margin."
+    )
+    limit: float = Field(description="The bound the value crossed (the tolerance applied).")
+    owner_role: Role = Field(description="The RACI's accountable role for the KPI.")
+    detail: str
+
+
+class CycleDeviation(GatewayTable, table=True):
+    """A deviation raised when the cycle before closed: an item on this cycle's agenda."""
+
+    __tablename__ = "sop_deviation"
+    __table_args__ = (UniqueConstraint("cycle_id", "kind", "subject_code", "period"),)
+
+    id: int | None = SqlField(default=None, primary_key=True)
+    cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    kind: str = SqlField(max_length=32)
+    subject_code: str = SqlField(max_length=64)
+    period: str = SqlField(max_length=7)
+    plan_id: int
+    value: float
+    limit: float
+    owner_role: str = SqlField(max_length=32, index=True)
+    detail: str = SqlField(max_length=2000)
+    raised_at: dt.datetime = SqlField(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
 # --- requests -----------------------------------------------------------------------------
 
 Calendar = Annotated[
@@ -447,6 +494,16 @@ class CyclePublic(BaseModel):
     steps: list[StepPublic]
 
 
+class CycleDeviationPublic(DeviationFound):
+    """A deviation on a cycle's agenda, raised when the cycle before it closed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    cycle_id: int
+    raised_at: UtcDatetime
+
+
 class CycleTransition(BaseModel):
     """A closed cycle and the one its closing opened."""
 
@@ -456,6 +513,11 @@ class CycleTransition(BaseModel):
         default=None,
         description="The closed cycle's demand plan rolled into the opened cycle's horizon: "
         "the draft the next demand review starts from, with the inputs carried and dropped.",
+    )
+    deviations: list[CycleDeviationPublic] = Field(
+        default_factory=list,
+        description="The closed month's deviations beyond tolerance, now on the opened "
+        "cycle's agenda.",
     )
 
 

@@ -17,6 +17,8 @@ from gateway.cycle.models import (
     ActionItemStatus,
     Cycle,
     CycleActionItem,
+    CycleDeviation,
+    CycleDeviationPublic,
     CycleFilters,
     CyclePublic,
     CycleStatus,
@@ -329,6 +331,17 @@ def action_items_by_cycle(
 def cycle_action_items(session: Session, *, cycle_id: int) -> list[CycleActionItem]:
     cycle = get_cycle(session, cycle_id=cycle_id)
     return action_items_by_cycle(session, cycles=[cycle])[cycle_id]
+
+
+def cycle_deviations(session: Session, *, cycle_id: int) -> list[CycleDeviationPublic]:
+    """The deviations on a cycle's agenda in the order raised (by kind, then subject)."""
+    get_cycle(session, cycle_id=cycle_id)
+    rows = session.exec(
+        select(CycleDeviation)
+        .where(col(CycleDeviation.cycle_id) == cycle_id)
+        .order_by(col(CycleDeviation.id))
+    ).all()
+    return [CycleDeviationPublic.model_validate(row) for row in rows]
 
 
 def action_items_query(filters: ActionItemFilters | None = None) -> SelectOfScalar[ActionItem]:

@@ -36,6 +36,7 @@ class ActivityKind(StrEnum):
     step = "step"
     decision = "decision"
     governance = "governance"
+    follow_up = "follow_up"
 
 
 class Action(StrEnum):
@@ -157,6 +158,38 @@ ACTIVITIES: tuple[Activity, ...] = (
         accountable=ES,
         responsible=_roles(ES),
         consulted=_roles(PO, FI),
+    ),
+    Activity(
+        code="production_adherence",
+        kind=ActivityKind.follow_up,
+        description="Make the approved production plan; explain a family made off plan.",
+        accountable=SP,
+        responsible=_roles(SP, OP),
+        consulted=_roles(PO),
+    ),
+    Activity(
+        code="hours_adherence",
+        kind=ActivityKind.follow_up,
+        description="Work the approved hours; explain a resource worked off plan.",
+        accountable=OP,
+        responsible=_roles(OP, HR),
+        consulted=_roles(SP),
+    ),
+    Activity(
+        code="service_attainment",
+        kind=ActivityKind.follow_up,
+        description="Serve each segment at its fill-rate target; explain a shortfall.",
+        accountable=SA,
+        responsible=_roles(SA, DP),
+        consulted=_roles(SP, PO),
+    ),
+    Activity(
+        code="margin_variance",
+        kind=ActivityKind.follow_up,
+        description="Explain the margin variance to the approved plan (price, volume, mix, cost).",
+        accountable=FI,
+        responsible=_roles(FI),
+        consulted=_roles(SA, SP, PO),
     ),
     Activity(
         code="cycle_calendar",

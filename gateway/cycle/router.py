@@ -26,6 +26,7 @@ from gateway.cycle.models import (
     Cycle,
     CycleActionItem,
     CycleCreate,
+    CycleDeviationPublic,
     CycleFilters,
     CyclePublic,
     CycleTransition,
@@ -429,6 +430,21 @@ async def close(
 )
 def list_cycle_action_items(session: SessionDep, cycle_id: CycleId) -> list[CycleActionItem]:
     return queries.cycle_action_items(session, cycle_id=cycle_id)
+
+
+@router.get(
+    "/cycles/{id}/deviations",
+    response_model=list[CycleDeviationPublic],
+    summary="The deviations on a cycle's agenda: the month before's KPIs beyond tolerance",
+    description=(
+        "Raised when the cycle before closed: a family's production or a resource's hours "
+        "adherence, a segment's service or a family's margin variance to the approved plan "
+        "beyond the SOP_GATEWAY_DEVIATION_*_TOLERANCE settings, each owned by the RACI's "
+        "accountable role (gateway.execution.rules.deviations)."
+    ),
+)
+def list_cycle_deviations(session: SessionDep, cycle_id: CycleId) -> list[CycleDeviationPublic]:
+    return queries.cycle_deviations(session, cycle_id=cycle_id)
 
 
 @router.get(

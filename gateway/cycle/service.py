@@ -25,10 +25,12 @@ from gateway.cycle.models import (
     CalendarEdit,
     Cycle,
     CycleCreate,
+    CycleDeviation,
     CyclePublic,
     CycleStatus,
     CycleStep,
     Decision,
+    DeviationFound,
     StepCompletion,
     StepStatus,
     utc_now,
@@ -568,6 +570,19 @@ def close_cycle(
         previous_cycle_id=cycle.id,
     )
     return cycle, following
+
+
+def record_deviations(
+    session: Session, *, cycle_id: int, found: list[DeviationFound]
+) -> list[CycleDeviation]:
+    """Put deviations on a cycle's agenda (the one the closing of their month opened)."""
+    rows = [
+        CycleDeviation(cycle_id=cycle_id, **deviation.model_dump(mode="json"))
+        for deviation in found
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
 
 
 # --- action items -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Protocol
 from fastapi import Request
 
 from gateway.clients import Upstreams
+from gateway.cycle.models import DeviationFound
 from gateway.readiness.models import ReadinessReport
 from gateway.readiness.service import readiness_report
 from shared.contracts.demand import DemandPlanPublic, PlanRollPublic, PlanRollRequest
@@ -31,12 +32,23 @@ class PlanSources(Protocol):
 
     async def readiness(self, *, horizon_start: str, horizon_months: int) -> ReadinessReport: ...
 
+    async def deviations(self, *, period: str) -> list[DeviationFound]: ...
+
+
+class FollowUp(Protocol):
+    """The execution follow-up (``gateway.execution.service.ExecutionFollowUp``, wired by
+    ``gateway.main``): an executed month's deviations beyond tolerance."""
+
+    async def deviations(self, *, period: str) -> list[DeviationFound]: ...
+
 
 class UpstreamPlanSources:
-    """The plans as the demand and supply services answer them (``None`` for a 404)."""
+    """The plans as the demand and supply services answer them (``None`` for a 404), and
+    the follow-up's deviations (none without a follow-up)."""
 
-    def __init__(self, upstreams: Upstreams) -> None:
+    def __init__(self, upstreams: Upstreams, *, follow_up: FollowUp | None = None) -> None:
         self.upstreams = upstreams
+        self.follow_up = follow_up
 
     async def demand_plan(self, plan_id: int) -> DemandPlanPublic | None:
         return await self.upstreams.demand.demand_plan(plan_id=plan_id)
@@ -61,10 +73,19 @@ class UpstreamPlanSources:
             self.upstreams, horizon_start=horizon_start, horizon_months=horizon_months
         )
 
+    async def deviations(self, *, period: str) -> list[DeviationFound]:
+        if self.follow_up is None:
+            return []
+        return await self.follow_up.deviations(period=period)
+
 
 def plan_sources(request: Request) -> PlanSources:
-    """The sources over the gateway's upstream clients (``app.state.gateway.upstreams``)."""
-    return UpstreamPlanSources(request.app.state.gateway.upstreams)
+    """The sources over the gateway's upstream clients (``app.state.gateway.upstreams``) and
+    its execution follow-up (``app.state.follow_up``)."""
+    return UpstreamPlanSources(
+        request.app.state.gateway.upstreams,
+        follow_up=getattr(request.app.state, "follow_up", None),
+    )
 
 
 @contextmanager

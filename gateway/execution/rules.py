@@ -1,8 +1,12 @@
 """The execution KPIs as pure formulas: adherence, inventory and service against plan, the
-margin variance split, plan stability. No I/O."""
+margin variance split, plan stability, and the deviations beyond tolerance. No I/O."""
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from gateway.cycle.models import DeviationFound, DeviationKind
+from gateway.cycle.raci import ACTIVITY_BY_CODE
 
 
 def adherence(pairs: Iterable[tuple[float, float]]) -> float | None:
@@ -115,3 +119,106 @@ def stability(pairs: Iterable[tuple[float, float]]) -> float | None:
     plans: ``1 - sum|this - previous| / sum previous``, clipped at 0; ``None`` when the
     previous plan sums to 0. 1 means the months did not move at all."""
     return adherence(pairs)
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """How far an executed month may stray before it goes on the next cycle's agenda
+    (``SOP_GATEWAY_DEVIATION_*_TOLERANCE``)."""
+
+    adherence: float
+    service: float
+    variance: float
+
+
+@dataclass(frozen=True)
+class MonthKpis:
+    """One executed month's KPIs against the plan approved for it. ``None`` where a KPI
+    cannot be measured (nothing planned, no target)."""
+
+    period: str
+    plan_id: int
+    production: Mapping[str, float | None]  # family -> production adherence
+    hours: Mapping[str, float | None]  # resource -> hours adherence
+    service: Mapping[str, tuple[float | None, float | None]]  # segment -> (attained, target)
+    margin: Mapping[str, tuple[float, float]]  # family -> (variance total, plan margin)
+
+
+def deviations(kpis: MonthKpis, tolerances: Tolerances) -> list[DeviationFound]:
+    """The deviations of an executed month beyond tolerance, each an item for the next
+    cycle's agenda owned by the role the RACI holds accountable for its KPI:
+
+    - a family whose production adherence is below ``1 - tolerances.adherence``
+      (``production_adherence``: the supply planner);
+    - a resource whose hours adherence is below ``1 - tolerances.adherence``
+      (``hours_adherence``: operations);
+    - a segment whose service attained is below its fill-rate target ``- tolerances.service``
+      (``service_attainment``: sales);
+    - a family whose margin variance to the approved plan, as a share of its plan margin, is
+      beyond ``tolerances.variance`` either way (``margin_variance``: finance).
+
+    A value on its limit is within tolerance; a KPI that cannot be measured (nothing
+    planned, no target, no plan margin to measure a variance by) raises nothing.
+    Ordered by kind, then subject."""
+    found: list[DeviationFound] = []
+
+    def raise_(kind: DeviationKind, code: str, value: float, limit: float, detail: str) -> None:
+        found.append(
+            DeviationFound(
+                kind=kind,
+                subject_code=code,
+                period=kpis.period,
+                plan_id=kpis.plan_id,
+                value=value,
+                limit=limit,
+                owner_role=ACTIVITY_BY_CODE[kind].accountable,
+                detail=detail,
+            )
+        )
+
+    floor = 1.0 - tolerances.adherence
+    for family, value in sorted(kpis.production.items()):
+        if value is not None and value < floor:
+            raise_(
+                DeviationKind.production_adherence,
+                family,
+                value,
+                floor,
+                f"{family} made its plan of {kpis.period} at {value:.1%} adherence "
+                f"(tolerance {floor:.1%})",
+            )
+    for resource, value in sorted(kpis.hours.items()):
+        if value is not None and value < floor:
+            raise_(
+                DeviationKind.hours_adherence,
+                resource,
+                value,
+                floor,
+                f"{resource} worked its planned hours of {kpis.period} at {value:.1%} adherence "
+                f"(tolerance {floor:.1%})",
+            )
+    for segment, (attained, target) in sorted(kpis.service.items()):
+        if attained is None or target is None:
+            continue
+        least = target - tolerances.service
+        if attained < least:
+            raise_(
+                DeviationKind.service_attainment,
+                segment,
+                attained,
+                least,
+                f"{segment} was served at {attained:.1%} in {kpis.period} against a target "
+                f"of {target:.1%}",
+            )
+    for family, (variance, plan_margin) in sorted(kpis.margin.items()):
+        share = share_of(variance, abs(plan_margin))
+        if share is not None and abs(share) > tolerances.variance:
+            raise_(
+                DeviationKind.margin_variance,
+                family,
+                share,
+                math.copysign(tolerances.variance, share),
+                f"{family}'s margin of {kpis.period} is {variance:+,.2f} against its plan "
+                f"margin of {plan_margin:,.2f}",
+            )
+    return found

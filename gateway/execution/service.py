@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from gateway.clients import Upstreams
-from gateway.cycle.models import Cycle
+from gateway.cycle.models import Cycle, DeviationFound
 from gateway.execution import rules
 from gateway.execution.models import (
     Adherence,
@@ -31,6 +31,7 @@ from gateway.execution.models import (
     InventoryVsPlan,
     MonthExecution,
     MonthVariance,
+    PeriodRange,
     PlanOfMonth,
     PlanStability,
     ResourceExecution,
@@ -568,3 +569,59 @@ async def stability_report(*, engine: Engine, filters: StabilityFilters) -> Stab
             )
         )
     return StabilityReport(pairs=report)
+
+
+async def month_deviations(
+    *, upstreams: Upstreams, engine: Engine, period: str, tolerances: rules.Tolerances
+) -> list[DeviationFound]:
+    """The deviations of an executed month beyond tolerance (``rules.deviations``) against
+    the plan approved for it; none when no approved plan covers the month or it has no
+    actuals. A month whose margin cannot be valued yet (a cost actual or unit cost missing)
+    raises its other deviations: the variance waits for the data, it does not hold the
+    closing."""
+    month = PeriodRange(period_from=period, period_to=period)
+    adherence, service = await asyncio.gather(
+        adherence_report(
+            upstreams=upstreams, engine=engine, filters=AdherenceFilters(**month.model_dump())
+        ),
+        service_report(upstreams=upstreams, filters=ServiceFilters(**month.model_dump())),
+    )
+    try:
+        variance: VarianceReport | None = await variance_report(
+            upstreams=upstreams, engine=engine, filters=VarianceFilters(**month.model_dump())
+        )
+    except ValidationFailed:
+        variance = None
+    valued = variance.months if variance else []
+    plans = [m.plan for m in adherence.months] + [m.plan for m in valued]
+    if not plans:
+        return []
+    return rules.deviations(
+        rules.MonthKpis(
+            period=period,
+            plan_id=plans[0].plan_id,
+            production={row.family_code: row.production.adherence for row in adherence.by_family},
+            hours={row.resource_code: row.hours.adherence for row in adherence.by_resource},
+            service={row.segment_code: (row.attained, row.target) for row in service.by_segment},
+            margin={
+                row.family_code: (row.variance.total, row.variance.plan_margin)
+                for row in (variance.by_family if variance else [])
+            },
+        ),
+        tolerances,
+    )
+
+
+class ExecutionFollowUp:
+    """What the cycle asks when it closes (``gateway.cycle.sources.FollowUp``): the closed
+    month's deviations, at the gateway's tolerances."""
+
+    def __init__(self, *, upstreams: Upstreams, engine: Engine, tolerances: rules.Tolerances):
+        self.upstreams = upstreams
+        self.engine = engine
+        self.tolerances = tolerances
+
+    async def deviations(self, *, period: str) -> list[DeviationFound]:
+        return await month_deviations(
+            upstreams=self.upstreams, engine=self.engine, period=period, tolerances=self.tolerances
+        )

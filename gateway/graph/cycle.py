@@ -23,7 +23,13 @@ from strawberry.scalars import JSON
 
 from gateway.cycle import authorised, closing, models, queries, service
 from gateway.cycle import decisions as decisions_service
-from gateway.cycle.models import ActionItemStatus, CycleStatus, LinkKind, StepStatus
+from gateway.cycle.models import (
+    ActionItemStatus,
+    CycleStatus,
+    DeviationKind,
+    LinkKind,
+    StepStatus,
+)
 from gateway.cycle.raci import ActivityKind, StepName
 from gateway.cycle.runner import SessionRunner, session_runner
 from gateway.cycle.settings import cycle_settings
@@ -252,6 +258,28 @@ class DecisionRight:
     roles: list[str]
 
 
+@strawberry.type(
+    description="An executed month's KPI beyond tolerance, on the agenda of the cycle its "
+    "closing opened, owned by the RACI's accountable role."
+)
+class Deviation:
+    id: int
+    cycle_id: int
+    kind: DeviationKind
+    subject_code: str
+    period: str
+    plan_id: int
+    value: float
+    limit: float
+    owner_role: str
+    detail: str
+    raised_at: dt.datetime
+
+    @classmethod
+    def of(cls, deviation: models.CycleDeviationPublic) -> "Deviation":
+        return from_model(cls, deviation, owner_role=str(deviation.owner_role))
+
+
 @strawberry.type(description="A monthly S&OP cycle: its five steps and what they recorded.")
 class Cycle:
     id: int
@@ -304,6 +332,15 @@ class Cycle:
         items = await info.context.loaders.cycle.action_items.load(self.id)
         return [from_model(CycleActionItem, item, owner_role=_role(item)) for item in items]
 
+    @strawberry.field(
+        description="The deviations of the month before, raised when its cycle closed."
+    )
+    async def deviations(self, info: strawberry.Info) -> list[Deviation]:
+        found = await _runner(info)(
+            lambda session: queries.cycle_deviations(session, cycle_id=self.id)
+        )
+        return [Deviation.of(deviation) for deviation in found]
+
     @strawberry.field(description="The recommended plan's escalation items and decisions.")
     async def escalations(self, info: strawberry.Info) -> list[EscalationDecision]:
         return [
@@ -341,6 +378,9 @@ class CycleTransition:
     opened: Cycle
     roll: DemandPlanRoll | None = strawberry.field(
         description="The closed cycle's demand plan rolled into the opened cycle's horizon."
+    )
+    deviations: list[Deviation] = strawberry.field(
+        description="The closed month's deviations, now on the opened cycle's agenda."
     )
 
 
@@ -817,6 +857,7 @@ class CycleMutation:
             closed=Cycle.of(transition.closed),
             opened=Cycle.of(transition.opened),
             roll=DemandPlanRoll.of(transition.roll) if transition.roll else None,
+            deviations=[Deviation.of(deviation) for deviation in transition.deviations],
         )
 
     @strawberry.mutation(

@@ -88,7 +88,7 @@ def _family(data: PlanningData, code: str, fixed: list[float | None] | None) -> 
         code=code,
         variable_cost=variable_cost,
         holding_cost=holding_cost,
-        initial_inventory=policy.initial_on_hand if policy else 0.0,
+        initial_inventory=data.opening_stock(code),
         safety_stock=_safety_stock(data, code),
         # A unit below safety stock costs more than making it: otherwise the plan drains the
         # buffer in the last months merely because the horizon ends there.

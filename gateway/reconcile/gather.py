@@ -21,6 +21,8 @@ from shared.contracts.supply import (
     CapacityPublic,
     DemandLineIn,
     InventoryPolicyPublic,
+    ProductionActualFilters,
+    ProductionActualPublic,
     ResourcePublic,
     RoutingPublic,
     SafetyStockMethod,
@@ -28,7 +30,7 @@ from shared.contracts.supply import (
 )
 from shared.errors import ValidationFailed
 from shared.money import UnitCostSchedule
-from shared.periods import horizon, horizon_start_problem
+from shared.periods import add_months, horizon, horizon_start_problem
 
 
 @dataclass
@@ -52,6 +54,8 @@ class PlanningData:
     computed_safety_stock: dict[str, list[float]] = field(default_factory=dict)
     # Persistent forecast bias the demand service flags: escalation inputs, never a failure.
     bias_flags: BiasFlagsRead = field(default_factory=BiasFlagsRead)
+    # The production actuals of the month before the horizon: its actual ending inventory.
+    closing_actuals: list[ProductionActualPublic] = field(default_factory=list)
 
     @cached_property
     def periods(self) -> list[str]:
@@ -158,6 +162,16 @@ class PlanningData:
             for period in self.periods
         ]
 
+    def opening_stock(self, family: str) -> float:
+        """A family's stock at the start of the horizon: the actual ending inventory of the
+        month before it when loaded (the plan rolls on from what happened), else its
+        policy's initial on hand, else none."""
+        for actual in self.closing_actuals:
+            if actual.family_code == family:
+                return actual.ending_inventory
+        policy = self.policy_of.get(family)
+        return policy.initial_on_hand if policy else 0.0
+
     @cached_property
     def policy_of(self) -> dict[str, InventoryPolicyPublic]:
         return {policy.family_code: policy for policy in self.policies}
@@ -196,7 +210,7 @@ async def gather_planning_data(
     then the safety stocks computed from the plan's demand (one call, only when a policy
     computes them).
 
-    The twelve reads run concurrently in a task group: when one fails, the others are
+    The thirteen reads run concurrently in a task group: when one fails, the others are
     cancelled rather than left running, and the first failure is raised as it is (the bias
     flags' read never fails: it answers no flags and a note).
     """
@@ -221,6 +235,12 @@ async def gather_planning_data(
             unit_costs = group.create_task(finance.unit_costs())
             lever_costs = group.create_task(finance.lever_costs())
             bias_flags = group.create_task(read_bias_flags(demand))
+            closing = add_months(first, -1)
+            closing_actuals = group.create_task(
+                supply.production_actuals(
+                    ProductionActualFilters(period_from=closing, period_to=closing)
+                )
+            )
     except ExceptionGroup as failures:
         raise _first_of(failures) from None
     data = PlanningData(
@@ -237,6 +257,7 @@ async def gather_planning_data(
         lever_costs=lever_costs.result(),
         workforce=workforce.result(),
         bias_flags=bias_flags.result(),
+        closing_actuals=closing_actuals.result(),
     )
     data.computed_safety_stock = await _computed_safety_stock(upstreams, data)
     return data

@@ -29,6 +29,8 @@ import numpy as np
 from gateway.solver.data import Floats, Ints, ProblemData, routed_by_load_period
 from gateway.solver.lp import Builder, LinearProgram
 
+STORED_DECIMALS = 6  # plans are stored rounded to this (gateway.solver.decode)
+
 
 @dataclass(frozen=True)
 class Formulation:
@@ -74,6 +76,31 @@ def regular_cost_per_unit(data: ProblemData) -> Floats:
         data.regular_hour_cost[data.routing_resource[fixed]] * data.routing_hours[fixed, None],
     )
     return cost
+
+
+def rounding_slack(data: ProblemData) -> Floats:
+    """Hours per resource and period by which fixed production may exceed the resource's
+    regular and overtime hours: fixed production comes from a stored plan, its quantities
+    rounded to ``STORED_DECIMALS``, so a plan that ran a resource at its very limit would be
+    refused for the rounding's micro-hours over it. Only that excess, where it is within the
+    rounding (a unit of the last decimal per fixed family-month, times its hours per unit);
+    0 everywhere else, so no other plan moves."""
+    resources, periods = data.regular_hours.shape
+    held = ~np.isnan(data.fixed_production)
+    hours = data.routing_hours[:, None]
+    load = np.zeros((resources, periods))
+    np.add.at(
+        load,
+        data.routing_resource,
+        np.nan_to_num(data.fixed_production, nan=0.0)[data.routing_family] * hours,
+    )
+    rounding = np.zeros((resources, periods))
+    np.add.at(
+        rounding, data.routing_resource, held[data.routing_family] * hours * 10.0**-STORED_DECIMALS
+    )
+    most = data.regular_hours + data.max_overtime_hours - data.committed_hours
+    excess = np.where(data.workforce[:, None], 0.0, load - most)
+    return np.where((excess > 0) & (excess <= rounding), excess, 0.0)
 
 
 def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, Layout]:
@@ -209,7 +236,9 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
     # --- capacity: load - overtime - workforce hours - expansion hours <= regular - committed
     capacity = lp.add_constraints(
         (resources, periods),
-        upper=np.where(fixed, data.regular_hours, 0.0) - data.committed_hours,
+        upper=np.where(fixed, data.regular_hours, 0.0)
+        - data.committed_hours
+        + rounding_slack(data),
     )
     loading = routed_by_load_period(data, x, missing=-1)  # production loading each row
     lp.add_terms(capacity[data.routing_resource], loading, data.routing_hours[:, None])

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gateway.solver.build import Layout
+from gateway.solver.build import STORED_DECIMALS, Layout
 from gateway.solver.data import Floats, Ints, ProblemData, routed_by_load_period
 from gateway.solver.solution import (
     FamilyLine,
@@ -24,7 +24,7 @@ def _take(ids: Ints, primal: Floats) -> Floats:
 
 
 def _clean(values: Floats) -> Floats:
-    values = np.round(values, 6)
+    values = np.round(values, STORED_DECIMALS)
     values[np.abs(values) < ZERO] = 0.0
     return values
 

@@ -32,10 +32,12 @@ def family_codes(count: int) -> list[str]:
 class Company:
     families: int = 2
     # What to leave out, to make gaps: (family, segment) without prices, families without
-    # unit costs, months without capacity.
+    # unit costs, months without capacity, families without routing, levers without cost.
     no_price: set[tuple[str, str]] = field(default_factory=set)
     no_unit_cost: set[str] = field(default_factory=set)
     no_capacity: set[str] = field(default_factory=set)
+    no_routing: set[str] = field(default_factory=set)
+    no_lever_cost: set[str] = field(default_factory=set)
     lock: bool = True
     # Regular hours a month taken off ASSY-1, to make a shortage (the lowest priority is cut).
     hours_short: float = 0.0
@@ -85,7 +87,11 @@ class Company:
         await put(
             supply,
             "/routings",
-            [{"family_code": c, "resource_code": "ASSY-1", "hours_per_unit": 1.0} for c in codes],
+            [
+                {"family_code": c, "resource_code": "ASSY-1", "hours_per_unit": 1.0}
+                for c in codes
+                if c not in self.no_routing
+            ],
         )
         await put(supply, "/inventory-policies", [{"family_code": c} for c in codes])
         await put(
@@ -113,11 +119,15 @@ class Company:
             finance,
             "/lever-costs",
             [
-                {"lever": "regular_hour", "code": "ASSY-1", "cost": REGULAR_HOUR_COST},
-                {"lever": "overtime_hour", "code": "ASSY-1", "cost": 50},
-                {"lever": "backlog_unit_period", "code": "KEY", "cost": 5},
-                {"lever": "lost_sale_unit", "code": "RETAIL", "cost": 10},
-                *({"lever": "holding_unit_period", "code": c, "cost": 1} for c in codes),
+                row
+                for row in [
+                    {"lever": "regular_hour", "code": "ASSY-1", "cost": REGULAR_HOUR_COST},
+                    {"lever": "overtime_hour", "code": "ASSY-1", "cost": 50},
+                    {"lever": "backlog_unit_period", "code": "KEY", "cost": 5},
+                    {"lever": "lost_sale_unit", "code": "RETAIL", "cost": 10},
+                    *({"lever": "holding_unit_period", "code": c, "cost": 1} for c in codes),
+                ]
+                if row["lever"] not in self.no_lever_cost
             ],
         )
         created = await demand.post(

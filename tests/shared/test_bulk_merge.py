@@ -1,7 +1,9 @@
-"""Partial bulk rows never erase a field, on every bulk endpoint of the generated company's
-loads: a bulk PATCH merges (a field left out keeps its value), a bulk PUT that leaves out a
-field it would reset is refused with 422 naming it, a new row without a required field is
-refused, and a GET -> PUT round trip answers ``unchanged``."""
+"""Partial bulk rows never erase a field, on every bulk endpoint (the generated company's
+loads, customers, workforce, family groups and the actuals): a bulk PATCH merges (a field
+left out keeps its value), a bulk PUT that leaves out any field of a stored row whose value
+is not the field's default is refused with 422 naming it (a required field is a 422 by
+itself) and writes nothing, a new row without a required field is refused, and a GET -> PUT
+round trip answers ``unchanged``."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +15,15 @@ from services.demand.main import create_app as create_demand
 from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply
 from shared.auth import Role
+from shared.contracts.demand import CustomerBase
+from shared.contracts.finance import CostActualBase, FamilyGroupBase, RevenueActualBase
+from shared.contracts.supply import (
+    CapacityMode,
+    ProductionActualBase,
+    ResourceActualBase,
+    ResourceBase,
+    WorkforceBase,
+)
 from shared.settings import DemandSettings, FinanceSettings, SupplySettings
 from sop.demo.generator import build_company
 from tests.tokens import bearer
@@ -23,10 +34,12 @@ FACTORIES = {
     "supply": (create_supply, SupplySettings),
     "finance": (create_finance, FinanceSettings),
 }
+CREW = ResourceBase(code="CREW-1", name="Crewed cell", capacity_mode=CapacityMode.workforce)
+FAMILY, SEGMENT, RESOURCE = DATA.families[0].code, DATA.segments[0].code, DATA.resources[0].code
 # What each endpoint needs loaded first (its references).
 PREREQUISITES: dict[str, list[tuple[str, list[Any]]]] = {
     "demand": [("/segments", DATA.segments), ("/families", DATA.families)],
-    "supply": [("/resources", DATA.resources)],
+    "supply": [("/resources", [*DATA.resources, CREW])],
     "finance": [],
 }
 # (service, path, one full row, its natural key, a field to change by PATCH, a field with a
@@ -85,6 +98,83 @@ CASES = [
     ),
     ("finance", "/lever-costs", DATA.lever_costs[0], ("lever", "code"), "cost", None),
     ("finance", "/aop", DATA.aop[0], ("period", "family_group"), "revenue", "quantity"),
+    (
+        "demand",
+        "/customers",
+        CustomerBase(
+            code="C001",
+            name="Customer one",
+            segment_code=SEGMENT,
+            annual_revenue=1_000_000.0,
+            gross_margin_pct=0.3,
+            strategic_importance=5,
+        ),
+        ("code",),
+        "name",
+        "strategic_importance",
+    ),
+    (
+        "supply",
+        "/workforce",
+        WorkforceBase(
+            resource_code=CREW.code,
+            period="2027-01",
+            workers=12.0,
+            hours_per_worker=160.0,
+            overtime_hours_per_worker=16.0,
+        ),
+        ("resource_code", "period"),
+        "workers",
+        "overtime_hours_per_worker",
+    ),
+    (
+        "supply",
+        "/production-actuals",
+        ProductionActualBase(
+            family_code=FAMILY, period="2027-01", production=120.0, ending_inventory=30.0
+        ),
+        ("family_code", "period"),
+        "production",
+        None,
+    ),
+    (
+        "supply",
+        "/resource-actuals",
+        ResourceActualBase(resource_code=RESOURCE, period="2027-01", hours_used=420.0),
+        ("resource_code", "period"),
+        "hours_used",
+        None,
+    ),
+    (
+        "finance",
+        "/family-groups",
+        FamilyGroupBase(family_code=FAMILY, family_group="GROUP-A"),
+        ("family_code",),
+        "family_group",
+        None,
+    ),
+    (
+        "finance",
+        "/revenue-actuals",
+        RevenueActualBase(
+            family_code=FAMILY,
+            segment_code=SEGMENT,
+            period="2027-01",
+            quantity=80.0,
+            revenue=8000.0,
+        ),
+        ("family_code", "segment_code", "period"),
+        "revenue",
+        None,
+    ),
+    (
+        "finance",
+        "/cost-actuals",
+        CostActualBase(family_code=FAMILY, period="2027-01", cost_of_goods_sold=3200.0),
+        ("family_code", "period"),
+        "cost_of_goods_sold",
+        None,
+    ),
 ]
 
 
@@ -119,7 +209,7 @@ def stored(client: TestClient, path: str, key: dict[str, Any]) -> dict[str, Any]
 
 
 def changed(value: Any) -> Any:
-    return f"{value} (changed)" if isinstance(value, str) else round(value * 1.5 + 1, 2)
+    return f"{value}-CHANGED" if isinstance(value, str) else round(value * 1.5 + 1, 2)
 
 
 def test_a_partial_row_never_erases_a_field(case: tuple[Any, ...]) -> None:
@@ -147,6 +237,17 @@ def test_a_partial_row_never_erases_a_field(case: tuple[Any, ...]) -> None:
         assert refused.status_code == 422, refused.text
         assert [error["field"] for error in refused.json()["errors"]] == [f"body.0.{resettable}"]
         assert stored(client, path, key)[resettable] == full[resettable]
+
+    # Any field of the stored row left out of a PUT: refused, named, nothing written.
+    fields = type(row).model_fields
+    for name in [n for n in read if n not in key_names]:
+        if not fields[name].is_required() and fields[name].get_default() == read[name]:
+            continue  # left out, its default is what is stored: the row stays as it is
+        partial = {other: value for other, value in read.items() if other != name}
+        refused = client.put(path, json=[partial])
+        assert refused.status_code == 422, (name, refused.text)
+        assert [error["field"] for error in refused.json()["errors"]] == [f"body.0.{name}"]
+        assert stored(client, path, key) == after
 
 
 def test_a_new_row_by_patch_needs_its_required_fields(case: tuple[Any, ...]) -> None:

@@ -15,6 +15,10 @@ ACCOUNTABLE = {
     "executive_sop": "executive_sponsor",
     "escalation_decisions": "executive_sponsor",
     "plan_approval": "executive_sponsor",
+    "production_adherence": "supply_planner",
+    "hours_adherence": "operations",
+    "service_attainment": "sales",
+    "margin_variance": "finance",
     "cycle_calendar": "process_owner",
 }
 

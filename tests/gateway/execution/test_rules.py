@@ -4,7 +4,10 @@ import pytest
 
 from gateway.execution.rules import (
     MarginLine,
+    MonthKpis,
+    Tolerances,
     adherence,
+    deviations,
     margin_variance,
     service_attained,
     share_of,
@@ -71,3 +74,54 @@ def test_margin_variance_splits_volume_mix_price_and_cost() -> None:
 def test_without_planned_units_the_whole_margin_is_volume() -> None:
     split = margin_variance([line(0, 100, 40, 10, 100, 40)])
     assert (split.volume, split.mix, split.price, split.cost) == (600, 0, 0, 0)
+
+
+TOLERANCES = Tolerances(adherence=0.05, service=0.02, variance=0.05)
+
+
+def raised(kpis: MonthKpis) -> list[tuple[str, str, float, float, str]]:
+    return [
+        (d.kind.value, d.subject_code, d.value, d.limit, d.owner_role.value)
+        for d in deviations(kpis, TOLERANCES)
+    ]
+
+
+def test_deviations_beyond_tolerance_go_to_the_raci_owner_of_their_kpi() -> None:
+    kpis = MonthKpis(
+        period="2027-01",
+        plan_id=7,
+        # F01 0.94 < 0.95; F02 on the limit; F03 planned nothing.
+        production={"F02": 0.95, "F01": 0.94, "F03": None},
+        # ASSY 0.9 < 0.95
+        hours={"ASSY": 0.9, "PACK": 1.0},
+        # KEY 0.95 < 0.98 - 0.02; RETAIL 0.88 = 0.9 - 0.02 on the limit; NEW has no target.
+        service={"KEY": (0.95, 0.98), "RETAIL": (0.88, 0.9), "NEW": (0.5, None)},
+        # F01 -600 of 10,000 (-6 %); F02 +400 of 10,000 (4 %); F03 +10 on no plan margin
+        # (no share to measure); F04 -300 of -5,000 (-6 % of its size).
+        margin={
+            "F01": (-600.0, 10_000.0),
+            "F02": (400.0, 10_000.0),
+            "F03": (10.0, 0.0),
+            "F04": (-300.0, -5_000.0),
+        },
+    )
+    assert raised(kpis) == [
+        ("production_adherence", "F01", 0.94, pytest.approx(0.95), "supply_planner"),
+        ("hours_adherence", "ASSY", 0.9, pytest.approx(0.95), "operations"),
+        ("service_attainment", "KEY", 0.95, pytest.approx(0.96), "sales"),
+        ("margin_variance", "F01", pytest.approx(-0.06), -0.05, "finance"),
+        ("margin_variance", "F04", pytest.approx(-0.06), -0.05, "finance"),
+    ]
+    assert {d.plan_id for d in deviations(kpis, TOLERANCES)} == {7}
+
+
+def test_a_month_on_plan_raises_nothing() -> None:
+    kpis = MonthKpis(
+        period="2027-01",
+        plan_id=7,
+        production={"F01": 1.0},
+        hours={"ASSY": 0.99},
+        service={"KEY": (1.0, 0.98)},
+        margin={"F01": (0.0, 0.0), "F02": (100.0, 10_000.0)},
+    )
+    assert deviations(kpis, TOLERANCES) == []

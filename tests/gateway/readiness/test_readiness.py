@@ -1,10 +1,11 @@
 """The readiness report names every missing row of a company with deliberate holes.
 
 The company of ``tests/gateway/company.py`` (horizon 2026-01..2026-03, two families, two
-segments) leaves out F01/RETAIL's prices, F02's unit cost and ASSY-1's capacity of 2026-02;
-its history runs 2025-01..2025-12 for every series but F02/RETAIL, which lacks 2025-12, and
-its AOP covers 2026-01..2026-02. Seven holes: 1 history, 3 prices, 1 unit cost, 1 capacity,
-1 AOP.
+segments) leaves out F01/RETAIL's prices, F02's unit cost and routing, ASSY-1's capacity of
+2026-02 and its overtime rate (it may work 10 overtime hours a month); its history runs
+2025-01..2025-12 for every series but F02/RETAIL, which lacks 2025-12, and its AOP covers
+2026-01..2026-02. Nine holes: 1 history, 3 prices, 1 unit cost, 1 routing, 1 capacity,
+1 lever cost, 1 AOP.
 """
 
 from typing import Any
@@ -24,7 +25,9 @@ HOLES = [
     ("finance", "finance", "finance.prices.F01.RETAIL.2026-02"),
     ("finance", "finance", "finance.prices.F01.RETAIL.2026-03"),
     ("finance", "finance", "finance.unit_costs.F02"),
+    ("supply", "supply_planner", "supply.routings.F02"),
     ("supply", "supply_planner", "supply.capacity.ASSY-1.2026-02"),
+    ("finance", "finance", "finance.lever_costs.overtime_hour.ASSY-1"),
     ("finance", "finance", "finance.aop.2026-03"),
 ]
 
@@ -33,7 +36,12 @@ async def holed_company(platform: Platform) -> None:
     await load(
         platform,
         Company(
-            families=2, no_price={("F01", "RETAIL")}, no_unit_cost={"F02"}, no_capacity={"2026-02"}
+            families=2,
+            no_price={("F01", "RETAIL")},
+            no_unit_cost={"F02"},
+            no_capacity={"2026-02"},
+            no_routing={"F02"},
+            no_lever_cost={"overtime_hour"},
         ),
     )
     history = [
@@ -62,7 +70,7 @@ async def test_readiness_names_every_missing_row_with_its_owner(platform: Platfo
     assert holes(report) == HOLES
     assert report["ready"] is False
     assert report["counts"] == {
-        "history": 1, "prices": 3, "unit_costs": 1, "lever_costs": 0, "routings": 0,
+        "history": 1, "prices": 3, "unit_costs": 1, "lever_costs": 1, "routings": 1,
         "capacity": 1, "aop": 1,
     }  # fmt: skip
 
@@ -96,7 +104,9 @@ async def test_extending_and_loading_closes_the_holes(platform: Platform) -> Non
     assert [field for *_, field in holes(report)] == [
         "demand.history.F02.RETAIL.2025-12",
         "finance.unit_costs.F02",
+        "supply.routings.F02",
         "supply.capacity.ASSY-1.2026-02",
+        "finance.lever_costs.overtime_hour.ASSY-1",
     ]
 
 
@@ -106,3 +116,33 @@ async def test_a_horizon_outside_the_plans_window_is_a_422_before_any_upstream(
     answer = await platform.gateway.get("/readiness", params={"horizon_start": "1900-01"})
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "query.horizon_start"
+
+
+async def test_the_data_gathering_gate_names_every_hole(platform: Platform) -> None:
+    """The cycle's horizon is 12 months (its shortest): the company's three months of data
+    leave every later month's prices, capacity and AOP out besides the deliberate holes."""
+    await holed_company(platform)
+    cycle = await platform.gateway.post(
+        "/cycles", json={"period": "2025-12", "horizon_start": "2026-01", "horizon_months": 12}
+    )
+    assert cycle.status_code == 201, cycle.text
+    refused = await platform.gateway.post(
+        f"/cycles/{cycle.json()['id']}/steps/data_gathering/complete",
+        json={"data_quality_report": "dq"},
+        headers={"If-Match": cycle.headers["ETag"]},
+    )
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["extra"]["gate"] == "data-ready"
+    report = (
+        await platform.gateway.get(
+            "/readiness", params={"horizon_start": "2026-01", "horizon_months": 12}
+        )
+    ).json()
+    named = [error["field"] for error in body["errors"]]
+    assert named == [hole["field"] for hole in report["holes"]]
+    assert body["extra"]["holes"] == len(named) == len(set(named))
+    assert {field for *_, field in HOLES} <= set(named)
+    # Besides them, months 4 to 12 (9): the prices of 2 families x 2 segments, ASSY-1's
+    # capacity and the AOP.
+    assert len(named) == len(HOLES) + 9 * 2 * 2 + 9 + 9

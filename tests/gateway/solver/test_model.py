@@ -405,3 +405,20 @@ def test_stats_report_termination_sizes_and_times() -> None:
     assert stats.variables > 0 and stats.constraints > 0
     assert 0 < stats.solve_seconds <= stats.total_seconds
     assert stats.lp_algorithm == "barrier"
+
+
+def test_fixed_production_is_held_at_its_stored_rounding_but_no_further() -> None:
+    """20 hours, 3 h/unit: a plan at the limit makes 20/3 = 6.666666... units, stored
+    rounded up to 6.666667 (3 x 6.666667 = 20.000001 hours). Held at that value (the time
+    fence) it still solves; 6.67 units (20.01 hours) is over the capacity and refused."""
+    common: dict[str, Any] = {
+        "demand": {"KEY": [10]},
+        "prices": {"KEY": 100},
+        "resource": {"regular_hours": 20},
+        "hours_per_unit": 3.0,
+        "compute_options": False,
+    }
+    held = solve(problem(family={"fixed_production": [6.666667]}, **common))
+    assert held.families[0].production == [6.666667]
+    with pytest.raises(ValidationFailed):
+        solve(problem(family={"fixed_production": [6.67]}, **common))
