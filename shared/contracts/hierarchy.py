@@ -32,7 +32,9 @@ class ItemBase(SQLModel):
 
     model_config = {
         "json_schema_extra": {
-            "examples": [{"code": "ESP-HOME-01", "name": "Espresso 15 bar", "family_code": "FAM-01"}]
+            "examples": [
+                {"code": "ESP-HOME-01", "name": "Espresso 15 bar", "family_code": "FAM-01"}
+            ]
         }
     }
 

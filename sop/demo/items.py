@@ -131,7 +131,9 @@ def conversions() -> list[UnitConversionBase]:
         conversion
         for family, pack in PACKAGING.items()
         for conversion in (
-            UnitConversionBase(family_code=family, unit=MeasureUnit.kg, per_base_unit=pack.kg_per_unit),
+            UnitConversionBase(
+                family_code=family, unit=MeasureUnit.kg, per_base_unit=pack.kg_per_unit
+            ),
             UnitConversionBase(
                 family_code=family, unit=MeasureUnit.cases, per_base_unit=1 / pack.units_per_case
             ),

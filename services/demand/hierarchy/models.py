@@ -92,7 +92,8 @@ class HierarchicalForecastRequest(BaseModel):
     )
     horizon: int = Constraint(default=12, ge=1, le=36, description="Months to forecast.")
     method: BaseMethod = Constraint(
-        default=BaseMethod.auto_ets, description="statsforecast model of every node's base forecast."
+        default=BaseMethod.auto_ets,
+        description="statsforecast model of every node's base forecast.",
     )
     season_length: int = Constraint(default=12, ge=1, le=24)
     reconciliation: list[ReconcileMethod] = Constraint(

@@ -55,7 +55,9 @@ def reconciler(method: ReconcileMethod) -> BottomUp | TopDown | MinTrace:
         return BottomUp()
     if method.startswith("top_down_"):
         return TopDown(method=method.removeprefix("top_down_"))
-    library_name = {"min_trace_shrink": "mint_shrink"}.get(method, method.removeprefix("min_trace_"))
+    library_name = {"min_trace_shrink": "mint_shrink"}.get(
+        method, method.removeprefix("min_trace_")
+    )
     return MinTrace(method=library_name)
 
 
@@ -158,9 +160,7 @@ def reconcile(
     return answer
 
 
-def _check_top_kept(
-    tree: Tree, *, result: pd.DataFrame, column: str
-) -> None:
+def _check_top_kept(tree: Tree, *, result: pd.DataFrame, column: str) -> None:
     """Top-down keeps the family's own forecast. hierarchicalforecast finds the top node by
     how many series it sums, so when a family's only segment sums as many it may start from
     the segment and leave the family at zero: refused rather than answered wrong."""

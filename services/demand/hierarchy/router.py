@@ -84,8 +84,7 @@ def coherence(
         "in-sample fitted values), then each `reconciliation` method of hierarchicalforecast "
         "(bottom-up, top-down by forecast proportions or historical proportions, MinT OLS, "
         "WLS-structural, shrink) makes them coherent: every node is the sum of its children. "
-        "Families are reconciled separately (no node adds families of different units)."
-        + UNIT_DOC
+        "Families are reconciled separately (no node adds families of different units)." + UNIT_DOC
     ),
     responses=THROTTLED,
     dependencies=[Depends(throttled("baseline"))],

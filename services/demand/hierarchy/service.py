@@ -139,9 +139,7 @@ def _families_with_items(
         if code not in known:
             errors.append((f"{field}.{index}", f"unknown family code '{code}'"))
     if errors:
-        raise ValidationFailed(
-            f"{len(errors)} unknown family code(s)", field=errors[0][0]
-        )
+        raise ValidationFailed(f"{len(errors)} unknown family code(s)", field=errors[0][0])
     return sorted(set(family_codes))
 
 
@@ -187,9 +185,7 @@ def hierarchical_forecast(
                 tree, base=base, fitted=fitted, methods=request.reconciliation
             )
         except ValueError as exc:
-            raise ValidationFailed(
-                f"family {family}: {exc}", field="body.reconciliation"
-            ) from exc
+            raise ValidationFailed(f"family {family}: {exc}", field="body.reconciliation") from exc
         unit, factor = factors[family]
         series.extend(_tree_series(tree, coherent, request=request, unit=unit, factor=factor))
     return HierarchicalForecastResponse(
@@ -296,9 +292,7 @@ def disaggregation(
             )
             continue
         shares = rules.mix_shares(basis)
-        for (item, location), quantity in sorted(
-            rules.disaggregate(line.quantity, shares).items()
-        ):
+        for (item, location), quantity in sorted(rules.disaggregate(line.quantity, shares).items()):
             allocated.append(
                 DisaggregatedLinePublic(
                     plan_id=plan_id,

@@ -47,9 +47,7 @@ class ItemFilters(BaseModel):
 
 class ItemHistory(ItemHistoryBase, DemandTable, table=True):
     __tablename__ = "item_history"
-    __table_args__ = (
-        UniqueConstraint("item_code", "location_code", "segment_code", "period"),
-    )
+    __table_args__ = (UniqueConstraint("item_code", "location_code", "segment_code", "period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     item_code: str = Field(index=True, max_length=64)

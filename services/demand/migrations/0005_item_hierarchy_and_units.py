@@ -77,7 +77,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("unit_conversion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_conversion_family_code"))
