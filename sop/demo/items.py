@@ -103,7 +103,7 @@ def split_history(history: list[DemandHistoryBase], items: list[ItemBase]) -> li
     by_family: dict[str, list[str]] = {}
     for item in items:
         by_family.setdefault(item.family_code, []).append(item.code)
-    rows = []
+    rows: list[ItemHistoryBase] = []
     for line in history:
         codes = by_family[line.family_code]
         pairs = [

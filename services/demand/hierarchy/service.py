@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 
+import pandas as pd
 from sqlmodel import Session, col, select
 
 from services.demand.families.models import Family
@@ -25,7 +26,7 @@ from shared.contracts.hierarchy import (
     UnallocatedLinePublic,
     UnitTotal,
 )
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import Conflict, FieldError, ValidationFailed
 from shared.periods import add_months, horizon, months_between
 
 from . import reconcile, rules
@@ -40,6 +41,7 @@ from .models import (
     TotalsParams,
 )
 
+NODE_FIELDS = ("family_code", "segment_code", "item_code", "location_code")
 DIMENSION_FIELDS = {
     "family": "family_code",
     "segment": "segment_code",
@@ -128,18 +130,18 @@ def coherence(session: Session, *, query: ItemHistoryQuery) -> list[CoherenceGap
     return gaps
 
 
-def _families_with_items(
-    session: Session, *, family_codes: list[str] | None, field: str
-) -> list[str]:
+def _families(session: Session, *, family_codes: list[str] | None) -> list[str]:
+    """The families asked for (every family when none is named); 422 naming unknown ones."""
     if family_codes is None:
         return sorted(set(session.exec(select(Family.code)).all()))
-    errors = []
     known = crud.existing_values(session, table=Family, column="code", values=family_codes)
-    for index, code in enumerate(family_codes):
-        if code not in known:
-            errors.append((f"{field}.{index}", f"unknown family code '{code}'"))
+    errors = [
+        FieldError(field=f"body.family_codes.{index}", reason=f"unknown family code '{code}'")
+        for index, code in enumerate(family_codes)
+        if code not in known
+    ]
     if errors:
-        raise ValidationFailed(f"{len(errors)} unknown family code(s)", field=errors[0][0])
+        raise ValidationFailed(f"{len(errors)} unknown family code(s)", errors=errors)
     return sorted(set(family_codes))
 
 
@@ -149,9 +151,7 @@ def hierarchical_forecast(
     """Base forecasts of every node of each family's tree, and the coherent forecasts of each
     reconciliation method asked for (``reconcile``)."""
     started = time.perf_counter()
-    families = _families_with_items(
-        session, family_codes=request.family_codes, field="body.family_codes"
-    )
+    families = _families(session, family_codes=request.family_codes)
     by_family: dict[str, dict[BottomKey, dict[str, float]]] = defaultdict(dict)
     for family in families:
         query = ItemHistoryQuery(family_code=family, period_to=request.last_period)
@@ -200,7 +200,7 @@ def hierarchical_forecast(
 
 def _tree_series(
     tree: reconcile.Tree,
-    coherent: "reconcile.pd.DataFrame",
+    coherent: pd.DataFrame,
     *,
     request: HierarchicalForecastRequest,
     unit: str,
@@ -210,7 +210,7 @@ def _tree_series(
     answer = []
     for node, frame in coherent.sort_values("ds").groupby("unique_id", sort=False):
         codes = reconcile.node_codes(str(node))
-        fields = dict(zip(("family_code", "segment_code", "item_code", "location_code"), codes))
+        fields = dict(zip(NODE_FIELDS[: len(codes)], codes, strict=True))
         answer.append(
             HierarchicalSeries(
                 level=level_of[str(node)],

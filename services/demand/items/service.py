@@ -7,7 +7,6 @@ from sqlmodel import Session, col, select
 from services.demand.families.models import Family
 from services.demand.locations.models import Location
 from services.demand.segments.models import Segment
-from shared import crud
 from shared.contracts.hierarchy import ItemHistoryQuery
 from shared.crud import EntitySpec, Reference
 
@@ -31,10 +30,6 @@ BottomKey = tuple[str, str, str, str]
 """(family, segment, item, location): one series at the bottom of the hierarchy."""
 
 
-def family_of_items(session: Session) -> dict[str, str]:
-    return {item.code: item.family_code for item in session.exec(select(Item))}
-
-
 def load_bottom_series(
     session: Session, *, query: ItemHistoryQuery, before: str | None = None
 ) -> dict[BottomKey, dict[str, float]]:
@@ -55,7 +50,3 @@ def load_bottom_series(
         key = (family_code, row.segment_code, row.item_code, row.location_code)
         series[key][row.period] = row.quantity
     return dict(series)
-
-
-def items_of(session: Session, *, family_codes: set[str]) -> list[Item]:
-    return crud.rows_where_in(session, table=Item, column="family_code", values=family_codes)

@@ -3,11 +3,14 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from services.demand.tables import DemandTable
-from shared.contracts.hierarchy import MeasureUnit, UnitConversionBase, UnitConversionPublic
+from shared.contracts.hierarchy import (
+    ConversionFactor,
+    MeasureUnit,
+    UnitConversionBase,
+    UnitConversionPublic,
+)
 from shared.crud import Patch
 from shared.types import CLOSED, Code
-
-from shared.contracts.hierarchy import ConversionFactor
 
 __all__ = [
     "UnitConversion",

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from services.demand.families.models import Family
 from shared import crud
@@ -58,7 +58,3 @@ def unit_totals(rows: Iterable[tuple[str, str, float]]) -> list[UnitTotal]:
         UnitTotal(unit=unit, quantity=round(total, 6), families=families)
         for unit, (total, families) in rules.totals_by_unit(rows).items()
     ]
-
-
-def base_units(session: Session) -> dict[str, str]:
-    return {family.code: family.unit for family in session.exec(select(Family))}
