@@ -29,5 +29,5 @@ history_router = entity_router(
     public_model=ItemHistoryPublic,
     filters_model=ItemHistoryFilters,
     path="/item-history",
-    tag="items",
+    tag="item history",
 )

@@ -15,5 +15,5 @@ router = entity_router(
     public_model=UnitConversionPublic,
     filters_model=UnitConversionFilters,
     path="/unit-conversions",
-    tag="units",
+    tag="unit conversions",
 )
