@@ -127,6 +127,33 @@ class DisaggregationBasis(StrEnum):
     forecast = "forecast"
 
 
+class BaseMethod(StrEnum):
+    """statsforecast models with in-sample fitted values (MinT needs their residuals)."""
+
+    seasonal_naive = "seasonal_naive"
+    auto_ets = "auto_ets"
+    auto_arima = "auto_arima"
+    auto_theta = "auto_theta"
+    auto_ces = "auto_ces"
+
+
+class DisaggregationParams(BaseModel):
+    basis: DisaggregationBasis = DisaggregationBasis.history
+    history_months: int = Constraint(
+        default=12, ge=1, le=60, description="Months of history the history mix sums."
+    )
+    method: BaseMethod = Constraint(
+        default=BaseMethod.auto_ets, description="Model of the item forecasts (basis forecast)."
+    )
+    family_code: Code | None = None
+    segment_code: Code | None = None
+    period_from: Period | None = None
+    period_to: Period | None = None
+    unit: MeasureUnit | None = Constraint(
+        default=None, description="Report unit (default: each family's base unit)."
+    )
+
+
 class DisaggregatedLinePublic(BaseModel):
     """One item x location x segment x month of a locked plan, in ``unit``."""
 
@@ -179,9 +206,11 @@ class ItemHistoryQuery(BaseModel):
 
 
 __all__ = [
+    "BaseMethod",
     "ConversionFactor",
     "DisaggregatedLinePublic",
     "DisaggregationBasis",
+    "DisaggregationParams",
     "DisaggregationPublic",
     "ItemBase",
     "ItemHistoryBase",

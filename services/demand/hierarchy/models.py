@@ -1,9 +1,12 @@
-from enum import StrEnum
-
 from pydantic import BaseModel
 from pydantic import Field as Constraint
 
-from shared.contracts.hierarchy import DisaggregationBasis, ItemHistoryQuery, MeasureUnit
+from shared.contracts.hierarchy import (
+    BaseMethod,
+    DisaggregationParams,
+    ItemHistoryQuery,
+    MeasureUnit,
+)
 from shared.types import CLOSED, Code, Period
 
 from .reconcile import ReconcileMethod
@@ -65,16 +68,6 @@ class CoherenceGap(BaseModel):
     difference: float
 
 
-class BaseMethod(StrEnum):
-    """statsforecast models with in-sample fitted values (MinT needs their residuals)."""
-
-    seasonal_naive = "seasonal_naive"
-    auto_ets = "auto_ets"
-    auto_arima = "auto_arima"
-    auto_theta = "auto_theta"
-    auto_ces = "auto_ces"
-
-
 DEFAULT_RECONCILIATION = [
     ReconcileMethod.bottom_up,
     ReconcileMethod.min_trace_shrink,
@@ -127,20 +120,3 @@ class HierarchicalForecastResponse(BaseModel):
     levels: list[str] = Constraint(description="Tree levels, family first.")
     series: list[HierarchicalSeries]
     seconds: float
-
-
-class DisaggregationParams(BaseModel):
-    basis: DisaggregationBasis = DisaggregationBasis.history
-    history_months: int = Constraint(
-        default=12, ge=1, le=60, description="Months of history the history mix sums."
-    )
-    method: BaseMethod = Constraint(
-        default=BaseMethod.auto_ets, description="Model of the item forecasts (basis forecast)."
-    )
-    family_code: Code | None = None
-    segment_code: Code | None = None
-    period_from: Period | None = None
-    period_to: Period | None = None
-    unit: MeasureUnit | None = Constraint(
-        default=None, description="Report unit (default: each family's base unit)."
-    )
