@@ -1,6 +1,7 @@
 """The demand hierarchy: item history summed to every level, coherent forecasts across the
 levels, and a locked family plan split to items and locations for master scheduling."""
 
+import inspect
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -235,7 +236,7 @@ def _tree_series(
     )
 
 
-DISAGGREGATION_RULE = rules.disaggregate.__doc__ or ""
+DISAGGREGATION_RULE = inspect.cleandoc(rules.disaggregate.__doc__ or "")
 
 
 def disaggregation(
