@@ -24,6 +24,9 @@ from .models import (
 router = APIRouter(prefix="/hierarchy", tags=["hierarchy"], responses=PROBLEM_RESPONSES)
 forecasts_router = APIRouter(tags=["hierarchy"], responses=PROBLEM_RESPONSES)
 
+# Forecasting a whole tree costs seconds a family: its own per-caller gate, so that it never
+# uses up the statistical baseline's.
+HIERARCHY_GATE = "hierarchy forecast"
 UNIT_DOC = (
     " `unit` converts every family by its conversions (`/unit-conversions`); a family without "
     "one is a 422 naming it. Hours (routings) and money (prices) are not units."
@@ -87,7 +90,7 @@ def coherence(
         "Families are reconciled separately (no node adds families of different units)." + UNIT_DOC
     ),
     responses=THROTTLED,
-    dependencies=[Depends(throttled("baseline"))],
+    dependencies=[Depends(throttled(HIERARCHY_GATE))],
 )
 def hierarchical_forecast(
     session: SessionDep, request: Annotated[HierarchicalForecastRequest, Body()]
@@ -106,7 +109,11 @@ def hierarchical_forecast(
         "month). Lines with nothing to mix by are listed as `unallocated`. 409 on a draft."
         + UNIT_DOC
     ),
-    responses={409: {"model": Problem, "description": "The plan is a draft, not approved yet"}},
+    responses={
+        409: {"model": Problem, "description": "The plan is a draft, not approved yet"},
+        **THROTTLED,
+    },
+    dependencies=[Depends(throttled(HIERARCHY_GATE))],
 )
 def disaggregation(
     session: SessionDep, plan_id: PlanId, params: Annotated[DisaggregationParams, Query()]
