@@ -121,10 +121,15 @@ def base_forecasts(
     spec = SPECS[method]
     model = spec.build(season, spec.parameters())
     engine = StatsForecast(models=[model], freq="MS", n_jobs=1)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        forecast = engine.forecast(df=tree.y, h=horizon, fitted=True)
-        fitted = engine.forecast_fitted_values()
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            forecast = engine.forecast(df=tree.y, h=horizon, fitted=True)
+            fitted = engine.forecast_fitted_values()
+    except Exception as exc:
+        # The library refuses odd series in many ways (tiny data, singular fits): the
+        # caller chooses another method or sends more history.
+        raise ValueError(f"{method.value} could not fit every node: {exc}") from exc
     forecast = forecast.rename(columns={model.alias: BASE})
     fitted = fitted.rename(columns={model.alias: BASE})
     # The first season has no fitted value for a seasonal naive model: its residual is unknown.
@@ -144,18 +149,25 @@ def reconcile(
     answer = base.copy()
     for method in methods:
         engine = HierarchicalReconciliation(reconcilers=[reconciler(method)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = engine.reconcile(
-                Y_hat_df=base,
-                Y_df=fitted if method in NEEDS_INSAMPLE else None,
-                S_df=tree.S,
-                tags=tree.tags,
-            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = engine.reconcile(
+                    Y_hat_df=base,
+                    Y_df=fitted if method in NEEDS_INSAMPLE else None,
+                    S_df=tree.S,
+                    tags=tree.tags,
+                )
+        except Exception as exc:
+            # The library refuses data its method cannot use with a bare Exception (MinT
+            # shrink on residuals all zero, say): the caller chooses another method.
+            raise ValueError(f"{method.value} cannot reconcile this tree: {exc}") from exc
         added = [column for column in result.columns if column not in base.columns]
         if method == ReconcileMethod.top_down_forecast_proportions:
             _check_top_kept(tree, result=result, column=added[0])
         merged = result[["unique_id", "ds", *added]].rename(columns={added[0]: method.value})
+        if not np.all(np.isfinite(merged[method.value].to_numpy(dtype=float))):
+            raise ValueError(f"{method.value} gives no number here (a tree without demand?)")
         answer = answer.merge(merged, on=["unique_id", "ds"], how="left")
     return answer
 

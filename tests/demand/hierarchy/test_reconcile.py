@@ -130,3 +130,19 @@ def test_min_trace_shrink_leaves_coherent_forecasts_unchanged() -> None:
     base = {**TWO_BASE, "F": 10.0, "F/S1": 8.0, "F/S2": 2.0, "F/S1/A": 8.0, "F/S2/B": 2.0}
     result = coherent(TWO_SEGMENTS, base, [ReconcileMethod.min_trace_shrink])
     assert result["min_trace_shrink"] == pytest.approx(base)
+
+
+def test_a_method_the_data_cannot_feed_is_refused_not_answered_as_nan() -> None:
+    # No demand at all: historical shares divide 0 by 0.
+    silent = {key: {"2026-01": 0, "2026-02": 0} for key in TWO_SEGMENTS}
+    for method in (
+        ReconcileMethod.top_down_average_proportions,
+        ReconcileMethod.top_down_proportion_averages,
+    ):
+        with pytest.raises(ValueError, match=method.value):
+            coherent(silent, dict.fromkeys(TWO_BASE, 0.0), [method])
+    assert set(
+        coherent(silent, dict.fromkeys(TWO_BASE, 0.0), [ReconcileMethod.bottom_up])[
+            "bottom_up"
+        ].values()
+    ) == {0.0}
