@@ -90,9 +90,7 @@ UNKNOWN_EVENTS = "names events the process does not emit: 422 naming each (GET /
 NOT_AN_ID = "/scenarios/{id} takes PATCH and DELETE: batch is not an id"
 TOO_FAR = "extends a series more than 60 months past its last month: 422"
 NO_CONVERSION = "asks for a unit some family has no conversion to: 422 naming each family"
-NO_ITEM_HISTORY = (
-    "names unknown families, or families without enough item history: 422 naming them"
-)
+NO_ITEM_HISTORY = "names unknown families, or families without enough item history: 422 naming them"
 BULK = "a bulk upsert " + DUPLICATE_KEYS
 BULK_MERGE = (
     "a bulk merge " + DUPLICATE_KEYS + ", or a new row without its required fields, or a "
