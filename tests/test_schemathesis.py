@@ -90,6 +90,8 @@ UNKNOWN_EVENTS = "names events the process does not emit: 422 naming each (GET /
 NOT_AN_ID = "/scenarios/{id} takes PATCH and DELETE: batch is not an id"
 DRAFT_NOT_AN_ID = "/supply-plans/{plan_id} takes GET: draft is not an id"
 TOO_FAR = "extends a series more than 60 months past its last month: 422"
+NO_CONVERSION = "asks for a unit some family has no conversion to: 422 naming each family"
+NO_ITEM_HISTORY = "names unknown families, or families without enough item history: 422 naming them"
 BULK = "a bulk upsert " + DUPLICATE_KEYS
 BULK_MERGE = (
     "a bulk merge " + DUPLICATE_KEYS + ", or a new row without its required fields, or a "
@@ -104,6 +106,17 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         "POST /customers": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "PATCH /customers/{code}": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /segment-targets/apply": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        # Items name their family, item history its item, location and segment, unit
+        # conversions their family, by code.
+        "POST /items": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "PATCH /items/{code}": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "POST /item-history": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "POST /unit-conversions": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "POST /forecasts/hierarchical": [(positive_data_acceptance, NO_ITEM_HISTORY)],
+        # Reports in a unit convert every family they cover, or refuse.
+        "GET /hierarchy/history": [(positive_data_acceptance, NO_CONVERSION)],
+        "GET /hierarchy/totals": [(positive_data_acceptance, NO_CONVERSION)],
+        "GET /demand-plans/{id}/disaggregation": [(positive_data_acceptance, NO_CONVERSION)],
         # PATCH and DELETE /customers/{code} answer on /customers/matrix too: they write the
         # customer coded "matrix", so its Allow lists them beside GET.
         "GET /customers/matrix": [(allow_header_conformance, "a customer may be coded matrix")],

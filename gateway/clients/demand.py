@@ -34,6 +34,7 @@ from shared.contracts.demand import (
     SeriesQualityPublic,
     WaterfallRowPublic,
 )
+from shared.contracts.hierarchy import DisaggregationParams, DisaggregationPublic
 from shared.errors import ValidationFailed
 
 
@@ -106,6 +107,17 @@ class DemandClient(ServiceClient):
     ) -> list[DemandPlanLinePublic]:
         return await self.list_matching(
             DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines", filters
+        )
+
+    async def plan_disaggregation(
+        self, *, plan_id: int, params: DisaggregationParams
+    ) -> DisaggregationPublic | None:
+        """A locked plan split to items and locations (master scheduling's demand); ``None``
+        when the plan does not exist."""
+        return await self.one_of(
+            DisaggregationPublic,
+            f"/demand-plans/{plan_id}/disaggregation",
+            **params.model_dump(mode="json", exclude_defaults=True),
         )
 
     # --- demand review -------------------------------------------------------------------

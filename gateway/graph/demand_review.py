@@ -82,7 +82,7 @@ def _waterfall_filters(
     )
 
 
-async def _plan_or_latest(info: Info, plan_id: int | None) -> int | None:
+async def plan_or_latest(info: Info, plan_id: int | None) -> int | None:
     """The plan asked for, else the latest (locked, else draft); ``None``: there is no plan."""
     if plan_id is not None:
         return checked_id(plan_id, "planId")
@@ -427,7 +427,7 @@ class FamilyDemandReview:
         period_from: Period | None = None,
         period_to: Period | None = None,
     ) -> list[WaterfallRow] | None:
-        plan = await _plan_or_latest(info, plan_id)
+        plan = await plan_or_latest(info, plan_id)
         if plan is None:
             return []
         scope = PlanScope(plan, _waterfall_filters(segment_code, period_from, period_to))
@@ -446,7 +446,7 @@ class FamilyDemandReview:
         author: str | None = None,
         reason_code: Code | None = None,
     ) -> list[DemandInput] | None:
-        plan = await _plan_or_latest(info, plan_id)
+        plan = await plan_or_latest(info, plan_id)
         if plan is None:
             return []
         scope = PlanScope(plan, _input_filters(stream, segment_code, author, reason_code))

@@ -20,6 +20,7 @@ from gateway.graph.cycle import CycleMutation, CycleQuery
 from gateway.graph.demand_review import DemandReviewQuery
 from gateway.graph.execution import ExecutionQuery
 from gateway.graph.figures import PlanningQuery
+from gateway.graph.hierarchy import HierarchyQuery
 from gateway.graph.http import GatewayGraphQLRouter
 from gateway.graph.jobs import JobsMutation, JobsQuery
 from gateway.graph.limits import LIMIT_CODES, ExtensionFactory, GraphLimits, limit_extensions
@@ -286,6 +287,7 @@ def build_schema(*, limits: GraphLimits | None = None) -> GatewaySchema:
                 CycleQuery,
                 PlanningQuery,
                 DemandReviewQuery,
+                HierarchyQuery,
                 ExecutionQuery,
                 ProcessQuery,
                 ReadinessQueryType,

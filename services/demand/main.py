@@ -10,7 +10,12 @@ from services.demand.families.router import router as families_router
 from services.demand.forecasting.router import forecasts_router
 from services.demand.forecasting.router import router as baseline_router
 from services.demand.governance import WEBHOOKS, AuditEntry
+from services.demand.hierarchy.router import forecasts_router as hierarchy_forecasts_router
+from services.demand.hierarchy.router import router as hierarchy_router
 from services.demand.history.router import router as history_router
+from services.demand.items.router import history_router as item_history_router
+from services.demand.items.router import router as items_router
+from services.demand.locations.router import router as locations_router
 from services.demand.plans.router import roll_router
 from services.demand.plans.router import router as plans_router
 from services.demand.quality.router import router as quality_router
@@ -18,6 +23,7 @@ from services.demand.segments.router import router as segments_router
 from services.demand.signoffs.router import router as sign_offs_router
 from services.demand.streams.router import router as streams_router
 from services.demand.tables import migrations
+from services.demand.units.router import router as units_router
 from shared.app import create_service_app
 from shared.auth import DEMAND_WRITERS
 from shared.settings import DemandSettings
@@ -37,6 +43,12 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
             families_router,
             segments_router,
             history_router,
+            items_router,
+            locations_router,
+            item_history_router,
+            units_router,
+            hierarchy_router,
+            hierarchy_forecasts_router,
             plans_router,
             baseline_router,
             forecasts_router,

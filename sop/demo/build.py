@@ -48,6 +48,7 @@ from sop.demo.catalogue import (
     FamilySpec,
     SegmentSpec,
 )
+from sop.demo.items import ItemLevel, item_level
 
 HISTORY_MONTHS = 24
 PLAN_MONTHS = 24
@@ -137,6 +138,8 @@ class DemoData:
     unit_costs: list[UnitCostBase]
     lever_costs: list[LeverCostBase]
     aop: list[AopBase]
+    below_family: ItemLevel
+    """Items, locations and item history (adding up exactly to ``history``), and units."""
 
 
 def build_demo(today: dt.date) -> DemoData:
@@ -223,6 +226,7 @@ def build_demo(today: dt.date) -> DemoData:
         ],
         lever_costs=_lever_costs(start),
         aop=_aop(expected_demand, prices, start),
+        below_family=item_level(history),
     )
 
 

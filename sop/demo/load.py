@@ -218,10 +218,19 @@ async def services_without_data(
 async def _load_demand(
     client: httpx.AsyncClient, data: DemoData, report: LoadReport, people: Mapping[Role, str]
 ) -> None:
+    below = data.below_family
     await _upsert_all(
         client,
         report,
-        [("/segments", data.segments), ("/families", data.families), ("/history", data.history)],
+        [
+            ("/segments", data.segments),
+            ("/families", data.families),
+            ("/history", data.history),
+            ("/locations", below.locations),
+            ("/items", below.items),
+            ("/item-history", below.history),
+            ("/unit-conversions", below.unit_conversions),
+        ],
     )
     report.past_plan = await run_review(client, data.past_review, people=people)
     report.plan = await run_review(client, data.review, people=people)

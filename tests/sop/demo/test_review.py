@@ -98,6 +98,12 @@ def loaded() -> dict[str, Any]:
                     clients.supply, f"/supply-plans/{report.supply_plan.id}/lines"
                 ),
                 "supply_audit": await items(clients.supply, "/audit", entity="supply_plan"),
+                "coherence": (await demand.get("/hierarchy/coherence")).json(),
+                "esp_home_items": (
+                    await demand.get(
+                        f"/demand-plans/{plan}/disaggregation", params={"family_code": "ESP-HOME"}
+                    )
+                ).json(),
             }
 
     return asyncio.run(load())
@@ -132,6 +138,24 @@ def test_every_series_with_history_has_a_baseline_and_every_cell_a_waterfall(
         assert line["quantity"] == consensus[key]["consensus"]
     moved = {c["stream"] for cell in loaded["waterfall"] for c in cell["contributions"]}
     assert moved == {stream.value for stream in InputStream}
+
+
+def test_item_history_adds_up_to_the_family_history_and_the_plan_to_items(
+    loaded: dict[str, Any],
+) -> None:
+    assert loaded["coherence"]["total"] == 0
+    split = loaded["esp_home_items"]
+    assert split["unallocated"] == []
+    summed: dict[tuple[str, str], float] = {}
+    for line in split["lines"]:
+        key = (line["segment_code"], line["period"])
+        summed[key] = summed.get(key, 0.0) + line["quantity"]
+    planned = {
+        (line["segment_code"], line["period"]): line["quantity"]
+        for line in loaded["lines"]
+        if line["family_code"] == "ESP-HOME"
+    }
+    assert summed == pytest.approx(planned)
 
 
 def test_each_person_wrote_their_own_stream(loaded: dict[str, Any]) -> None:
