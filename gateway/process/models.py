@@ -124,15 +124,20 @@ class AgendaFilters(BaseModel):
 class ItemSource(StrEnum):
     escalation = "escalation"
     action_item = "action_item"
+    deviation = "deviation"
 
 
 class AgendaItem(BaseModel):
     """An item on an agenda, whatever made it: an escalation item of the cycle's recommended
-    plan (undecided) or an action item still open (this cycle's or carried over)."""
+    plan (undecided), an action item still open (this cycle's or carried over), or a
+    deviation of the month before raised when the previous cycle closed."""
 
     source: ItemSource
     id: int
-    kind: str = Field(description="The escalation kind; action items: 'action_item'.")
+    kind: str = Field(
+        description="The escalation kind; action items: 'action_item'; deviations: "
+        "'deviation_<kpi>' (e.g. 'deviation_production_adherence')."
+    )
     title: str
     detail: str
     severity: str | None

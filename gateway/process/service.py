@@ -21,6 +21,7 @@ from gateway.cycle.models import (
     ActionItemStatus,
     Cycle,
     CycleActionItem,
+    CycleDeviation,
     CycleStep,
     Decision,
     EscalationDecision,
@@ -283,6 +284,26 @@ def _action_item(item: CycleActionItem) -> AgendaItem:
     )
 
 
+def _deviation_item(row: CycleDeviation) -> AgendaItem:
+    assert row.id is not None
+    return AgendaItem(
+        source=ItemSource.deviation,
+        id=row.id,
+        kind=f"{rules.DEVIATION}_{row.kind}",
+        title=f"{row.kind.replace('_', ' ')} of {row.subject_code} in {row.period}",
+        detail=row.detail,
+        severity=None,
+        owner_role=Role(row.owner_role),
+        owner_user=None,
+        due_date=None,
+        periods=[row.period],
+        amount=row.value,
+        unit="share",
+        raised_in_period=row.period,
+        overdue=False,
+    )
+
+
 def _meeting_of(item: AgendaItem) -> StepName:
     return rules.meeting_of(kind=item.kind, owner_role=item.owner_role)
 
@@ -303,6 +324,7 @@ class AgendaRecords:
     steps: dict[StepName, CycleStep]
     undecided: list[AgendaItem]
     open_actions: list[AgendaItem]
+    deviations: list[AgendaItem]
     plan_totals: Totals | None
 
 
@@ -323,6 +345,14 @@ def _agenda_records(session: Session, *, cycle_id: int) -> AgendaRecords:
         ],
         open_actions=[
             _action_item(item) for item in actions if item.status != ActionItemStatus.done
+        ],
+        deviations=[
+            _deviation_item(row)
+            for row in session.exec(
+                select(CycleDeviation)
+                .where(CycleDeviation.cycle_id == cycle_id)
+                .order_by(col(CycleDeviation.id))
+            ).all()
         ],
         plan_totals=None if plan is None else consensus.summary_of(plan).totals,
     )
@@ -375,7 +405,9 @@ async def headline(
 def _agenda(records: AgendaRecords, meeting: Meeting, kpis: AgendaKpis) -> MeetingAgenda:
     step = records.steps[StepName(meeting)]
     items = [
-        item for item in [*records.undecided, *records.open_actions] if _meeting_of(item) == meeting
+        item
+        for item in [*records.undecided, *records.open_actions, *records.deviations]
+        if _meeting_of(item) == meeting
     ]
     decisions = (
         records.undecided

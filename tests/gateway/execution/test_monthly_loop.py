@@ -439,6 +439,23 @@ async def test_three_months_of_the_loop_on_the_demo(platform: Platform) -> None:
             for d in raised["2026-12"]
         ],
     }
+    # On the next cycle's agendas: each deviation at the first review its owner runs.
+    review_of_owner = {
+        "supply_planner": "supply_review",
+        "operations": "supply_review",
+        "sales": "demand_review",
+        "finance": "pre_sop",
+    }
+    agendas = ok(await platform.gateway.get(f"/cycles/{raised['2026-12'][0]['cycle_id']}/agendas"))
+    on_agendas = sorted(
+        (agenda["meeting"], item["kind"], item["id"])
+        for agenda in agendas
+        for item in agenda["deviations"]
+    )
+    assert on_agendas == sorted(
+        (review_of_owner[d["owner_role"]], f"deviation_{d['kind']}", d["id"])
+        for d in raised["2026-12"]
+    )
     deliveries = ok(await platform.gateway.get("/webhooks/deliveries", params={"limit": 500}))
     announced = [
         d["payload"]["deviation_id"]
