@@ -1,0 +1,110 @@
+"""Forecasting at volume: the plan baseline's code on 1,000 and 10,000 series, local vs Ray.
+
+Run: ``.venv/bin/python -m bench.forecast_volume_bench [--series 1000 10000]
+[--engines local ray] [--max-seconds 900] [--seed 7]``
+
+Each run forecasts the synthetic series of ``bench.forecast_bench`` (seasonal with trend,
+level, trend, intermittent, short, very short; 12 months scored after the history) with the
+fast set through ``engine.forecast_many``, the function the baseline calls: ``local`` runs them
+one after another in this process, ``ray`` over a Ray cluster started here on every CPU.
+Series go in batches of ``--batch``; a run stops starting batches after ``--max-seconds``
+and says how many series it reached, so a 10,000-series run stays bounded on a small machine.
+
+Printed per run: series done, seconds, series per second, milliseconds per series, WMAPE
+(sum|A-F| / sum A, a fraction) and bias (sum(A-F) / sum A) of the chosen methods and of
+seasonal naive alone (naive under a season of history) on the same series. Times include
+Ray's start and its workers' first imports and compilations.
+"""
+
+import argparse
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.forecast_bench import HORIZON, SEASON, Series, generate
+from services.demand.forecasting.engine import SeriesTask, forecast_many
+from services.demand.forecasting.methods import Choice, Settings, fit
+from shared.contracts.demand import ForecastMethod
+
+
+@dataclass(frozen=True)
+class Run:
+    engine: str
+    series: int
+    done: int
+    seconds: float
+    wmape: float
+    bias: float
+    naive_wmape: float
+
+
+def seasonal_naive(history: np.ndarray) -> np.ndarray:
+    if len(history) == 0:
+        return np.zeros(HORIZON)
+    season = SEASON if len(history) >= SEASON else 1
+    result = fit(Choice(ForecastMethod.seasonal_naive), history, HORIZON, season=season)
+    assert result is not None
+    return result.mean
+
+
+def run(
+    engine: str, series: Sequence[Series], *, batch: int, max_seconds: float, settings: Settings
+) -> Run:
+    forecasts: list[np.ndarray] = []
+    start = time.perf_counter()
+    for first in range(0, len(series), batch):
+        if time.perf_counter() - start > max_seconds:
+            break
+        tasks = [SeriesTask(s.history, HORIZON, settings) for s in series[first : first + batch]]
+        forecasts.extend(r.mean for r in forecast_many(tasks, engine=engine))
+    seconds = time.perf_counter() - start
+    done = series[: len(forecasts)]
+    actual = np.concatenate([s.future for s in done])
+    predicted = np.concatenate(forecasts)
+    naive = np.concatenate([seasonal_naive(s.history) for s in done])
+    total = float(actual.sum())
+    return Run(
+        engine=engine,
+        series=len(series),
+        done=len(done),
+        seconds=seconds,
+        wmape=float(np.abs(actual - predicted).sum()) / total,
+        bias=float((actual - predicted).sum()) / total,
+        naive_wmape=float(np.abs(actual - naive).sum()) / total,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--engines", nargs="+", default=["local", "ray"])
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    settings = Settings()  # the fast set, as the plan baseline runs it
+    print(
+        f"{'series':>7}{'engine':>8}{'done':>7}{'s':>9}{'series/s':>10}{'ms/series':>11}"
+        f"{'WMAPE':>8}{'bias':>8}{'naive WMAPE':>13}",
+        flush=True,
+    )
+    for count in args.series:
+        series = generate(count, args.seed)
+        for engine in args.engines:
+            result = run(
+                engine, series, batch=args.batch, max_seconds=args.max_seconds, settings=settings
+            )
+            print(
+                f"{result.series:>7}{result.engine:>8}{result.done:>7}{result.seconds:>9.1f}"
+                f"{result.done / result.seconds:>10.2f}{1000 * result.seconds / result.done:>11.0f}"
+                f"{result.wmape:>8.3f}{result.bias:>+8.3f}{result.naive_wmape:>13.3f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
