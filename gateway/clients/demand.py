@@ -9,7 +9,9 @@ from shared.contracts.demand import (
     AccuracyFilters,
     AccuracyRowPublic,
     BaselineFilters,
+    BaselineRequest,
     BaselineSeriesPublic,
+    BaselineSummary,
     BiasFlagParams,
     BiasFlagPublic,
     ConsensusSummaryPublic,
@@ -95,6 +97,19 @@ class DemandClient(ServiceClient):
             f"/demand-plans/{plan_id}/roll",
             request,
             headers={"Idempotency-Key": idempotency_key},
+        )
+
+    async def run_baseline(
+        self, *, plan_id: int, revision: int, request: BaselineRequest, timeout_seconds: float
+    ) -> BaselineSummary:
+        """Forecast a draft plan's statistical baseline (If-Match: the plan's revision); a
+        job's call, so it may take minutes: ``timeout_seconds`` replaces the usual 30 s."""
+        return await self.post_of(
+            BaselineSummary,
+            f"/demand-plans/{plan_id}/baseline",
+            request,
+            headers={"If-Match": f'"{revision}"'},
+            timeout_seconds=timeout_seconds,
         )
 
     async def latest_demand_plan(self) -> DemandPlanPublic | None:
