@@ -36,7 +36,7 @@ from shared.contracts.demand import (
     SeriesQualityPublic,
     WaterfallRowPublic,
 )
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, UpstreamFailed, ValidationFailed
 
 
 def no_demand_plan() -> ValidationFailed:
@@ -104,13 +104,23 @@ class DemandClient(ServiceClient):
     ) -> BaselineSummary:
         """Forecast a draft plan's statistical baseline (If-Match: the plan's revision); a
         job's call, so it may take minutes: ``timeout_seconds`` replaces the usual 30 s."""
-        return await self.post_of(
-            BaselineSummary,
-            f"/demand-plans/{plan_id}/baseline",
-            request,
-            headers={"If-Match": f'"{revision}"'},
-            timeout_seconds=timeout_seconds,
-        )
+        path = f"/demand-plans/{plan_id}/baseline"
+        try:
+            return await self.post_of(
+                BaselineSummary,
+                path,
+                request,
+                headers={"If-Match": f'"{revision}"'},
+                timeout_seconds=timeout_seconds,
+            )
+        except UpstreamFailed as failed:
+            # A locked plan or a stale revision is the caller's to resolve, not a failing
+            # service: answered as the demand service's own 409.
+            if (failed.extra or {}).get("upstream_status") != 409:
+                raise
+            body = (failed.extra or {}).get("upstream_body")
+            detail = body.get("detail") if isinstance(body, dict) else None
+            raise Conflict(f"the demand service refused {path}: {detail or 'conflict'}") from failed
 
     async def latest_demand_plan(self) -> DemandPlanPublic | None:
         """The latest locked plan, else the latest draft; ``None`` when there is no plan."""
