@@ -36,15 +36,9 @@ def demo_series() -> list[dict]:
     ]
 
 
-def statsmodels_series(years: int = 10) -> list[dict]:
-    """The last ``years`` of two monthly series shipped by statsmodels: Mauna Loa CO2 (ppm,
-    weekly readings averaged per month, the few empty weeks interpolated; trend and season) and
-    the El Nino sea surface temperature (degrees C; season and irregular cycles)."""
-    co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
-    co2 = co2.iloc[-12 * years :]
-    elnino = sm.datasets.elnino.load_pandas().data.iloc[-years:]
-    temperatures = elnino.drop(columns="YEAR").to_numpy().ravel()
-    return [
-        series_in("co2", co2.to_numpy(), start=co2.index[0].strftime("%Y-%m")),
-        series_in("elnino", temperatures, start=f"{int(elnino['YEAR'].iloc[0])}-01"),
-    ]
+def co2(years: int = 10) -> dict:
+    """The last ``years`` of Mauna Loa CO2 (ppm, shipped by statsmodels): weekly readings
+    averaged per month, the few empty weeks interpolated; a trend and a season."""
+    monthly = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
+    monthly = monthly.iloc[-12 * years :]
+    return series_in("co2", monthly.to_numpy(), start=monthly.index[0].strftime("%Y-%m"))
