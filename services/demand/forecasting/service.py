@@ -289,10 +289,13 @@ def run_baseline(
     results = forecast_many(tasks, engine=engine)
     _clear(session, plan_id=plan_id, request=request)
     methods: Counter[str] = Counter()
+    overridden_series = 0
     for (family, segment), grid, result in zip(keys, grids, results, strict=True):
         methods[result.method] += 1
         override = overrides.get(family)
+        # An ended series is forecast at zero even with an override: it did not apply.
         overridden = override is not None and result.method == override.method
+        overridden_series += overridden
         note = result.note
         if overridden and override is not None:
             note = "; ".join(filter(None, [override_note(override), note]))
@@ -332,10 +335,7 @@ def run_baseline(
         series=len(histories),
         fallbacks=sum(r.fallback for r in results),
         methods=dict(sorted(methods.items())),
-        overridden=sum(
-            f in overrides and r.method == overrides[f].method
-            for (f, _), r in zip(keys, results, strict=True)
-        ),
+        overridden=overridden_series,
         candidates=request.candidates,
         engine=engine,
         seconds=round(time.perf_counter() - started, 3),
@@ -454,7 +454,6 @@ def update_override(
     starts from its defaults: the old method's parameters would not fit it."""
     row = get_override(session, family_code=family_code)
     what = f"the forecast override of family {family_code}"
-    sent = patch.model_fields_set
     method = patch.method if patch.method is not None else ForecastMethod(row.method)
     if patch.parameters is not None:
         parameters = patch.parameters
@@ -469,7 +468,7 @@ def update_override(
     claim_version(session, row, expected_version, what=what, writable=valid)
     row.method = method.value
     row.parameters = dict(parameters)
-    if "reason" in sent and patch.reason is not None:
+    if patch.reason is not None:
         row.reason = patch.reason
     row.updated_by = principal.subject
     row.updated_at = utc_now()
