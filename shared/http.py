@@ -152,12 +152,21 @@ async def send(
     params: Mapping[str, Any] | None = None,
     json: Any = None,
     headers: Mapping[str, str] | None = None,
+    timeout_seconds: float | None = None,
 ) -> httpx.Response:
     """Call an upstream and return its successful response (for its headers too, e.g. an
-    ETag); any failure becomes an ``UpstreamFailed``."""
+    ETag); any failure becomes an ``UpstreamFailed``. ``timeout_seconds`` replaces the
+    client's read timeout for a call known to be long (a job's computation)."""
     service = str(client.base_url)
+    timeout = (
+        httpx.USE_CLIENT_DEFAULT
+        if timeout_seconds is None
+        else httpx.Timeout(timeout_seconds, connect=5.0)
+    )
     try:
-        response = await client.request(method, path, params=params, json=json, headers=headers)
+        response = await client.request(
+            method, path, params=params, json=json, headers=headers, timeout=timeout
+        )
     except httpx.HTTPError as exc:
         raise UpstreamFailed(f"{service}{path} is unreachable: {exc!r}") from exc
     if response.status_code >= 400:

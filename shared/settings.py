@@ -92,6 +92,13 @@ class DemandSettings(ServiceSettings):
         description="The roles that own the consensus demand plan (RACI): each signs off a"
         " plan's revision before the demand planner may lock it; [] turns sign-off off.",
     )
+    forecast_engine: str = Field(
+        default="local",
+        pattern=r"^(local|ray|ray://\S+)$",
+        description="Where a plan baseline's series are forecast: 'local' (in the request, "
+        "one after another), 'ray' (a Ray cluster started in the service on this machine's "
+        "CPUs) or 'ray://host:port' (an existing Ray cluster; the ray extra).",
+    )
 
 
 class SupplySettings(ServiceSettings):

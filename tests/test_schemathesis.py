@@ -121,6 +121,14 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         # customer coded "matrix", so its Allow lists them beside GET.
         "GET /customers/matrix": [(allow_header_conformance, "a customer may be coded matrix")],
         "POST /webhooks": [(positive_data_acceptance, UNKNOWN_EVENTS)],
+        # A family's forecast override names its family by code, and its parameters are the
+        # method's own (a free object in the schema): an unknown one is a 422 naming it.
+        "POST /forecast-overrides": [
+            (positive_data_acceptance, UNKNOWN_REFERENCES + "; or parameters the method lacks")
+        ],
+        "PATCH /forecast-overrides/{family_code}": [
+            (positive_data_acceptance, "parameters the method lacks: 422 naming each")
+        ],
         # A roll moves the horizon: one beyond the plans' window is refused, and a retried
         # Idempotency-Key with another body is a 422 (shared.idempotency).
         "POST /demand-plans/{id}/roll": [

@@ -127,6 +127,7 @@ class ServiceClient:
         *,
         rename: Callable[[str], str] | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout_seconds: float | None = None,
     ) -> ModelT:
         """The answer of a computation (POST ``body``, or nothing when the path names all it
         needs). A 422 of the service stays a 422, its fields passed through ``rename``
@@ -143,6 +144,7 @@ class ServiceClient:
                 path,
                 json=None if body is None else body.model_dump(mode="json", exclude_none=True),
                 headers=headers,
+                timeout_seconds=timeout_seconds,
             )
             answer = sent.json()
         except UpstreamFailed as exc:

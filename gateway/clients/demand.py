@@ -9,7 +9,9 @@ from shared.contracts.demand import (
     AccuracyFilters,
     AccuracyRowPublic,
     BaselineFilters,
+    BaselineRequest,
     BaselineSeriesPublic,
+    BaselineSummary,
     BiasFlagParams,
     BiasFlagPublic,
     ConsensusSummaryPublic,
@@ -35,7 +37,7 @@ from shared.contracts.demand import (
     WaterfallRowPublic,
 )
 from shared.contracts.hierarchy import DisaggregationParams, DisaggregationPublic
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, UpstreamFailed, ValidationFailed
 
 
 def no_demand_plan() -> ValidationFailed:
@@ -97,6 +99,29 @@ class DemandClient(ServiceClient):
             request,
             headers={"Idempotency-Key": idempotency_key},
         )
+
+    async def run_baseline(
+        self, *, plan_id: int, revision: int, request: BaselineRequest, timeout_seconds: float
+    ) -> BaselineSummary:
+        """Forecast a draft plan's statistical baseline (If-Match: the plan's revision); a
+        job's call, so it may take minutes: ``timeout_seconds`` replaces the usual 30 s."""
+        path = f"/demand-plans/{plan_id}/baseline"
+        try:
+            return await self.post_of(
+                BaselineSummary,
+                path,
+                request,
+                headers={"If-Match": f'"{revision}"'},
+                timeout_seconds=timeout_seconds,
+            )
+        except UpstreamFailed as failed:
+            # A locked plan or a stale revision is the caller's to resolve, not a failing
+            # service: answered as the demand service's own 409.
+            if (failed.extra or {}).get("upstream_status") != 409:
+                raise
+            body = (failed.extra or {}).get("upstream_body")
+            detail = body.get("detail") if isinstance(body, dict) else None
+            raise Conflict(f"the demand service refused {path}: {detail or 'conflict'}") from failed
 
     async def latest_demand_plan(self) -> DemandPlanPublic | None:
         """The latest locked plan, else the latest draft; ``None`` when there is no plan."""

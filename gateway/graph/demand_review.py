@@ -113,6 +113,9 @@ class BaselineSeries:
     intermittent: bool
     fallback: bool = strawberry.field(description="Too short to compare methods.")
     end_of_life: bool = strawberry.field(description="Forecast at zero: ended or inactive.")
+    overridden: bool = strawberry.field(
+        description="Forecast by the family's stored method override, not by the contest."
+    )
     note: str
     cv_horizon: int
     cv_mae: float | None

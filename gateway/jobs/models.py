@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field
 
 from gateway.tables import GatewayTable
+from shared.contracts.demand import BaselineRequest, CandidateSet
 from shared.errors import Problem
 from shared.types import RowId, UtcDatetime, utc_now
 
@@ -17,6 +18,9 @@ from shared.types import RowId, UtcDatetime, utc_now
 class JobKind(StrEnum):
     solve = "solve"  # the body is a PlanningProblem, as POST /solve takes it
     reconcile = "reconcile"  # the body is a ReconcileRequest, as POST /reconcile takes it
+    # The body is a BaselineJob: a draft demand plan's statistical baseline, by default with
+    # every candidate (the full set, about 2 s a series: minutes for a company).
+    baseline = "baseline"
 
 
 class JobStatus(StrEnum):
@@ -73,9 +77,19 @@ class JobSubmit(BaseModel):
     kind: JobKind
     body: dict[str, Any] = Field(
         default_factory=dict,
-        description="What the synchronous route takes: a planning problem (solve) or a "
-        "reconcile request (reconcile).",
+        description="What the synchronous route takes: a planning problem (solve), a "
+        "reconcile request (reconcile), or a baseline job (baseline: `plan_id`, `revision` "
+        "and what POST /demand-plans/{id}/baseline takes, the full candidate set by default).",
     )
+
+
+class BaselineJob(BaselineRequest):
+    """A draft demand plan's statistical baseline, computed by the demand service (POST
+    /demand-plans/{id}/baseline) as a job: the full candidate set unless told otherwise."""
+
+    plan_id: RowId
+    revision: int = Field(ge=1, description="The plan's revision (its ETag), sent as If-Match.")
+    candidates: CandidateSet = CandidateSet.full
 
 
 class JobPublic(BaseModel):

@@ -17,13 +17,14 @@ from gateway.reconcile.service import reconcile
 from gateway.solver.problem import PlanningProblem
 from gateway.state import GatewayState
 from shared.auth import Principal
+from shared.contracts.demand import BaselineRequest
 from shared.db import run_in_session
 from shared.errors import DomainError
 from shared.http import forwarded_authorization
 from shared.types import utc_now
 
 from . import service
-from .models import Job, JobKind, JobPublic
+from .models import BaselineJob, Job, JobKind, JobPublic
 
 log = logging.getLogger("sop.jobs")
 
@@ -38,7 +39,12 @@ JOBS = Gauge(
 STAGES = {
     JobKind.solve: "solving on a solver worker",
     JobKind.reconcile: "reconciling: gather, check, solve with options and alternatives, store",
+    JobKind.baseline: "forecasting the plan's baseline in the demand service",
 }
+# A baseline job's call to the demand service may last its time budget, then the fits of the
+# series left (the cheapest candidate each): twice the budget and a minute bound it.
+BASELINE_TIMEOUT_FACTOR = 2.0
+BASELINE_TIMEOUT_MARGIN_SECONDS = 60.0
 
 
 class CredentialsLost(DomainError):
@@ -185,10 +191,10 @@ class JobRunner:
                 session, job_id=job_id, owner=self.owner, stage=stage
             ),
         )
-        if job.kind == JobKind.reconcile:
+        if job.kind in (JobKind.reconcile, JobKind.baseline):
             if job_id not in self._credentials:
                 raise CredentialsLost(
-                    "the reconcile was submitted to a gateway that stopped; the submitter's "
+                    f"the {job.kind} was submitted to a gateway that stopped; the submitter's "
                     "credentials, which the services' reads need, are not kept across a "
                     "restart: submit it again"
                 )
@@ -197,6 +203,18 @@ class JobRunner:
             problem = await anyio.to_thread.run_sync(PlanningProblem.model_validate, job.body)
             solution = await state.solver.solve(problem)
             return await anyio.to_thread.run_sync(solution.model_dump_json)
+        if job.kind == JobKind.baseline:
+            baseline = BaselineJob.model_validate(job.body)
+            summary = await state.upstreams.demand.run_baseline(
+                plan_id=baseline.plan_id,
+                revision=baseline.revision,
+                request=BaselineRequest.model_validate(
+                    baseline.model_dump(exclude={"plan_id", "revision"})
+                ),
+                timeout_seconds=BASELINE_TIMEOUT_FACTOR * baseline.time_budget_seconds
+                + BASELINE_TIMEOUT_MARGIN_SECONDS,
+            )
+            return summary.model_dump_json()
         request = ReconcileRequest.model_validate(job.body)
         plan = await reconcile(state=state, request=request, location="body.body")
         return await anyio.to_thread.run_sync(plan.model_dump_json)

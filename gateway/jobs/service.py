@@ -14,12 +14,13 @@ from shared.auth import RECONCILERS, Principal
 from shared.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from shared.types import utc_now
 
-from .models import FINISHED, Job, JobKind, JobPublic, JobStatus
+from .models import FINISHED, BaselineJob, Job, JobKind, JobPublic, JobStatus
 from .rules import after_orphaned, is_orphaned
 
-BODY_MODELS: dict[JobKind, type[PlanningProblem] | type[ReconcileRequest]] = {
+BODY_MODELS: dict[JobKind, type[PlanningProblem] | type[ReconcileRequest] | type[BaselineJob]] = {
     JobKind.solve: PlanningProblem,
     JobKind.reconcile: ReconcileRequest,
+    JobKind.baseline: BaselineJob,
 }
 
 
@@ -39,6 +40,8 @@ def check_body(
             for error in exc.errors()
         ]
         raise ValidationFailed(f"the {kind.value} body is invalid", errors=errors) from exc
+    if isinstance(parsed, BaselineJob):
+        return  # its time budget is the demand service's to bound
     requested = (
         parsed.options.time_limit_seconds
         if isinstance(parsed, PlanningProblem)

@@ -7,7 +7,7 @@ from services.demand.consensus.router import router as consensus_router
 from services.demand.customers.router import matrix_router
 from services.demand.customers.router import router as customers_router
 from services.demand.families.router import router as families_router
-from services.demand.forecasting.router import forecasts_router
+from services.demand.forecasting.router import forecasts_router, overrides_router
 from services.demand.forecasting.router import router as baseline_router
 from services.demand.governance import WEBHOOKS, AuditEntry
 from services.demand.hierarchy.router import forecasts_router as hierarchy_forecasts_router
@@ -52,6 +52,7 @@ def create_app(settings: DemandSettings | None = None) -> FastAPI:
             plans_router,
             baseline_router,
             forecasts_router,
+            overrides_router,
             streams_router,
             consensus_router,
             accuracy_router,

@@ -254,6 +254,11 @@ class BaselineSeriesPublic(SQLModel):
     intermittent: bool
     fallback: bool = Field(description="True when the series was too short to compare methods.")
     end_of_life: bool = Field(description="Forecast at zero: the series ended or is inactive.")
+    overridden: bool = Field(
+        default=False,
+        description="Forecast by the family's stored method override (/forecast-overrides), "
+        "not by a contest: `candidates` then holds that method alone.",
+    )
     note: str = Field(description="Why a fallback, an end of life, or methods left out.")
     cv_horizon: int = Field(description="Months forecast from each cross-validation origin.")
     cv_mae: float | None = Field(
@@ -779,6 +784,48 @@ class BacktestRequest(ForecastOptions):
     levels: list[Level] = Constraint(
         default=[80], max_length=5, description="Interval levels whose coverage is measured."
     )
+
+
+class BaselineRequest(BaseModel):
+    """What POST /demand-plans/{id}/baseline forecasts, and with which candidates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    family_code: Code | None = Constraint(
+        default=None, description="Only this family (default: every series with history)."
+    )
+    segment_code: Code | None = None
+    history_from: Period | None = Constraint(
+        default=None, description="Ignore history before this period."
+    )
+    candidates: CandidateSet = Constraint(
+        default=CandidateSet.fast,
+        description="fast (default: seasonal naive, AutoETS; CrostonSBA and TSB when "
+        "intermittent) keeps the baseline interactive; full (adds AutoARIMA, AutoTheta, AutoCES, "
+        "MSTL, CrostonOptimized, ADIDA, IMAPA) costs about 2 s a series: submit it as a job "
+        "(the gateway's POST /jobs, kind baseline).",
+    )
+    time_budget_seconds: float = Constraint(
+        default=120,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="After it, no further candidate is scored on the series left (the cheapest "
+        "scored still competes); the run itself always finishes.",
+    )
+
+
+class BaselineSummary(BaseModel):
+    plan_id: int
+    series: int
+    fallbacks: int
+    methods: dict[str, int] = Constraint(description="How many series each method won.")
+    overridden: int = Constraint(
+        default=0, description="Series forecast by their family's stored method override."
+    )
+    candidates: CandidateSet = CandidateSet.fast
+    engine: str = Constraint(default="local", description="Where the series were forecast.")
+    seconds: float
 
 
 class CandidateScorePublic(SQLModel):

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 from fastapi_pagination.ext.sqlmodel import paginate
 
 from services.demand.plans.router import (
@@ -11,11 +11,13 @@ from services.demand.plans.router import (
     read_plan_etag,
 )
 from services.demand.rights import PlanKeeper
-from shared.concurrency import IfMatch
+from shared.concurrency import IfMatch, set_etag
 from shared.db import SessionDep
-from shared.entity_router import PROBLEM_RESPONSES
+from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
+from shared.errors import Problem
 from shared.pagination import Page, PageParams
 from shared.throttle import THROTTLED, throttled
+from shared.types import CODE_PATTERN
 
 from . import service
 from .models import (
@@ -25,6 +27,11 @@ from .models import (
     BaselineRequest,
     BaselineSeriesPublic,
     BaselineSummary,
+    ForecastOverride,
+    ForecastOverrideCreate,
+    ForecastOverrideFilters,
+    ForecastOverridePublic,
+    ForecastOverrideUpdate,
     ForecastRequest,
     ForecastResponse,
 )
@@ -33,6 +40,9 @@ router = APIRouter(
     prefix="/demand-plans/{id}/baseline", tags=["statistical baseline"], responses=PROBLEM_RESPONSES
 )
 forecasts_router = APIRouter(prefix="/forecasts", tags=["forecasts"], responses=PROBLEM_RESPONSES)
+overrides_router = APIRouter(
+    prefix="/forecast-overrides", tags=["forecast overrides"], responses=PROBLEM_RESPONSES
+)
 
 SELECTION_DOC = (
     " Unless `method` names one (with its `parameters`), candidates compete by mean absolute "
@@ -81,9 +91,12 @@ def backtest(request: Annotated[BacktestRequest, Body()]) -> Any:
     response_model=BaselineSummary,
     summary="Compute the statistical stream of a draft plan from the demand history",
     description=(
-        "Per family x segment with history before the horizon, the fast candidates of `POST "
-        "/forecasts` (seasonal naive, AutoETS; CrostonSBA and TSB when intermittent) compete by "
-        "cross-validated error; the best is refitted and stored with its error. Series too "
+        "Per family x segment with history before the horizon, the `candidates` of `POST "
+        "/forecasts` (`fast` by default: seasonal naive, AutoETS; CrostonSBA and TSB when "
+        "intermittent) compete by cross-validated error; the best is refitted and stored with "
+        "its error. A family with a stored override (`/forecast-overrides`) is forecast with "
+        "that method and its parameters instead, and its series say so (`overridden`). The "
+        "full set is for a job (the gateway's `POST /jobs` kind `baseline`). Series too "
         "short fall back to a moving average, series without demand in their last 6 months or "
         "ending before the company's last month of history are forecast at zero (end of life), "
         "and say so. Rebuilds the consensus; 409 when the "
@@ -98,10 +111,17 @@ def run_baseline(
     _writer: PlanKeeper,
     plan_id: PlanId,
     revision: IfMatch,
+    http: Request,
     response: Response,
     request: Annotated[BaselineRequest, Body()] = BaselineRequest(),
 ) -> Any:
-    summary = service.run_baseline(session, plan_id=plan_id, revision=revision, request=request)
+    summary = service.run_baseline(
+        session,
+        plan_id=plan_id,
+        revision=revision,
+        request=request,
+        engine=http.app.state.settings.forecast_engine,
+    )
     answer_revision(session, plan_id=plan_id, response=response)
     return summary
 
@@ -120,3 +140,102 @@ def list_baseline(
 ) -> Any:
     read_plan_etag(session, plan_id=plan_id, response=response)
     return paginate(session, service.baseline_query(plan_id=plan_id, filters=filters), params)
+
+
+FamilyCode = Annotated[
+    str, Path(pattern=CODE_PATTERN, max_length=64, alias="family_code", description="Family.")
+]
+OVERRIDE_EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"model": Problem, "description": "The override changed since you read it (If-Match)"},
+    428: {"model": Problem, "description": "If-Match (the override's version, its ETag) missing"},
+}
+
+
+def _answer_override(row: ForecastOverride, response: Response) -> ForecastOverridePublic:
+    set_etag(response, row.version)
+    return service.public_override(row)
+
+
+@overrides_router.get(
+    "",
+    response_model=Page[ForecastOverridePublic],
+    summary="The families forecast with a method of their own, not by the contest",
+)
+def list_overrides(
+    session: SessionDep,
+    filters: Annotated[ForecastOverrideFilters, Query()],
+    params: Annotated[PageParams, Depends()],
+) -> Any:
+    return paginate(session, service.overrides_query(filters=filters), params)
+
+
+@overrides_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ForecastOverridePublic,
+    responses={409: {"model": Problem, "description": "The family already has an override"}},
+    summary="Set the method (and parameters) a family's baseline is forecast with",
+    description=(
+        "Every series of the family is then forecast by this method in `POST "
+        "/demand-plans/{id}/baseline`, whose series say so (`overridden`, the note names the "
+        "override's version and reason). Parameters are checked as `POST /forecasts` checks "
+        "them: an unknown or invalid one is a 422 naming it. The demand planner's (or an "
+        "integration's). Answers the version as ETag."
+    ),
+)
+def create_override(
+    session: SessionDep,
+    writer: PlanKeeper,
+    body: Annotated[ForecastOverrideCreate, Body()],
+    response: Response,
+) -> Any:
+    row = service.create_override(session, request=body, principal=writer)
+    response.headers["Location"] = f"/forecast-overrides/{row.family_code}"
+    return _answer_override(row, response)
+
+
+@overrides_router.get(
+    "/{family_code}",
+    response_model=ForecastOverridePublic,
+    responses=NOT_FOUND,
+    summary="A family's forecast override (its version as ETag)",
+)
+def read_override(session: SessionDep, family_code: FamilyCode, response: Response) -> Any:
+    return _answer_override(service.get_override(session, family_code=family_code), response)
+
+
+@overrides_router.patch(
+    "/{family_code}",
+    response_model=ForecastOverridePublic,
+    responses=OVERRIDE_EDIT_RESPONSES,
+    summary="Change a family's forecast method, its parameters or the reason (If-Match)",
+    description=(
+        "A new `method` without `parameters` starts from its defaults. Needs If-Match with "
+        "the version read: 428 without it, 409 with the current version when stale."
+    ),
+)
+def update_override(
+    session: SessionDep,
+    writer: PlanKeeper,
+    family_code: FamilyCode,
+    version: IfMatch,
+    body: Annotated[ForecastOverrideUpdate, Body()],
+    response: Response,
+) -> Any:
+    row = service.update_override(
+        session, family_code=family_code, expected_version=version, patch=body, principal=writer
+    )
+    return _answer_override(row, response)
+
+
+@overrides_router.delete(
+    "/{family_code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=OVERRIDE_EDIT_RESPONSES,
+    summary="Back to the contest for a family (If-Match)",
+)
+def delete_override(
+    session: SessionDep, _writer: PlanKeeper, family_code: FamilyCode, version: IfMatch
+) -> None:
+    service.delete_override(session, family_code=family_code, expected_version=version)

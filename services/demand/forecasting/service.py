@@ -9,7 +9,8 @@ months counting as zero demand (rules.py).
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 from sqlalchemy import delete, func
@@ -18,15 +19,19 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services.demand.accuracy import metrics
 from services.demand.consensus import service as consensus
+from services.demand.families.models import Family
 from services.demand.history.models import DemandHistory, DemandHistoryFilters
 from services.demand.history.service import load_series
 from services.demand.plans import service as plans
 from shared import crud
+from shared.auth import Principal
+from shared.concurrency import claim_version
 from shared.contracts.demand import (
     BacktestOriginPublic,
     BacktestRequest,
     BacktestResponse,
     CandidateScorePublic,
+    ForecastMethod,
     ForecastMetricsPublic,
     ForecastOptions,
     ForecastRequest,
@@ -37,11 +42,13 @@ from shared.contracts.demand import (
     SeriesForecastPublic,
     SeriesIn,
 )
-from shared.crud import EntitySpec
-from shared.errors import Conflict, ValidationFailed
+from shared.crud import EntitySpec, Reference
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.periods import add_months, horizon, months_between
+from shared.types import utc_now
 
 from . import rules
+from .engine import LOCAL, SeriesTask, forecast_many
 from .methods import (
     Choice,
     OriginResult,
@@ -58,10 +65,12 @@ from .models import (
     BaselineSeries,
     BaselineSummary,
     BaselineValue,
+    ForecastOverride,
+    ForecastOverrideCreate,
+    ForecastOverrideFilters,
+    ForecastOverridePublic,
+    ForecastOverrideUpdate,
 )
-
-# The plan baseline runs the fast set: the demo must stay interactive.
-BASELINE_SETTINGS = Settings()
 
 
 def settings_of(options: ForecastOptions, *, levels: Sequence[int], started: float) -> Settings:
@@ -230,9 +239,15 @@ def company_last_period(session: Session, *, before: str) -> str | None:
 
 
 def run_baseline(
-    session: Session, *, plan_id: int, revision: int | None, request: BaselineRequest
+    session: Session,
+    *,
+    plan_id: int,
+    revision: int | None,
+    request: BaselineRequest,
+    engine: str = LOCAL,
 ) -> BaselineSummary:
-    """Forecast every selected series, store the statistical stream, rebuild the consensus."""
+    """Forecast every selected series (a family's stored override instead of the contest),
+    store the statistical stream, rebuild the consensus."""
     started = time.perf_counter()
     plan = plans.writable_plan(session, plan_id=plan_id, revision=revision)
     plans.require_stream_plan(session, plan=plan)
@@ -255,17 +270,35 @@ def run_baseline(
         )
     end = company_last_period(session, before=plan.horizon_start)
     periods = horizon(plan.horizon_start, plan.horizon_months)
+    settings = Settings(
+        candidates=tuple(candidate_methods(request.candidates)),
+        deadline=started + request.time_budget_seconds,
+    )
+    overrides = {row.family_code: row for row in _overrides_of(session, {f for f, _ in histories})}
+    keys = sorted(histories)
+    grids = [rules.monthly_series(histories[key], last_period=end) for key in keys]
+    tasks = [
+        SeriesTask(
+            grid.values,
+            months_between(grid.last_period, periods[-1]),
+            _with_override(settings, overrides.get(family)),
+            trailing_missing=grid.trailing_missing,
+        )
+        for (family, _segment), grid in zip(keys, grids, strict=True)
+    ]
+    results = forecast_many(tasks, engine=engine)
     _clear(session, plan_id=plan_id, request=request)
     methods: Counter[str] = Counter()
-    fallbacks = 0
-    for (family, segment), by_period in sorted(histories.items()):
-        grid = rules.monthly_series(by_period, last_period=end)
-        steps = months_between(grid.last_period, periods[-1])
-        result = forecast_monthly(
-            grid.values, steps, BASELINE_SETTINGS, trailing_missing=grid.trailing_missing
-        )
+    overridden_series = 0
+    for (family, segment), grid, result in zip(keys, grids, results, strict=True):
         methods[result.method] += 1
-        fallbacks += result.fallback
+        override = overrides.get(family)
+        # An ended series is forecast at zero even with an override: it did not apply.
+        overridden = override is not None and result.method == override.method
+        overridden_series += overridden
+        note = result.note
+        if overridden and override is not None:
+            note = "; ".join(filter(None, [override_note(override), note]))
         session.add(
             BaselineSeries(
                 plan_id=plan_id,
@@ -277,7 +310,8 @@ def run_baseline(
                 intermittent=result.intermittent,
                 fallback=result.fallback,
                 end_of_life=result.end_of_life,
-                note=result.note[:2000],
+                overridden=overridden,
+                note=note[:2000],
                 cv_horizon=result.cv_horizon,
                 cv_mae=result.cv_mae,
                 candidates={c.method: c.mae for c in result.candidates},
@@ -299,9 +333,32 @@ def run_baseline(
     return BaselineSummary(
         plan_id=plan_id,
         series=len(histories),
-        fallbacks=fallbacks,
+        fallbacks=sum(r.fallback for r in results),
         methods=dict(sorted(methods.items())),
+        overridden=overridden_series,
+        candidates=request.candidates,
+        engine=engine,
         seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _with_override(settings: Settings, override: ForecastOverride | None) -> Settings:
+    if override is None:
+        return settings
+    method = ForecastMethod(override.method)
+    # Stored parameters were validated on write; a stored row is parsed again in case the
+    # method's parameters changed since (a 422 naming the family rather than a 500).
+    parameters = parse_parameters(
+        method, override.parameters, field=f"forecast-overrides.{override.family_code}.parameters"
+    )
+    return replace(settings, override=Choice(method, parameters))
+
+
+def override_note(override: ForecastOverride) -> str:
+    why = f": {override.reason}" if override.reason else ""
+    return (
+        f"method set by the family's forecast override (version {override.version}, "
+        f"{override.updated_by}){why}"
     )
 
 
@@ -323,3 +380,106 @@ def _clear(session: Session, *, plan_id: int, request: BaselineRequest) -> None:
         if request.segment_code is not None:
             statement = statement.where(col(table.segment_code) == request.segment_code)
         session.exec(statement)
+
+
+# --- A family's stored method override ---------------------------------------------------
+
+OVERRIDES = EntitySpec(
+    table=ForecastOverride,
+    key=("family_code",),
+    label="forecast override",
+    references=(Reference("family_code", Family),),
+)
+
+
+def _overrides_of(session: Session, families: Iterable[str]) -> Sequence[ForecastOverride]:
+    return session.exec(
+        select(ForecastOverride).where(col(ForecastOverride.family_code).in_(list(families)))
+    ).all()
+
+
+def overrides_query(*, filters: ForecastOverrideFilters) -> SelectOfScalar[ForecastOverride]:
+    return crud.filtered(OVERRIDES, filters).order_by(col(ForecastOverride.family_code))
+
+
+def get_override(session: Session, *, family_code: str) -> ForecastOverride:
+    row = session.exec(
+        select(ForecastOverride).where(col(ForecastOverride.family_code) == family_code)
+    ).first()
+    if row is None:
+        raise NotFound(f"family {family_code} has no forecast override")
+    return row
+
+
+def public_override(row: ForecastOverride) -> ForecastOverridePublic:
+    return ForecastOverridePublic.model_validate(row, from_attributes=True)
+
+
+def create_override(
+    session: Session, *, request: ForecastOverrideCreate, principal: Principal
+) -> ForecastOverride:
+    """A family's method, its parameters checked as POST /forecasts checks them (422)."""
+    crud.check_references(session, references=OVERRIDES.references, items=[request], indexed=False)
+    parse_parameters(request.method, request.parameters, field="body.parameters")
+    existing = session.exec(
+        select(ForecastOverride).where(col(ForecastOverride.family_code) == request.family_code)
+    ).first()
+    if existing is not None:
+        raise Conflict(
+            f"family {request.family_code} already has a forecast override "
+            f"(version {existing.version}): change it with PATCH and If-Match",
+            field="body.family_code",
+        )
+    row = ForecastOverride(
+        family_code=request.family_code,
+        method=request.method.value,
+        parameters=request.parameters,
+        reason=request.reason,
+        updated_by=principal.subject,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_override(
+    session: Session,
+    *,
+    family_code: str,
+    expected_version: int | None,
+    patch: ForecastOverrideUpdate,
+    principal: Principal,
+) -> ForecastOverride:
+    """Change the method, its parameters or the reason. A new method without parameters
+    starts from its defaults: the old method's parameters would not fit it."""
+    row = get_override(session, family_code=family_code)
+    what = f"the forecast override of family {family_code}"
+    method = patch.method if patch.method is not None else ForecastMethod(row.method)
+    if patch.parameters is not None:
+        parameters = patch.parameters
+    elif method.value != row.method:
+        parameters = {}
+    else:
+        parameters = row.parameters
+
+    def valid() -> None:
+        parse_parameters(method, parameters, field="body.parameters")
+
+    claim_version(session, row, expected_version, what=what, writable=valid)
+    row.method = method.value
+    row.parameters = dict(parameters)
+    if patch.reason is not None:
+        row.reason = patch.reason
+    row.updated_by = principal.subject
+    row.updated_at = utc_now()
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_override(session: Session, *, family_code: str, expected_version: int | None) -> None:
+    row = get_override(session, family_code=family_code)
+    what = f"the forecast override of family {family_code}"
+    claim_version(session, row, expected_version, what=what)
+    session.delete(row)
+    session.flush()

@@ -4,6 +4,7 @@ import datetime as dt
 from collections import defaultdict
 
 import numpy as np
+import statsmodels.api as sm
 from statsforecast.utils import AirPassengers
 
 from shared.periods import add_months
@@ -33,3 +34,11 @@ def demo_series() -> list[dict]:
         {"id": key, "periods": list(values), "values": list(values.values())}
         for key, values in sorted(by_series.items())
     ]
+
+
+def co2(years: int = 10) -> dict:
+    """The last ``years`` of Mauna Loa CO2 (ppm, shipped by statsmodels): weekly readings
+    averaged per month, the few empty weeks interpolated; a trend and a season."""
+    monthly = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
+    monthly = monthly.iloc[-12 * years :]
+    return series_in("co2", monthly.to_numpy(), start=monthly.index[0].strftime("%Y-%m"))

@@ -15,7 +15,7 @@ PLAN_QUERY = """
 query Plan($id: Int!) {
   demandPlan(id: $id) {
     id status
-    baseline { familyCode segmentCode method fallback note cvMae endOfLife
+    baseline { familyCode segmentCode method fallback note cvMae endOfLife overridden
                candidates { method cvMae } }
     retail: baseline(segmentCode: "RETAIL") { familyCode }
     inputs { stream role kind familyCode segmentCode author reasonCode quantity upliftPct
@@ -54,6 +54,7 @@ async def test_a_plan_shows_its_baseline_streams_consensus_and_waterfall(
     ]
     series = plan["baseline"][0]
     assert series["fallback"] is False and series["cvMae"] == 0
+    assert series["overridden"] is False  # no family has a stored method
     assert series["method"] in {c["method"] for c in series["candidates"]}
     assert {c["cvMae"] for c in series["candidates"]} == {0.0}
     assert [s["familyCode"] for s in plan["retail"]] == ["F01", "F02"]
