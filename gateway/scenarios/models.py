@@ -139,7 +139,7 @@ class ScenarioPublic(BaseModel):
 
 class ScenarioSolved(BaseModel):
     scenario: ScenarioPublic
-    solution: Solution
+    solution: Solution | None = Field(description="The whole solution; null with lines=false.")
 
 
 class ProposalPublic(BaseModel):
