@@ -48,6 +48,15 @@ async def solve(platform: Platform, scenario_id: int, headers: dict[str, str] = 
     return response.json()
 
 
+async def hold_the_base(platform: Platform) -> None:
+    """Solve the base once, so that its warm worker holds its model (the first solve of a
+    base builds the model cold and says so)."""
+    scenario = await create(platform, [])
+    outcome = (await solve(platform, scenario["id"]))["scenario"]["outcome"]
+    if outcome["path"] == "cold":
+        assert outcome["reason"].startswith("no warm model of the base was held")
+
+
 CHANGES = {
     "demand": {"kind": "demand", "family": "F00001", "periods": ["2026-03"], "value": 30},
     "capacity": {"kind": "capacity", "resource": "R000", "periods": ["2026-02"], "value": -40},
@@ -61,6 +70,7 @@ CHANGES = {
 async def test_each_change_is_solved_warm_and_visible_in_the_comparison(
     platform: Platform, kind: str
 ) -> None:
+    await hold_the_base(platform)
     scenario = await create(platform, [CHANGES[kind]])
 
     solved = await solve(platform, scenario["id"])
@@ -208,6 +218,7 @@ async def test_a_batch_compares_a_demand_grid_and_holds_each_plan_under_each_sce
         ]
         for step in (-10, 10)
     }
+    await hold_the_base(platform)
 
     response = await platform.gateway.post(
         "/scenarios/batch", json={"base": base(), "scenarios": grid}, headers=OWNER
