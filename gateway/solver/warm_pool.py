@@ -74,6 +74,12 @@ class WarmTask(Generic[Result]):
     base: PlanningProblem | None = None  # None: only when the worker holds the key
 
 
+def whole_solution(run: WarmRun, held: HeldBase) -> Solution:
+    """A ``WarmTask.finish``: the whole solution (lines, escalations, options) as ``solve``
+    answers it, with a note of the path taken."""
+    return run.solution()
+
+
 class _NotHeld:
     """The worker holds no model of the task's key and the task did not carry its base."""
 
