@@ -16,7 +16,11 @@ from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from gateway.cycle import queries
 from gateway.cycle.models import Cycle
+from gateway.cycle.problems import GateClosed
+from gateway.cycle.service import _plan_before_executive
+from gateway.plans import service as consensus
 from gateway.reconcile.service import check_solve_limits
 from gateway.scenarios import rules
 from gateway.scenarios.compare import compare
@@ -250,8 +254,12 @@ def promote_scenario(
     request: ScenarioPromotion,
     location: str = "body",
 ) -> ScenarioProposal:
-    """Record the scenario's supply, lever, target and cost changes as a proposal to the
-    cycle's decisions; demand changes are refused (they go back to the demand review)."""
+    """Put the scenario's supply, lever, target and cost changes before the cycle's
+    executive: an ``executive_lever`` escalation item on the recommended plan whose option
+    0 carries the changes (option 1 keeps the plan), recorded as a proposal. Deciding it is
+    a decision like any other, taken into the plan by authorising, published by approving.
+    Demand changes are refused (they go back to the demand review and its sign-off), so are
+    changes that do not fit the recommended plan's problem (422 naming the change)."""
     if not principal.has_any(rules.PROMOTERS):
         raise Forbidden("only the process owner promotes a scenario")
     scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
@@ -271,14 +279,34 @@ def promote_scenario(
         )
     if not changes:
         raise ValidationFailed("the scenario changes nothing: nothing to propose", field="path.id")
-    if session.get(Cycle, request.cycle_id) is None:
+    cycle = session.get(Cycle, request.cycle_id)
+    if cycle is None:
         raise ValidationFailed(
             f"cycle {request.cycle_id} does not exist", field=f"{location}.cycle_id"
         )
+    plan = _plan_before_executive(session, cycle=cycle, steps=queries.steps_of(session, cycle))
+    assert plan.id is not None and scenario.id is not None
+    problem = consensus.problem_of(session, plan_id=plan.id)
+    if problem is None:
+        raise GateClosed(
+            "plan-problem-stored",
+            f"consensus plan {plan.id} was stored without its planning problem: reconcile again",
+        )
+    apply_changes(problem, changes, path="scenario.changes")
+    outcome = None if scenario.outcome is None else ScenarioOutcome(**scenario.outcome)
+    item = rules.proposal_item(
+        scenario_id=scenario.id,
+        name=scenario.name,
+        changes=changes,
+        rationale=request.rationale,
+        moved={} if outcome is None else {d.name: d.change for d in outcome.comparison.totals},
+    )
+    escalation = consensus.add_escalation(session, plan_id=plan.id, item=item)
     proposal = ScenarioProposal(
         scenario_id=scenario_id,
         scenario_version=scenario.version,
         cycle_id=request.cycle_id,
+        escalation_id=escalation.id,
         changes=scenario.changes,
         rationale=request.rationale,
         proposed_by=principal.subject,

@@ -173,7 +173,7 @@ async def _with_base(
     if isinstance(answer, _NotHeld):
         answer = await call(WarmTask(task.key, task.changes, task.finish, base))
     assert not isinstance(answer, _NotHeld)
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 class _LocalWarmWorker:
@@ -257,9 +257,9 @@ class RayWarmPool:
         self._ray = ray
         self.workers = workers
         # No CPU reserved: the actor idles between re-solves, the solve pool keeps the CPUs.
-        self._holder = ray.remote(num_cpus=0, max_restarts=0)(HeldModels)
+        self._holder: Any = ray.remote(num_cpus=0, max_restarts=0)(HeldModels)
         self._capacity = models_per_worker
-        self._actors = [self._holder.remote(models_per_worker) for _ in range(workers)]
+        self._actors: list[Any] = [self._holder.remote(models_per_worker) for _ in range(workers)]
         self._locks = [asyncio.Lock() for _ in range(workers)]
 
     async def run(self, task: WarmTask[Result], *, wall_seconds: float) -> Result:
