@@ -62,7 +62,7 @@ async def platform(folder: Path, time_limit: float) -> AsyncIterator[dict[str, h
     """The three services and the gateway in-process, on SQLite files in ``folder``."""
     # A 1,000-family reconcile sends finance the plan's 72,000 lines for the AOP gaps: more
     # than the default body limit.
-    big = {"max_body_bytes": 1 << 30}
+    big: dict[str, Any] = {"max_body_bytes": 1 << 30}
     services = {
         "demand": create_demand(
             DemandSettings(database_url=f"sqlite:///{folder}/demand.db", **big)
@@ -214,14 +214,15 @@ async def run(families: int, seed: int, time_limit: float) -> None:
                 f" objective {outcome['objective']:.6f}"
             )
             print(
-                f"{'what-if':36} {'path':5} {'warm s':>8} {'cold s':>8} {'ratio':>7}"
-                f" {'lines s':>8} {'rel. obj. diff':>14} {'violation':>10}"
+                f"{'what-if':36} {'path':5} {'warm s':>8} {'worker s':>8} {'cold s':>8}"
+                f" {'ratio':>7} {'lines s':>8} {'rel. obj. diff':>14} {'violation':>10}"
             )
             for name, changes in what_ifs(problem, base_solution).items():
                 scenario_id = await scenario(name, changes)
                 solve = f"/scenarios/{scenario_id}/solve"
                 warm, warm_seconds = await timed(gateway.post(solve, params={"lines": "false"}))
                 outcome = _answer(warm)["scenario"]["outcome"]
+                worker_seconds = outcome["seconds"]
                 lines, lines_seconds = await timed(gateway.post(solve))
                 warm_plan = Solution.model_validate(_answer(lines)["solution"])
                 changed = _answer(await gateway.get(f"/scenarios/{scenario_id}/problem"))
@@ -232,7 +233,8 @@ async def run(families: int, seed: int, time_limit: float) -> None:
                 )
                 violation = plan_violation(PlanningProblem.model_validate(changed), warm_plan)
                 print(
-                    f"{name:36} {outcome['path']:5} {warm_seconds:8.3f} {cold_seconds:8.2f}"
+                    f"{name:36} {outcome['path']:5} {warm_seconds:8.3f} {worker_seconds:8.3f}"
+                    f" {cold_seconds:8.2f}"
                     f" {warm_seconds / cold_seconds:7.2%} {lines_seconds:8.2f}"
                     f" {difference:14.2e} {violation:10.2e}",
                     flush=True,
