@@ -188,9 +188,7 @@ async def test_the_authorised_plan_is_the_cold_solve_with_the_decisions_reached_
     assert again.status_code == 201, again.text
     warm = (await platform.gateway.get(f"/consensus-plans/{again.json()['plan_id']}")).json()
     assert any(n.startswith("warm solve:") for n in warm["stats"]["notes"]), warm["stats"]
-    assert warm["stats"]["objective_value"] == pytest.approx(
-        cold.stats.objective_value, rel=1e-7
-    )
+    assert warm["stats"]["objective_value"] == pytest.approx(cold.stats.objective_value, rel=1e-7)
 
 
 async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: Platform) -> None:
