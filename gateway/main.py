@@ -23,6 +23,7 @@ from gateway.reconcile.router import router as reconcile_router
 from gateway.scenarios.router import router as scenarios_router
 from gateway.solver.pool import open_pool
 from gateway.solver.runner import SolverRunner
+from gateway.solver.warm_pool import open_warm_pool
 from gateway.state import GatewayState
 from gateway.tables import WEBHOOKS, AuditEntry, migrations
 from shared.app import Mount, create_process_app
@@ -70,11 +71,17 @@ def create_app(
             solves_per_worker=settings.solver_worker_solves,
         )
         stack.push_async_callback(pool.close)
+        warm = await open_warm_pool(
+            engine=settings.solver_engine,
+            workers=settings.solver_warm_workers,
+            models_per_worker=settings.solver_warm_models,
+        )
+        stack.push_async_callback(warm.close)
         app.state.gateway = GatewayState(
             settings=settings,
             engine=app.state.engine,
             upstreams=Upstreams.over(http_clients),
-            solver=SolverRunner(pool=pool, grace_seconds=settings.solver_grace_seconds),
+            solver=SolverRunner(pool=pool, warm=warm, grace_seconds=settings.solver_grace_seconds),
         )
         # Closing a cycle asks the execution follow-up for its month's deviations.
         app.state.follow_up = ExecutionFollowUp(

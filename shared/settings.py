@@ -195,6 +195,19 @@ class GatewaySettings(ServiceSettings):
     solver_worker_solves: int = Field(
         default=20, ge=1, description="Solves a local worker runs before it recycles (memory)."
     )
+    solver_warm_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Worker processes (Ray actors) that hold warm models for re-solves of "
+        "scenarios and authorisations; never recycled (gateway.solver.warm_pool).",
+    )
+    solver_warm_models: int = Field(
+        default=4,
+        ge=1,
+        le=100,
+        description="Warm models a warm worker holds, the least recently used dropped first.",
+    )
     solver_grace_seconds: float = Field(
         default=10.0, gt=0, description="Added to a solve's wall limit before its worker is killed."
     )

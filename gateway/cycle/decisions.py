@@ -8,9 +8,12 @@ executive sponsor. Several items are decided in one request all or none, each wi
 rationale and its own record (and audit entry). Two decisions whose changes pin the same
 quantity to different values are refused (409 naming both).
 
-Authorising re-solves the recommended plan's problem (stored by the reconcile) cold with
-every decision's changes applied, in the order decided, into a new plan version with the
-status ``authorised``, linked to the decisions (``Authorisation``). When that re-solve has
+Authorising re-solves the recommended plan's problem (stored by the reconcile) with every
+decision's changes applied, in the order decided: on the warm worker that holds that
+problem's model, changed in place and re-solved from its last basis when the changes only
+move values, else cold (the plan's ``stats.notes`` say which and why; the first
+authorisation of a plan builds its model), into a new plan version with the status
+``authorised``, linked to the decisions (``Authorisation``). When that re-solve has
 no plan, each changing decision is removed in turn and re-solved: those whose removal
 gives a plan are the ones that cannot hold together, reported as a 409 naming them.
 Approval publishes the authorised plan (``gateway.cycle.authorised.plan_to_publish``).
@@ -50,6 +53,7 @@ from gateway.solver.changes import ChangeList, PlanChange, apply_changes
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import EscalationKind, Option, Severity, Solution
+from gateway.solver.warm_pool import WarmTask, fingerprint, whole_solution
 from gateway.tables import WEBHOOKS
 from shared.auth import Principal
 from shared.errors import FieldError, Forbidden, NotFound, ValidationFailed
@@ -375,10 +379,12 @@ def with_decisions(
 
 
 async def _resolve(solver: SolverRunner, inputs: _Inputs) -> Solution:
+    decided = [change for applied in inputs.applied for change in applied.changes]
+    task = WarmTask(
+        key=fingerprint(inputs.problem), changes=decided, finish=whole_solution, base=inputs.problem
+    )
     try:
-        return await solver.solve(
-            with_decisions(inputs.problem, [a.changes for a in inputs.applied])
-        )
+        return await solver.resolve_warm(task)
     except ValidationFailed as refused:
         failure = refused
     quick = inputs.problem.model_copy(

@@ -172,9 +172,10 @@ class ScenarioMutation:
     async def solve_scenario(self, info: strawberry.Info, id: int) -> Scenario:
         solved = await service.solve_scenario(
             engine=info.context.state.engine,
-            warm=service.WARM,
+            solver=info.context.state.solver,
             principal=_caller(info),
             scenario_id=id,
+            lines=False,
         )
         return Scenario.of(solved.scenario)
 
@@ -198,7 +199,7 @@ class ScenarioMutation:
         _caller(info)
         request = _input(ScenarioBatch, input)
         result = await service.solve_batch(
-            warm=service.WARM,
+            solver=info.context.state.solver,
             request=request,
             settings=info.context.state.settings,
             location="input",

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from gateway.solver.problem import Objective, PlanningProblem
-from gateway.solver.solution import Explanation, Solution
+from gateway.solver.solution import EscalationItem, Explanation, Solution
 from shared import crud
 from shared.contracts.demand import DemandPlanPublic
 from shared.errors import NotFound
@@ -251,26 +251,30 @@ def _resource_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
 
 def _escalation_rows(plan_id: int, solution: Solution) -> list[dict[str, Any]]:
     return [
-        {
-            "plan_id": plan_id,
-            "position": position,
-            "kind": item.kind,
-            "severity": item.severity,
-            "title": item.title,
-            "detail": item.detail,
-            "family_code": item.family,
-            "segment_code": item.segment,
-            "resource_code": item.resource,
-            "families": list(item.families),
-            "periods": list(item.periods),
-            "amount": item.amount,
-            "unit": item.unit,
-            "options": [option.model_dump(mode="json") for option in item.options],
-            "recommended_option": item.recommended_option,
-            "recommendation": item.recommendation,
-        }
+        _escalation_row(plan_id, position, item)
         for position, item in enumerate(solution.escalations)
     ]
+
+
+def _escalation_row(plan_id: int, position: int, item: EscalationItem) -> dict[str, Any]:
+    return {
+        "plan_id": plan_id,
+        "position": position,
+        "kind": item.kind,
+        "severity": item.severity,
+        "title": item.title,
+        "detail": item.detail,
+        "family_code": item.family,
+        "segment_code": item.segment,
+        "resource_code": item.resource,
+        "families": list(item.families),
+        "periods": list(item.periods),
+        "amount": item.amount,
+        "unit": item.unit,
+        "options": [option.model_dump(mode="json") for option in item.options],
+        "recommended_option": item.recommended_option,
+        "recommendation": item.recommendation,
+    }
 
 
 def plans_query(filters: ConsensusPlanFilters | None = None) -> SelectOfScalar[ConsensusPlan]:
@@ -480,7 +484,9 @@ PLAN_RESOURCE_LINES: ImmutableRows[int, list[ConsensusResourceLinePublic]] = Imm
 def cached_escalations(
     session: Session, *, plan_ids: Sequence[int]
 ) -> dict[int, list[EscalationPublic]]:
-    """Each plan's escalation items, validated once per process."""
+    """Each plan's escalation items: a published plan's (never changed again) validated
+    once per process, the others' read each time (a promoted scenario adds an item to the
+    recommended plan: ``add_escalation``)."""
 
     def read(missing: list[int]) -> dict[int, list[EscalationPublic]]:
         found: dict[int, list[EscalationPublic]] = _stored(session, missing)
@@ -488,7 +494,27 @@ def cached_escalations(
             found[row.plan_id].append(EscalationPublic.model_validate(row))
         return found
 
-    return PLAN_ESCALATIONS.many(_scope(session), plan_ids, read)
+    published = {
+        plan.id
+        for plan in plans_by_id(session, plan_ids=plan_ids)
+        if plan.status in (ConsensusStatus.approved, ConsensusStatus.superseded)
+    }
+    found = PLAN_ESCALATIONS.many(_scope(session), [i for i in plan_ids if i in published], read)
+    return found | read([i for i in plan_ids if i not in published])
+
+
+def add_escalation(session: Session, *, plan_id: int, item: EscalationItem) -> Escalation:
+    """One more escalation item on a plan not yet published (the immutability guard
+    refuses it on a published one), after its last."""
+    plan = get_plan(session, plan_id=plan_id)
+    last = session.exec(
+        select(func.max(Escalation.position)).where(col(Escalation.plan_id) == plan_id)
+    ).one()
+    row = Escalation(**_escalation_row(plan_id, 0 if last is None else last + 1, item))
+    plan.escalation_count += 1
+    session.add_all([plan, row])
+    session.flush()
+    return row
 
 
 def cached_family_lines(

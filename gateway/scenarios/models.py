@@ -3,7 +3,8 @@
 A scenario belongs to the user who made it; the roles it is shared with may read it and
 solve it, only the owner edits or deletes it. Solving one never writes a consensus plan: its
 outcome lives on the scenario. A promotion records the supply, lever, target and cost
-changes as a proposal on a cycle, for the decision and approval path.
+changes as a proposal on a cycle and puts them before the executive as an escalation item
+of the recommended plan, decided, authorised and approved like any other.
 """
 
 import datetime as dt
@@ -47,7 +48,7 @@ class Scenario(GatewayTable, table=True):
 
 class ScenarioProposal(GatewayTable, table=True):
     """A scenario's supply, lever, target and cost changes proposed to a cycle's decision
-    step: a record, never edited."""
+    step, and the escalation item that carries them there: a record, never edited."""
 
     __tablename__ = "scenario_proposal"
 
@@ -55,6 +56,7 @@ class ScenarioProposal(GatewayTable, table=True):
     scenario_id: int = SqlField(foreign_key="scenario.id", index=True)
     scenario_version: int
     cycle_id: int = SqlField(foreign_key="sop_cycle.id", index=True)
+    escalation_id: int | None = SqlField(default=None, foreign_key="escalation_item.id")
     changes: list[dict[str, Any]] = SqlField(sa_column=Column(JSON, nullable=False))
     rationale: str = SqlField(max_length=2000)
     proposed_by: str = SqlField(max_length=200)
@@ -139,7 +141,7 @@ class ScenarioPublic(BaseModel):
 
 class ScenarioSolved(BaseModel):
     scenario: ScenarioPublic
-    solution: Solution
+    solution: Solution | None = Field(description="The whole solution; null with lines=false.")
 
 
 class ProposalPublic(BaseModel):
@@ -149,6 +151,10 @@ class ProposalPublic(BaseModel):
     scenario_id: int
     scenario_version: int
     cycle_id: int
+    escalation_id: int | None = Field(
+        description="The executive_lever item of the recommended plan that carries the "
+        "changes: deciding its option 0 takes them into the authorised plan."
+    )
     changes: list[dict[str, Any]]
     rationale: str
     proposed_by: str

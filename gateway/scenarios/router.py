@@ -8,7 +8,7 @@ it. Nothing here writes a consensus plan.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from gateway.scenarios import service
 from gateway.scenarios.models import (
@@ -158,10 +158,20 @@ def delete_scenario(
     ),
 )
 async def solve_scenario(
-    state: GatewayStateDep, principal: CurrentUser, scenario_id: ScenarioId
+    state: GatewayStateDep,
+    principal: CurrentUser,
+    scenario_id: ScenarioId,
+    lines: Annotated[
+        bool,
+        Query(description="false: the outcome (totals, comparison) only, solution null."),
+    ] = True,
 ) -> Response:
     solved = await service.solve_scenario(
-        engine=state.engine, warm=service.WARM, principal=principal, scenario_id=scenario_id
+        engine=state.engine,
+        solver=state.solver,
+        principal=principal,
+        scenario_id=scenario_id,
+        lines=lines,
     )
     return json_response(solved)
 
@@ -192,5 +202,5 @@ def promote_scenario(
     summary="Solve named change lists over one base: comparison and plans x scenarios table",
 )
 async def solve_batch(state: GatewayStateDep, body: ScenarioBatch) -> Response:
-    result = await service.solve_batch(warm=service.WARM, request=body, settings=state.settings)
+    result = await service.solve_batch(solver=state.solver, request=body, settings=state.settings)
     return json_response(result)

@@ -1,24 +1,26 @@
 """Scenarios: storing, sharing, solving (warm from the base's model), promoting, batches.
 
 Solving a scenario never touches a consensus plan: the outcome is stored on the scenario.
-The warm models are held per base problem (``WarmModels``), so every scenario over the same
-base re-solves from that base's basis.
+The warm models are held per base problem in the warm workers
+(``gateway.solver.warm_pool``), so every scenario over the same base re-solves from that
+base's basis; the totals and the comparison are made there, and only they (and the lines
+when asked) come back.
 """
 
-import hashlib
-import threading
-from collections import OrderedDict
+import functools
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from gateway.cycle import queries
 from gateway.cycle.models import Cycle
+from gateway.cycle.problems import GateClosed
+from gateway.cycle.service import _plan_before_executive
+from gateway.plans import service as consensus
 from gateway.reconcile.service import check_solve_limits
 from gateway.scenarios import rules
 from gateway.scenarios.compare import compare
@@ -41,8 +43,10 @@ from gateway.scenarios.models import (
 from gateway.scenarios.robustness import hold_plan
 from gateway.solver.changes import PlanChange, apply_changes
 from gateway.solver.problem import PlanningProblem
+from gateway.solver.runner import SolverRunner
 from gateway.solver.solution import Solution
-from gateway.solver.warm import WarmModel, WarmRun, warm_model
+from gateway.solver.warm import WarmRun
+from gateway.solver.warm_pool import HeldBase, WarmTask, fingerprint
 from shared.auth import Principal
 from shared.concurrency import claim_version
 from shared.db import run_in_session
@@ -60,75 +64,30 @@ def for_scenarios(problem: PlanningProblem) -> PlanningProblem:
     return problem.model_copy(update={"options": options})
 
 
-def fingerprint(problem: PlanningProblem) -> str:
-    return hashlib.sha256(problem.model_dump_json().encode()).hexdigest()
-
-
-@dataclass
-class _Held:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    model: WarmModel | None = None
-    base_solution: Solution | None = None
-
-
-class WarmModels:
-    """Warm models by base problem, the least recently used dropped beyond ``size``. One
-    re-solve at a time per model (HiGHS holds one basis); different bases run in parallel,
-    at most ``max_concurrent`` at once."""
-
-    def __init__(self, *, size: int, max_concurrent: int) -> None:
-        self._size = size
-        self._max_concurrent = max_concurrent
-        self._held: OrderedDict[str, _Held] = OrderedDict()
-        self._lock = threading.Lock()
-        self._limiter: anyio.CapacityLimiter | None = None
-
-    def _slot(self, base: PlanningProblem) -> _Held:
-        key = fingerprint(base)
-        with self._lock:
-            held = self._held.setdefault(key, _Held())
-            self._held.move_to_end(key)
-            while len(self._held) > self._size:
-                self._held.popitem(last=False)
-            return held
-
-    def resolve(
-        self, base: PlanningProblem, changes: Sequence[PlanChange]
-    ) -> tuple[WarmRun, Solution]:
-        """The base with ``changes`` solved (warm when the base's model is held), and the
-        base's own solution; blocking."""
-        held = self._slot(base)
-        with held.lock:
-            if held.model is None or held.base_solution is None:
-                model, first = warm_model(base)
-                held.model, held.base_solution = model, first.solution()
-            return held.model.resolve(list(changes)), held.base_solution
-
-    async def run(self, base: PlanningProblem, changes: Sequence[PlanChange]) -> Any:
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self._max_concurrent)
-        return await anyio.to_thread.run_sync(self.resolve, base, changes, limiter=self._limiter)
-
-    async def call(self, work: Any, *args: Any) -> Any:
-        """Any other blocking solver work, under the same limit."""
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self._max_concurrent)
-        return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
-
-
-# Warm models for the process's lifetime, shared by REST and GraphQL: a few bases at once.
-WARM = WarmModels(size=4, max_concurrent=2)
-
-
-def outcome_of(run: WarmRun, solution: Solution, base: Solution) -> ScenarioOutcome:
-    return ScenarioOutcome(
+def scenario_outcome(
+    run: WarmRun, held: HeldBase, *, lines: bool
+) -> tuple[ScenarioOutcome, Solution | None]:
+    """In the warm worker: the scenario's totals and its comparison with the base (whose
+    solution the worker keeps with the model); the whole solution only with ``lines``."""
+    solution = run.solution()
+    outcome = ScenarioOutcome(
         path=run.path.value,
         reason=run.reason,
-        seconds=round(run.seconds, 6),
+        seconds=round(time.perf_counter() - run.started, 6),
         objective=run.optimum.objective,
         totals=solution.totals,
-        comparison=compare(base, solution),
+        comparison=compare(held.solution(), solution),
     )
+    return outcome, solution if lines else None
+
+
+def batch_solution(run: WarmRun, held: HeldBase) -> tuple[str, Solution, Solution, PlanningProblem]:
+    """In the warm worker: a batch row's path, its solution, the base's, its problem."""
+    return run.path.value, run.solution(), held.solution(), run.problem
+
+
+def _task(base: PlanningProblem, changes: Sequence[PlanChange], finish: Any) -> WarmTask[Any]:
+    return WarmTask(key=fingerprint(base), changes=list(changes), finish=finish, base=base)
 
 
 # --- stored scenarios ---------------------------------------------------------------------
@@ -255,10 +214,16 @@ def delete_scenario(
 
 
 async def solve_scenario(
-    *, engine: Engine, warm: WarmModels, principal: Principal, scenario_id: int
+    *,
+    engine: Engine,
+    solver: SolverRunner,
+    principal: Principal,
+    scenario_id: int,
+    lines: bool = True,
 ) -> ScenarioSolved:
     """Solve a stored scenario (warm from its base's model where it can) and store the
-    outcome on it; a scenario edited meanwhile keeps its own (null) outcome."""
+    outcome on it; a scenario edited meanwhile keeps its own (null) outcome. Without
+    ``lines`` the answer carries the outcome (totals, comparison) and no solution."""
 
     def read(session: Session) -> tuple[PlanningProblem, list[PlanChange], int]:
         scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
@@ -266,9 +231,9 @@ async def solve_scenario(
         return base, CHANGES.validate_python(scenario.changes), scenario.version
 
     base, changes, version = await run_in_session(engine, read)
-    run, base_solution = await warm.run(base, changes)
-    solution = await warm.call(run.solution)
-    outcome = outcome_of(run, solution, base_solution)
+    outcome, solution = await solver.resolve_warm(
+        _task(base, changes, functools.partial(scenario_outcome, lines=lines))
+    )
 
     def store(session: Session) -> ScenarioPublic:
         scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
@@ -289,8 +254,12 @@ def promote_scenario(
     request: ScenarioPromotion,
     location: str = "body",
 ) -> ScenarioProposal:
-    """Record the scenario's supply, lever, target and cost changes as a proposal to the
-    cycle's decisions; demand changes are refused (they go back to the demand review)."""
+    """Put the scenario's supply, lever, target and cost changes before the cycle's
+    executive: an ``executive_lever`` escalation item on the recommended plan whose option
+    0 carries the changes (option 1 keeps the plan), recorded as a proposal. Deciding it is
+    a decision like any other, taken into the plan by authorising, published by approving.
+    Demand changes are refused (they go back to the demand review and its sign-off), so are
+    changes that do not fit the recommended plan's problem (422 naming the change)."""
     if not principal.has_any(rules.PROMOTERS):
         raise Forbidden("only the process owner promotes a scenario")
     scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
@@ -310,14 +279,34 @@ def promote_scenario(
         )
     if not changes:
         raise ValidationFailed("the scenario changes nothing: nothing to propose", field="path.id")
-    if session.get(Cycle, request.cycle_id) is None:
+    cycle = session.get(Cycle, request.cycle_id)
+    if cycle is None:
         raise ValidationFailed(
             f"cycle {request.cycle_id} does not exist", field=f"{location}.cycle_id"
         )
+    plan = _plan_before_executive(session, cycle=cycle, steps=queries.steps_of(session, cycle))
+    assert plan.id is not None and scenario.id is not None
+    problem = consensus.problem_of(session, plan_id=plan.id)
+    if problem is None:
+        raise GateClosed(
+            "plan-problem-stored",
+            f"consensus plan {plan.id} was stored without its planning problem: reconcile again",
+        )
+    apply_changes(problem, changes, path="scenario.changes")
+    outcome = None if scenario.outcome is None else ScenarioOutcome(**scenario.outcome)
+    item = rules.proposal_item(
+        scenario_id=scenario.id,
+        name=scenario.name,
+        changes=changes,
+        rationale=request.rationale,
+        moved={} if outcome is None else {d.name: d.change for d in outcome.comparison.totals},
+    )
+    escalation = consensus.add_escalation(session, plan_id=plan.id, item=item)
     proposal = ScenarioProposal(
         scenario_id=scenario_id,
         scenario_version=scenario.version,
         cycle_id=request.cycle_id,
+        escalation_id=escalation.id,
         changes=scenario.changes,
         rationale=request.rationale,
         proposed_by=principal.subject,
@@ -334,8 +323,11 @@ def proposal_public(proposal: ScenarioProposal) -> ProposalPublic:
 # --- batches ------------------------------------------------------------------------------
 
 
-def held_cells(plans: dict[str, Solution], problems: dict[str, PlanningProblem]) -> list[HeldCell]:
-    """Every plan held fixed under every scenario (blocking)."""
+def held_cells(
+    plans_and_problems: tuple[dict[str, Solution], dict[str, PlanningProblem]],
+) -> list[HeldCell]:
+    """Every plan held fixed under every scenario (in a solver worker)."""
+    plans, problems = plans_and_problems
     cells: list[HeldCell] = []
     for plan_name, plan in plans.items():
         for scenario_name, problem in problems.items():
@@ -357,7 +349,11 @@ def held_cells(plans: dict[str, Solution], problems: dict[str, PlanningProblem])
 
 
 async def solve_batch(
-    *, warm: WarmModels, request: ScenarioBatch, settings: GatewaySettings, location: str = "body"
+    *,
+    solver: SolverRunner,
+    request: ScenarioBatch,
+    settings: GatewaySettings,
+    location: str = "body",
 ) -> BatchResult:
     """Every scenario of the batch solved over the base (warm, one after another from the
     base's basis), compared with the base; with ``robustness``, the plans x scenarios
@@ -371,14 +367,15 @@ async def solve_batch(
     problems: dict[str, PlanningProblem] = {"base": base}
     base_solution: Solution | None = None
     for name, changes in request.scenarios.items():
-        run, base_solution = await warm.run(base, changes)
-        solution = await warm.call(run.solution)
-        plans[name], problems[name] = solution, run.problem
+        path, solution, base_solution, problem = await solver.resolve_warm(
+            _task(base, changes, batch_solution)
+        )
+        plans[name], problems[name] = solution, problem
         rows.append(
             BatchRow(
                 scenario=name,
-                path=run.path.value,
-                objective=run.optimum.objective,
+                path=path,
+                objective=solution.stats.objective_value,
                 margin=solution.totals.margin,
                 fill_rate=solution.totals.fill_rate,
                 margin_change=solution.totals.margin - base_solution.totals.margin,
@@ -387,7 +384,15 @@ async def solve_batch(
         )
     assert base_solution is not None  # at least one scenario (min_length)
     plans = {"base": base_solution, **plans}
-    cells = await warm.call(held_cells, plans, problems) if request.robustness else []
+    cells = (
+        await solver.pool.run(
+            held_cells,
+            (plans, problems),
+            wall_seconds=len(plans) * len(problems) * solver.wall_seconds(base),
+        )
+        if request.robustness
+        else []
+    )
     return BatchResult(
         base_margin=base_solution.totals.margin,
         base_fill_rate=base_solution.totals.fill_rate,

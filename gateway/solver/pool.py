@@ -33,7 +33,7 @@ Argument = TypeVar("Argument")
 Result = TypeVar("Result")
 
 # Imported once by the forkserver, so that every worker forked from it starts warm.
-multiprocessing.set_forkserver_preload(["gateway.solver.model"])
+multiprocessing.set_forkserver_preload(["gateway.solver.model", "gateway.solver.warm"])
 
 
 class SolverWorkerLost(DomainError):
@@ -70,14 +70,14 @@ class SolverPool(Protocol):
         ...
 
 
-def _timed_out(wall_seconds: float) -> SolveTimedOut:
+def timed_out(wall_seconds: float) -> SolveTimedOut:
     return SolveTimedOut(
         f"the solve ran past its wall limit of {wall_seconds:g} s and was stopped; "
         "lower the problem's size or time limit, or submit it as a job (POST /jobs)"
     )
 
 
-def _lost(reason: str) -> SolverWorkerLost:
+def lost(reason: str) -> SolverWorkerLost:
     return SolverWorkerLost(f"the solver worker stopped during the solve ({reason}); retry")
 
 
@@ -130,10 +130,10 @@ class LocalPool:
                 return await asyncio.wait_for(worker.submit(function, argument), wall_seconds)
             except TimeoutError:
                 worker = self._replace(worker)
-                raise _timed_out(wall_seconds) from None
+                raise timed_out(wall_seconds) from None
             except BrokenProcessPool as broken:
                 worker = self._replace(worker)
-                raise _lost("its process exited") from broken
+                raise lost("its process exited") from broken
             except asyncio.CancelledError:
                 worker = self._replace(worker)
                 raise
@@ -176,12 +176,12 @@ class RayPool:
             result: Result = await asyncio.wait_for(asyncio.wrap_future(ref.future()), wall_seconds)
         except TimeoutError:
             self._ray.cancel(ref, force=True)
-            raise _timed_out(wall_seconds) from None
+            raise timed_out(wall_seconds) from None
         except asyncio.CancelledError:
             self._ray.cancel(ref, force=True)
             raise
-        except (exceptions.WorkerCrashedError, exceptions.TaskCancelledError) as lost:
-            raise _lost(type(lost).__name__) from lost
+        except (exceptions.WorkerCrashedError, exceptions.TaskCancelledError) as died:
+            raise lost(type(died).__name__) from died
         except exceptions.RayTaskError as failed:
             # The function's own exception (a ValidationFailed refusal) crosses back as is.
             raise failed.cause from None

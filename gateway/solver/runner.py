@@ -6,11 +6,15 @@ alternatives, jobs) goes through ``SolverRunner.solve``, which sends the whole m
 (``gateway.solver.pool``) and kills it when it outlives ``wall_limit_seconds``. A problem
 whose families fall into independent components (``gateway.solver.decompose``) has its
 parts solved in parallel, one per worker, then its solution assembled in one of them.
+Re-solves of a base with changes (scenarios, the decisions' authorisation) go through
+``SolverRunner.warm`` to the warm workers that hold the base's model
+(``gateway.solver.warm_pool``).
 """
 
 import asyncio
 import functools
 import time
+from typing import TypeVar
 
 from prometheus_client import Histogram
 
@@ -27,6 +31,7 @@ from gateway.solver.options import BUDGET_FACTOR
 from gateway.solver.pool import SolverPool, SolverWorkerLost, SolveTimedOut
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
+from gateway.solver.warm_pool import WarmPool, WarmTask
 from shared.errors import ValidationFailed
 
 SOLVE_SECONDS = Histogram(
@@ -37,6 +42,8 @@ SOLVE_SECONDS = Histogram(
     ["outcome"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+
+Result = TypeVar("Result")
 
 
 def wall_limit_seconds(time_limit_seconds: float, *, grace_seconds: float) -> float:
@@ -51,20 +58,30 @@ def wall_limit_seconds(time_limit_seconds: float, *, grace_seconds: float) -> fl
 
 
 class SolverRunner:
-    def __init__(self, *, pool: SolverPool, grace_seconds: float) -> None:
+    def __init__(self, *, pool: SolverPool, warm: WarmPool, grace_seconds: float) -> None:
         self.pool = pool
+        self.warm = warm
         self._grace_seconds = grace_seconds
+
+    def wall_seconds(self, problem: PlanningProblem) -> float:
+        return wall_limit_seconds(
+            problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
+        )
+
+    async def resolve_warm(self, task: WarmTask[Result]) -> Result:
+        """``task`` on the warm worker of its base (see ``gateway.solver.warm_pool``): the
+        same refusals as ``solve``. The wall limit counts the base's cold solve as well when
+        the model is not held."""
+        assert task.base is not None
+        return await self.warm.run(task, wall_seconds=2 * self.wall_seconds(task.base))
 
     async def solve(self, problem: PlanningProblem) -> Solution:
         """The solution, or ``ValidationFailed`` (422) when the problem is inconsistent or a
         hard requirement cannot be met, ``SolveTimedOut`` (504) past the wall limit,
         ``SolverWorkerLost`` (503) when the worker died."""
         started = time.perf_counter()
-        wall = wall_limit_seconds(
-            problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
-        )
         try:
-            solution = await self._solve(problem, wall_seconds=wall)
+            solution = await self._solve(problem, wall_seconds=self.wall_seconds(problem))
         except ValidationFailed:
             self._observe("refused", started)
             raise

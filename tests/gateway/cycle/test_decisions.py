@@ -154,7 +154,7 @@ async def test_the_chosen_overtime_is_the_approved_plan(platform: Platform) -> N
     assert fill(current.json(), "RETAIL") == pytest.approx(promised, abs=0.001)
 
 
-async def test_every_option_decided_is_a_cold_solve_with_the_decisions(
+async def test_the_authorised_plan_is_the_cold_solve_with_the_decisions_reached_warm(
     platform: Platform, database_url: str
 ) -> None:
     cycle = await Executive.reach(platform)
@@ -181,6 +181,14 @@ async def test_every_option_decided_is_a_cold_solve_with_the_decisions(
     assert {s["segment"]: s["fill_rate"] for s in stored["segments"]} == pytest.approx(
         {s.segment: s.fill_rate for s in cold.segments}, abs=1e-6
     )
+    # The first authorisation built the recommended problem's warm model; authorising again
+    # re-solves it in place from its basis, to the same objective as the cold solve.
+    assert any(n.startswith("cold solve: no warm model") for n in stored["stats"]["notes"])
+    again = await cycle.post("/authorise", EXECUTIVE)
+    assert again.status_code == 201, again.text
+    warm = (await platform.gateway.get(f"/consensus-plans/{again.json()['plan_id']}")).json()
+    assert any(n.startswith("warm solve:") for n in warm["stats"]["notes"]), warm["stats"]
+    assert warm["stats"]["objective_value"] == pytest.approx(cold.stats.objective_value, rel=1e-7)
 
 
 async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: Platform) -> None:

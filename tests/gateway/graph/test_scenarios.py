@@ -22,13 +22,16 @@ async def test_create_solve_and_edit_a_scenario(platform: Platform) -> None:
     body = {"name": "what if", "base": base(), "changes": [CHANGES["capacity"]]}
 
     created = (await platform.graphql(CREATE, input=body))["createScenario"]
+    first = (await platform.graphql(SOLVE, id=created["id"]))["solveScenario"]
     solved = (await platform.graphql(SOLVE, id=created["id"]))["solveScenario"]
     edited = (
         await platform.graphql(EDIT, id=created["id"], v=1, input={"changes": [CHANGES["price"]]})
     )["editScenario"]
 
     assert created["owner"] == "olivia"
-    assert solved["outcome"]["path"] == "warm"
+    assert first["outcome"]["path"] in {"cold", "warm"}  # cold when the base was not held
+    assert solved["outcome"]["path"] == "warm"  # held now
+    assert solved["outcome"]["objective"] == pytest.approx(first["outcome"]["objective"])
     rest = await platform.gateway.get(f"/scenarios/{created['id']}")
     assert rest.json()["version"] == edited["version"] == 2
     assert edited["outcome"] is None
