@@ -9,7 +9,9 @@ against any running service, e.g. the demand service with the demo loaded:
         http://127.0.0.1:8001/demand-plans/2
 
 Users with think time (``--users 50 --pause 1.0``): each user sends a request, waits for the
-answer, then pauses before the next one.
+answer, then pauses before the next one. The users start spread over the first pause (user
+``i`` of ``n`` after ``i * pause / n`` seconds), as a load tool's spawn rate spreads them:
+started together, users with the same pause stay in step and arrive as one wave a second.
 
 GraphQL: ``--graphql URL`` POSTs documents to the gateway's ``/graphql``: those of
 ``--documents FILE`` (a JSON list of ``{"name", "query", "variables"}``), else the built-in
@@ -110,9 +112,11 @@ async def client_loop(
     start: int,
     deadline: float,
     pause: float,
+    delay: float,
     tallies: dict[str, Tally],
 ) -> None:
     position = start
+    await asyncio.sleep(delay)
     while time.perf_counter() < deadline:
         request = requests[position % len(requests)]
         position += 1
@@ -163,6 +167,7 @@ async def run(
                 start=i * len(requests) // clients,
                 deadline=deadline,
                 pause=pause,
+                delay=i * pause / clients,
                 tallies=tallies,
             )
             for i in range(clients)

@@ -61,6 +61,12 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1, description="Larger request bodies are refused (413)."
     )
+    gc_young_threshold: int = Field(
+        default=50_000,
+        ge=100,
+        description="Allocations between young garbage collections (Python's default: 700); "
+        "see shared.app.long_lived_heap.",
+    )
     db_pool_size: int = Field(default=DEFAULT_POOL.size, ge=1)
     db_max_overflow: int = Field(default=DEFAULT_POOL.max_overflow, ge=0)
     db_pool_timeout_seconds: float = Field(default=DEFAULT_POOL.timeout_seconds, gt=0)
