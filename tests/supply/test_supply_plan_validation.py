@@ -14,7 +14,6 @@ outsourced.
 FAM-C's 5 units in 2026-01 cannot be checked: no routing.
 """
 
-import pytest
 from fastapi.testclient import TestClient
 
 from shared.auth import Role
@@ -38,33 +37,6 @@ LINES = [
     line("FAM-A", "2026-03", 0),
     line("FAM-B", "2026-03", 10),
 ]
-
-
-@pytest.fixture
-def supply(client: TestClient) -> TestClient:
-    client.post("/resources", json={"code": "ASSY", "name": "Assembly"})
-    client.put(
-        "/capacity",
-        json=[
-            {"resource_code": "ASSY", "period": p, "regular_hours": 400, "max_overtime_hours": 50}
-            for p in ("2026-01", "2026-02")
-        ],
-    )
-    client.put(
-        "/routings",
-        json=[
-            {"family_code": "FAM-A", "resource_code": "ASSY", "hours_per_unit": 2},
-            {"family_code": "FAM-B", "resource_code": "ASSY", "hours_per_unit": 1},
-        ],
-    )
-    client.put(
-        "/inventory-policies",
-        json=[
-            {"family_code": "FAM-A", "initial_on_hand": 50, "max_outsourced_per_period": 20},
-            {"family_code": "FAM-B"},
-        ],
-    )
-    return client
 
 
 def test_validation_names_every_infeasible_line(supply: TestClient) -> None:

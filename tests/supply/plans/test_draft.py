@@ -14,7 +14,6 @@ Chase: FAM-A makes 100 then 200, FAM-B 100 then 150.
 Ending inventory: FAM-A 50 + 136 - 150 = 36, then 0; FAM-B 128 - 100 = 28, then 0.
 """
 
-import pytest
 from fastapi.testclient import TestClient
 
 DEMAND = [
@@ -26,33 +25,6 @@ DEMAND = [
     {"family_code": "FAM-B", "period": "2026-03", "quantity": 999},  # beyond the horizon
 ]
 DRAFT = {"demand_plan_id": 7, "horizon_start": "2026-01", "horizon_months": 2, "demand": DEMAND}
-
-
-@pytest.fixture
-def supply(client: TestClient) -> TestClient:
-    client.post("/resources", json={"code": "ASSY", "name": "Assembly"})
-    client.put(
-        "/capacity",
-        json=[
-            {"resource_code": "ASSY", "period": p, "regular_hours": 400, "max_overtime_hours": 50}
-            for p in ("2026-01", "2026-02")
-        ],
-    )
-    client.put(
-        "/routings",
-        json=[
-            {"family_code": "FAM-A", "resource_code": "ASSY", "hours_per_unit": 2},
-            {"family_code": "FAM-B", "resource_code": "ASSY", "hours_per_unit": 1},
-        ],
-    )
-    client.put(
-        "/inventory-policies",
-        json=[
-            {"family_code": "FAM-A", "initial_on_hand": 50, "max_outsourced_per_period": 20},
-            {"family_code": "FAM-B"},
-        ],
-    )
-    return client
 
 
 def test_chase_draft_is_feasible_and_worked_by_hand(supply: TestClient) -> None:
