@@ -20,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A database made before migrations existed, from the models (create_all, then stamped
+    # with the baseline), has these tables already.
+    if sa.inspect(op.get_bind()).has_table("item"):
+        return
     op.create_table(
         "item",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
