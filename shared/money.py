@@ -15,7 +15,9 @@ the cent by construction. What a plan makes and costs in month t, at the rates a
   inventory x ``holding_unit_period`` (family): a unit on hand at a month's end is held for a
   month; outsourced units x ``outsourcing_unit`` - outsourced units x unit cost(t) (family):
   units sold already carry their standard cost, so an outsourced unit costs the premium of the
-  subcontractor's price over the cost of making it;
+  subcontractor's price over the cost of making it; a capacity expansion step taken x
+  ``expansion_step`` (step code): its fixed cost, paid once in the month it is decided (the
+  plan's first), for the share of the step taken (a fraction in a linear plan);
 - total cost = cost of goods sold + lever costs; gross margin = revenue - total cost;
   margin % = margin / revenue;
 - inventory value (working capital) = ending inventory x unit cost(t);
@@ -38,6 +40,8 @@ import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter
 
 from shared.contracts.finance import (
+    ExpansionStepIn,
+    ExpansionStepValuation,
     FamilyPeriodIn,
     FamilyPeriodValuation,
     Lever,
@@ -122,6 +126,7 @@ class Amounts:
     holding: list[Any] = field(default_factory=list)
     hiring: list[Any] = field(default_factory=list)
     layoff: list[Any] = field(default_factory=list)
+    expansion: list[Any] = field(default_factory=list)
     backlog_penalty: list[Any] = field(default_factory=list)
     lost_sale_penalty: list[Any] = field(default_factory=list)
     safety_stock_penalty: list[Any] = field(default_factory=list)
@@ -137,6 +142,7 @@ class MoneyTotals:
     holding: float
     hiring: float
     layoff: float
+    expansion: float
     lever_cost: float
     total_cost: float
     margin: float
@@ -156,8 +162,8 @@ def exact_sum(items: Iterable[Any]) -> float:
 
 def money_totals(amounts: Amounts) -> MoneyTotals:
     """The plan's totals (see the module): lever cost = regular labour + overtime +
-    outsourcing + holding + hiring + layoff; total cost = cost of goods sold + lever cost;
-    margin = revenue - total cost; the planning penalties apart."""
+    outsourcing + holding + hiring + layoff + expansion steps; total cost = cost of goods
+    sold + lever cost; margin = revenue - total cost; the planning penalties apart."""
     revenue = exact_sum(amounts.revenue)
     goods = exact_sum(amounts.cost_of_goods_sold)
     levers = [
@@ -169,6 +175,7 @@ def money_totals(amounts: Amounts) -> MoneyTotals:
             amounts.holding,
             amounts.hiring,
             amounts.layoff,
+            amounts.expansion,
         )
     ]
     lever = math.fsum(levers)
@@ -185,6 +192,7 @@ def money_totals(amounts: Amounts) -> MoneyTotals:
         holding=levers[3],
         hiring=levers[4],
         layoff=levers[5],
+        expansion=levers[6],
         lever_cost=lever,
         total_cost=total_cost,
         margin=revenue - total_cost,
@@ -274,7 +282,8 @@ class _Pricer:
 
 
 def reject_duplicate_keys(request: ValuationRequest) -> None:
-    """Stocks and hours of a month are given once: two entries for one key are ambiguous."""
+    """Stocks and hours of a month are given once, an expansion step once: two entries for
+    one key are ambiguous."""
     errors: list[FieldError] = []
     keyed: list[tuple[str, str, Sequence[Any]]] = [
         ("family_periods", "family_code", request.family_periods),
@@ -292,6 +301,16 @@ def reject_duplicate_keys(request: ValuationRequest) -> None:
                         reason=f"duplicate of item {first} ({key[0]} in {key[1]})",
                     )
                 )
+    steps: dict[str, int] = {}
+    for index, step in enumerate(request.expansion_steps):
+        first = steps.setdefault(step.code, index)
+        if first != index:
+            errors.append(
+                FieldError(
+                    field=f"body.expansion_steps.{index}.code",
+                    reason=f"duplicate of item {first}: a step is taken once ({step.code})",
+                )
+            )
     if errors:
         raise ValidationFailed(f"{len(errors)} duplicate month(s) in the plan", errors=errors)
 
@@ -319,6 +338,10 @@ def value_plan_at(request: ValuationRequest, *, rates: Rates) -> Valuation:
     resources = [
         _value_resource(pricer, ("resource_periods", index), resource, months[resource.period])
         for index, resource in enumerate(request.resource_periods)
+    ]
+    steps = [
+        _value_step(pricer, ("expansion_steps", index), step, months[step.period])
+        for index, step in enumerate(request.expansion_steps)
     ]
     if pricer.errors:
         raise ValidationFailed(
@@ -348,6 +371,7 @@ def value_plan_at(request: ValuationRequest, *, rates: Rates) -> Valuation:
                 holding_unit_period=totals.holding,
                 hire_worker=totals.hiring,
                 layoff_worker=totals.layoff,
+                expansion_step=totals.expansion,
             ),
             planning_penalties=totals.penalties,
             ending_inventory_value=periods[-1].inventory_value if periods else 0.0,
@@ -357,6 +381,7 @@ def value_plan_at(request: ValuationRequest, *, rates: Rates) -> Valuation:
         ),
         family_periods=families,
         resource_periods=resources,
+        expansion_steps=steps,
         periods=periods,
     )
 
@@ -442,6 +467,16 @@ def _value_resource(
         hiring_cost=amounts["hired"],
         layoff_cost=amounts["laid_off"],
     )
+
+
+def _value_step(
+    pricer: _Pricer, where: Where, step: ExpansionStepIn, month: _Month
+) -> ExpansionStepValuation:
+    """A step taken: level x its ``expansion_step`` cost (see the module)."""
+    fixed = pricer.rate(where, "code", Lever.expansion_step, step.code, step.level)
+    cost = lever_cost(step.level, fixed)
+    month.amounts.expansion.append(cost)
+    return ExpansionStepValuation(**dict(step), fixed_cost=fixed, cost=cost)
 
 
 def _period(period: str, month: _Month) -> PeriodValuation:

@@ -1,5 +1,5 @@
-"""Client of the supply service: resources, capacity, workforce, routings, inventory
-policies, rough-cut capacity, safety stock and supply plans."""
+"""Client of the supply service: resources, capacity, expansion steps, workforce, routings,
+inventory policies, rough-cut capacity, safety stock and supply plans."""
 
 from collections.abc import Sequence
 
@@ -7,6 +7,7 @@ from gateway.clients.base import ServiceClient
 from shared.contracts.supply import (
     CapacityPublic,
     DemandLineIn,
+    ExpansionStepPublic,
     InventoryPolicyPublic,
     ProductionActualFilters,
     ProductionActualPublic,
@@ -48,6 +49,9 @@ class SupplyClient(ServiceClient):
             period_from=period_from,
             period_to=period_to,
         )
+
+    async def expansion_steps(self) -> list[ExpansionStepPublic]:
+        return await self.list_of(ExpansionStepPublic, "/expansion-steps")
 
     async def workforce(
         self,

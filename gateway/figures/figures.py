@@ -6,8 +6,10 @@ Pure functions: plan rows in, a ``ValuationRequest`` (and utilisation rows) out.
   units; outsourced units and ending inventory per family/month; per resource/month the
   regular hours paid (on a fixed resource the hours used, load - overtime; on a
   workforce-driven one the whole crew's hours, as wages are paid on them), overtime hours and
-  workers hired and laid off. The plan's own totals (``gateway.solver.decode.totals_of``) are
-  the same formula over the same quantities, so the two agree to the cent.
+  workers hired and laid off; the capacity expansion steps it takes (the share of each step,
+  its fixed cost paid in the plan's first month). The plan's own totals
+  (``gateway.solver.decode.totals_of``) are the same formula over the same quantities, so the
+  two agree to the cent.
 - Demand plan: unconstrained, so every unit of demand is a sale.
 - Supply plan: its lines are per family and month, so its sales are derived. Shipments of a
   month = opening + production + outsourced - ending inventory (the opening of the first
@@ -24,7 +26,7 @@ quantity without a rate, so such quantities are left out of the request and name
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gateway.figures.models import ResourceUtilisation
@@ -35,6 +37,7 @@ from gateway.plans.models import (
 )
 from shared.contracts.demand import DemandPlanLineBase, SegmentPublic, UnmetDemand
 from shared.contracts.finance import (
+    ExpansionStepIn,
     FamilyPeriodIn,
     Lever,
     LeverCostPublic,
@@ -90,14 +93,34 @@ class LeverRates:
         return notes
 
 
+def expansion_steps_of(
+    levels: Mapping[str, float], *, first_period: str, rates: LeverRates
+) -> list[ExpansionStepIn]:
+    """The steps a plan takes (``expansion_levels``: code -> share taken), each decided, and
+    paid, in the plan's first month."""
+    return [
+        ExpansionStepIn(code=code, period=first_period, level=min(taken, 1.0))
+        for code, level in sorted(levels.items())
+        if (taken := rates.quantity(Lever.expansion_step, code, level))
+    ]
+
+
 def consensus_request(
     *,
     lines: Sequence[ConsensusLineBase],
     family_lines: Sequence[ConsensusFamilyLineBase],
     resource_lines: Sequence[ConsensusResourceLineBase],
     rates: LeverRates,
+    expansion_levels: Mapping[str, float] | None = None,
+    first_period: str | None = None,
 ) -> ValuationRequest:
+    """The consensus plan's request (see the module); ``expansion_levels`` are the plan's
+    (its first month ``first_period``)."""
+    steps = []
+    if expansion_levels and first_period is not None:
+        steps = expansion_steps_of(expansion_levels, first_period=first_period, rates=rates)
     return ValuationRequest(
+        expansion_steps=steps,
         lines=[
             ValuationLineIn(
                 family_code=line.family_code,
@@ -430,7 +453,7 @@ def finance_field_names(request: ValuationRequest) -> Callable[[str], str]:
                 item = items[index]
                 keys = [
                     str(value)
-                    for name in ("family_code", "segment_code", "resource_code", "period")
+                    for name in ("family_code", "segment_code", "resource_code", "code", "period")
                     if (value := getattr(item, name, None)) is not None
                 ]
                 return ".".join(["finance", parts[1], *keys, *parts[3:]])

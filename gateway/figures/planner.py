@@ -259,6 +259,8 @@ class Planner:
             family_lines=plan.family_lines,
             resource_lines=plan.resource_lines,
             rates=rates,
+            expansion_levels=plan.expansion_levels,
+            first_period=plan.periods[0],
         )
         notes = rates.notes()
         if frozen is not None:

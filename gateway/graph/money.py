@@ -95,6 +95,18 @@ class ResourcePeriodValuation:
     layoff_cost: float
 
 
+@strawberry.type(
+    description="A capacity expansion step the plan takes: level x its fixed cost, paid in "
+    "the month it is decided."
+)
+class ExpansionStepValuation:
+    code: str
+    period: str
+    level: float = strawberry.field(description="Share of the step taken.")
+    fixed_cost: float
+    cost: float
+
+
 @strawberry.type(description="A plan's money in one month.")
 class PeriodValuation:
     period: str
@@ -115,6 +127,7 @@ class LeverCostTotals:
     holding_unit_period: float
     hire_worker: float
     layoff_worker: float
+    expansion_step: float = strawberry.field(description="Fixed costs of expansion steps.")
 
 
 @strawberry.type(
@@ -154,6 +167,7 @@ class PlanValuationType:
     periods: list[PeriodValuation]
     family_periods: list[FamilyPeriodValuation]
     resource_periods: list[ResourcePeriodValuation]
+    expansion_steps: list[ExpansionStepValuation]
     notes: list[str] = strawberry.field(description="What the valuation leaves out, and why.")
     all_lines: strawberry.Private[list[ValuationLine]]
 
@@ -171,6 +185,7 @@ class PlanValuationType:
             periods=_all(PeriodValuation, valuation.periods),
             family_periods=_all(FamilyPeriodValuation, valuation.family_periods),
             resource_periods=_all(ResourcePeriodValuation, valuation.resource_periods),
+            expansion_steps=_all(ExpansionStepValuation, valuation.expansion_steps),
             notes=valuation.notes,
             all_lines=_all(ValuationLine, valuation.lines),
         )

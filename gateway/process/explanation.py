@@ -130,6 +130,8 @@ def valued(plan: ConsensusPlanPublic, rates: MoneyRates) -> Valuation:
         family_lines=plan.family_lines,
         resource_lines=plan.resource_lines,
         rates=LeverRates(present={(lever, code) for lever, code, _ in rates.lever_costs}),
+        expansion_levels=plan.expansion_levels,
+        first_period=plan.periods[0],
     )
     return value_plan_at(request, rates=rates.rates())
 

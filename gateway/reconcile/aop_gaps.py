@@ -74,7 +74,12 @@ async def gap_of_solution(
 ) -> AopGap:
     lines, family_lines, resource_lines = solution_lines(solution)
     request = consensus_request(
-        lines=lines, family_lines=family_lines, resource_lines=resource_lines, rates=rates
+        lines=lines,
+        family_lines=family_lines,
+        resource_lines=resource_lines,
+        rates=rates,
+        expansion_levels=solution.expansion_levels,
+        first_period=solution.periods[0],
     )
     return await finance.aop_gap(AopGapRequest(**dict(request), tolerance=tolerance))
 

@@ -12,6 +12,10 @@ resource's ``regular_hour`` lever cost. With a ``hire_worker`` or ``layoff_worke
 workforce is a decision of the model; without either, changing it has no price, so it stays
 as supply planned it (each month's workers are both its minimum and its maximum).
 
+Expansion steps: supply's steps of the routed resources, each at its fixed cost as finance
+keeps it (the ``expansion_step`` lever cost of its code: the one source of that money, the
+valuation prices the step there too); ``find_gaps`` refuses a step without one.
+
 Safety stock: the policy's units (``direct``), or per month as the supply service computed it
 from the plan's demand (periods of cover, service level).
 """
@@ -19,6 +23,7 @@ from the plan's demand (periods of cover, service level).
 from collections.abc import Mapping
 
 from gateway.solver.problem import (
+    ExpansionInput,
     FamilyInput,
     Objective,
     PlanningProblem,
@@ -71,6 +76,16 @@ def build_problem(
             )
             for family in data.planned_families
             for routing in sorted(data.routings_of.get(family, []), key=lambda r: r.resource_code)
+        ],
+        expansions=[
+            ExpansionInput(
+                code=step.code,
+                resource=step.resource_code,
+                extra_hours=step.extra_hours,
+                fixed_cost=data.lever_cost[Lever.expansion_step][step.code],
+                lead_time_periods=step.lead_time_periods,
+            )
+            for step in data.routed_expansion_steps
         ],
         options=SolveOptions(
             objective=objective,

@@ -185,6 +185,14 @@ def _cost_gaps(data: PlanningData) -> Iterable[FieldError]:
                 field=f"finance.lever_costs.{Lever.overtime_hour}.{resource}",
                 reason="the resource may work overtime but has no overtime cost",
             )
+    fixed_costs = data.lever_cost[Lever.expansion_step]
+    for step in data.routed_expansion_steps:
+        if step.code not in fixed_costs:
+            yield FieldError(
+                field=f"finance.lever_costs.{Lever.expansion_step}.{step.code}",
+                reason=f"resource {step.resource_code} may take expansion step {step.code} "
+                "but the step has no expansion_step cost",
+            )
 
 
 def _supply_gaps(data: PlanningData) -> Iterable[FieldError]:

@@ -20,6 +20,7 @@ from shared.contracts.supply import (
     CapacityMode,
     CapacityPublic,
     DemandLineIn,
+    ExpansionStepPublic,
     InventoryPolicyPublic,
     ProductionActualFilters,
     ProductionActualPublic,
@@ -49,6 +50,7 @@ class PlanningData:
     unit_costs: list[UnitCostPublic]
     lever_costs: list[LeverCostPublic]
     workforce: list[WorkforcePublic] = field(default_factory=list)
+    expansion_steps: list[ExpansionStepPublic] = field(default_factory=list)
     # Safety stock per month of the families whose policy computes it (not ``direct``), in
     # horizon order, as the supply service computed it for this demand plan.
     computed_safety_stock: dict[str, list[float]] = field(default_factory=dict)
@@ -118,6 +120,15 @@ class PlanningData:
                 for family in self.planned_families
                 for routing in self.routings_of.get(family, [])
             }
+        )
+
+    @cached_property
+    def routed_expansion_steps(self) -> list[ExpansionStepPublic]:
+        """Expansion steps of the resources the planned families load, in code order."""
+        routed = set(self.routed_resources)
+        return sorted(
+            (step for step in self.expansion_steps if step.resource_code in routed),
+            key=lambda step: step.code,
         )
 
     @cached_property
@@ -210,7 +221,7 @@ async def gather_planning_data(
     then the safety stocks computed from the plan's demand (one call, only when a policy
     computes them).
 
-    The thirteen reads run concurrently in a task group: when one fails, the others are
+    The fourteen reads run concurrently in a task group: when one fails, the others are
     cancelled rather than left running, and the first failure is raised as it is (the bias
     flags' read never fails: it answers no flags and a note).
     """
@@ -229,6 +240,7 @@ async def gather_planning_data(
             resources = group.create_task(supply.resources())
             capacity = group.create_task(supply.capacity(period_from=first, period_to=last))
             workforce = group.create_task(supply.workforce(period_from=first, period_to=last))
+            expansion_steps = group.create_task(supply.expansion_steps())
             routings = group.create_task(supply.routings())
             policies = group.create_task(supply.inventory_policies())
             prices = group.create_task(finance.prices(period_from=first, period_to=last))
@@ -256,6 +268,7 @@ async def gather_planning_data(
         unit_costs=unit_costs.result(),
         lever_costs=lever_costs.result(),
         workforce=workforce.result(),
+        expansion_steps=expansion_steps.result(),
         bias_flags=bias_flags.result(),
         closing_actuals=closing_actuals.result(),
     )

@@ -157,13 +157,12 @@ def totals_of(data: ProblemData, plan: Plan) -> Totals:
         holding=[money.lever_cost(_priced(plan.inventory, data.holding_cost), data.holding_cost)],
         hiring=[money.lever_cost(_priced(hired, data.hire_cost), data.hire_cost)],
         layoff=[money.lever_cost(_priced(laid_off, data.layoff_cost), data.layoff_cost)],
+        expansion=[money.lever_cost(_expansion_levels(data, plan), data.expansion_cost)],
         backlog_penalty=[money.lever_cost(_units(plan.backlog), data.backlog_cost[segment])],
         lost_sale_penalty=[money.lever_cost(_units(plan.lost), data.lost_sale_penalty[segment])],
         safety_stock_penalty=[money.lever_cost(plan.safety_shortfall, data.safety_stock_penalty)],
     )
     totals = money.money_totals(amounts)
-    expansion_cost = float((data.expansion_cost * plan.expansion_level).sum())
-    total_cost = totals.total_cost + expansion_cost
     demand = float(plan.due.sum())
     return Totals(
         revenue=totals.revenue,
@@ -174,12 +173,18 @@ def totals_of(data: ProblemData, plan: Plan) -> Totals:
         holding_cost=totals.holding,
         hiring_cost=totals.hiring,
         layoff_cost=totals.layoff,
-        expansion_cost=expansion_cost,
-        total_cost=total_cost,
-        margin=totals.revenue - total_cost,
+        expansion_cost=totals.expansion,
+        total_cost=totals.total_cost,
+        margin=totals.margin,
         planning_penalties=totals.penalties,
         fill_rate=round(float(plan.on_time.sum()) / demand, 6) if demand > 0 else 1.0,
     )
+
+
+def _expansion_levels(data: ProblemData, plan: Plan) -> Floats:
+    """The share of each step the plan takes, as its ``expansion_steps`` give it finance
+    (``expansion_steps_of``): noise is nothing, a step without a cost is left out."""
+    return _priced(plan.expansion_level, data.expansion_cost)
 
 
 def money_rates_of(data: ProblemData) -> money.MoneyRates:
@@ -203,6 +208,8 @@ def money_rates_of(data: ProblemData) -> money.MoneyRates:
         (Lever.overtime_hour, resources, data.overtime_hour_cost),
         (Lever.hire_worker, resources, data.hire_cost),
         (Lever.layoff_worker, resources, data.layoff_cost),
+        # A step's fixed cost is one amount, the same "in every month".
+        (Lever.expansion_step, data.expansion_codes, data.expansion_cost[:, None]),
     ]
     return money.MoneyRates(
         prices=[

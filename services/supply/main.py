@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.supply.actuals.router import production_router as production_actuals_router
 from services.supply.actuals.router import resource_router as resource_actuals_router
 from services.supply.capacity.router import router as capacity_router
+from services.supply.expansions.router import router as expansions_router
 from services.supply.inventory.router import router as inventory_router
 from services.supply.inventory.router import safety_stock_router
 from services.supply.plans.router import router as plans_router
@@ -26,15 +27,16 @@ def create_app(settings: SupplySettings | None = None) -> FastAPI:
     return create_service_app(
         title="S&OP supply service",
         description=(
-            "Resources, capacity and workforce, bill of resources, inventory policies and "
-            "safety stock, rough-cut capacity planning, operations' supply plans, and actuals: "
-            "production and ending inventory per family, hours worked per resource."
+            "Resources, capacity, expansion steps and workforce, bill of resources, inventory "
+            "policies and safety stock, rough-cut capacity planning, operations' supply plans, "
+            "and actuals: production and ending inventory per family, hours worked per resource."
         ),
         settings=settings or SupplySettings(),
         migrations=migrations,
         routers=[
             resources_router,
             capacity_router,
+            expansions_router,
             workforce_router,
             routings_router,
             inventory_router,

@@ -35,6 +35,8 @@ class Lever(StrEnum):
     lost_sale_unit = "lost_sale_unit"  # segment code: penalty per unit of lost sale
     hire_worker = "hire_worker"  # resource code (workforce-driven): cost per worker hired
     layoff_worker = "layoff_worker"  # resource code (workforce-driven): cost per worker laid off
+    # expansion step code (supply's /expansion-steps): the fixed cost of taking the whole step
+    expansion_step = "expansion_step"
 
 
 class PriceBase(SQLModel):
@@ -177,6 +179,19 @@ class ResourcePeriodIn(BaseModel):
     laid_off: Quantity = Field(default=0, description="Workers laid off in the month.")
 
 
+class ExpansionStepIn(BaseModel):
+    """A capacity expansion step the plan takes: its fixed cost is paid once, in ``period``
+    (the month the step is decided: the plan's first), for the share of the step taken."""
+
+    model_config = CLOSED
+
+    code: Code = Field(description="The step's code (supply's /expansion-steps).")
+    period: Period
+    level: Fraction = Field(
+        default=1, description="Share of the step taken: 1 the whole step (0..1 in an LP)."
+    )
+
+
 class ValuationRequest(BaseModel):
     """Any plan as family/segment/period quantities, optionally with its lever quantities."""
 
@@ -190,6 +205,11 @@ class ValuationRequest(BaseModel):
         default_factory=list,
         max_length=MAX_VALUATION_LINES,
         description="Regular and overtime hours per resource and month.",
+    )
+    expansion_steps: list[ExpansionStepIn] = Field(
+        default_factory=list,
+        max_length=10000,
+        description="Capacity expansion steps the plan takes, each at its expansion_step cost.",
     )
 
     model_config = {
@@ -233,6 +253,7 @@ class ValuationRequest(BaseModel):
                             "overtime_hours": 40,
                         }
                     ],
+                    "expansion_steps": [{"code": "ASSY-1-SHIFT3", "period": "2026-12"}],
                 },
             ]
         },
@@ -275,6 +296,13 @@ class ResourcePeriodValuation(ResourcePeriodIn):
     layoff_cost: float = 0
 
 
+class ExpansionStepValuation(ExpansionStepIn):
+    model_config = ANSWER
+
+    fixed_cost: float = Field(description="The step's expansion_step cost (the whole step).")
+    cost: float = Field(description="Level x fixed cost: in the month's lever cost.")
+
+
 class LeverCostTotals(BaseModel):
     """Lever costs of a plan, one amount per lever that costs money (penalties are apart)."""
 
@@ -284,6 +312,7 @@ class LeverCostTotals(BaseModel):
     holding_unit_period: float = 0
     hire_worker: float = 0
     layoff_worker: float = 0
+    expansion_step: float = 0
 
 
 class PlanningPenalties(BaseModel):
@@ -335,6 +364,7 @@ class Valuation(BaseModel):
     totals: ValuationTotals
     family_periods: list[FamilyPeriodValuation] = Field(default_factory=list)
     resource_periods: list[ResourcePeriodValuation] = Field(default_factory=list)
+    expansion_steps: list[ExpansionStepValuation] = Field(default_factory=list)
     periods: list[PeriodValuation] = Field(
         default_factory=list, description="Money per month, every lever included."
     )

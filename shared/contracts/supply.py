@@ -92,6 +92,39 @@ class CapacityPublic(CapacityBase):
     id: int
 
 
+class ExpansionStepBase(SQLModel):
+    """A capacity expansion step a resource can take (a new shift, a line, a cell): extra
+    regular hours every month once available, ``lead_time_periods`` months after it is
+    decided. Its fixed cost is finance's ``expansion_step`` lever cost of the same code (the
+    one source of that money: the reconciliation and the valuation both read it there)."""
+
+    code: Code
+    resource_code: Code
+    name: Text = ""
+    extra_hours: Hours = Field(gt=0, description="Regular hours a month the step adds.")
+    lead_time_periods: Annotated[int, JSON_INTEGER] = Field(
+        default=0, ge=0, le=120, description="Months from the decision to the first hour."
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "code": "ASSY-1-SHIFT3",
+                    "resource_code": "ASSY-1",
+                    "name": "Third shift on assembly line 1",
+                    "extra_hours": 320,
+                    "lead_time_periods": 2,
+                }
+            ]
+        }
+    }
+
+
+class ExpansionStepPublic(ExpansionStepBase):
+    id: int
+
+
 class RoutingBase(SQLModel):
     """Bill of resources: hours of a resource needed per unit of a family."""
 

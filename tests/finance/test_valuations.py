@@ -195,6 +195,7 @@ def test_valuation_with_lever_costs_and_inventory_value(priced: TestClient) -> N
         "holding_unit_period": 20,
         "hire_worker": 0,
         "layoff_worker": 0,
+        "expansion_step": 0,
     }
     # The penalties: backlog 10 + lost sale 15, apart from cost and margin.
     assert totals["planning_penalties"] == {
@@ -205,6 +206,44 @@ def test_valuation_with_lever_costs_and_inventory_value(priced: TestClient) -> N
     }
     assert totals["ending_inventory_value"] == 370
     assert totals["average_inventory_value"] == (240 + 370) / 2
+
+
+def test_an_expansion_step_costs_its_level_times_its_fixed_cost_in_its_month(
+    priced: TestClient,
+) -> None:
+    """The plan with every lever, and half of step ASSY-X (fixed cost 1,000) decided in
+    January: 0.5 x 1,000 = 500 more lever cost in January, 500 less margin."""
+    priced.put("/lever-costs", json=[*LEVER_COSTS, STEP_COST])
+    plan = {**PLAN_WITH_LEVERS, "expansion_steps": [HALF_STEP]}
+    response = priced.post("/valuations", json=plan)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["expansion_steps"] == [{**HALF_STEP, "fixed_cost": 1000, "cost": 500}]
+    # January: levers 288 + 500 = 788, margin 232 - 500 = -268; February unchanged.
+    months = [(p["period"], p["lever_cost"], p["margin"]) for p in body["periods"]]
+    assert months == [("2026-01", 788, -268), ("2026-02", 172, 108)]
+    totals = body["totals"]
+    assert (totals["lever_cost"], totals["margin"]) == (460 + 500, 340 - 500)
+    assert totals["lever_costs"]["expansion_step"] == 500
+
+
+def test_an_expansion_step_without_its_cost_or_taken_twice_is_named(priced: TestClient) -> None:
+    priced.put("/lever-costs", json=LEVER_COSTS)
+    plan = {**PLAN_WITH_LEVERS, "expansion_steps": [HALF_STEP]}
+    body = assert_problem(
+        priced.post("/valuations", json=plan), 422, "body.expansion_steps.0.code"
+    )
+    assert body["errors"][0]["reason"] == "no expansion_step lever cost for ASSY-X"
+    priced.put("/lever-costs", json=[STEP_COST])
+    twice = {"lines": [], "expansion_steps": [HALF_STEP, {**HALF_STEP, "period": "2026-02"}]}
+    assert_problem(priced.post("/valuations", json=twice), 422, "body.expansion_steps.1.code")
+    # A step not taken (level 0) needs no cost.
+    untaken = {"lines": [], "expansion_steps": [{**HALF_STEP, "code": "NONE", "level": 0}]}
+    assert priced.post("/valuations", json=untaken).status_code == 200
+
+
+STEP_COST = {"lever": "expansion_step", "code": "ASSY-X", "cost": 1000}
+HALF_STEP = {"code": "ASSY-X", "period": "2026-01", "level": 0.5}
 
 
 def test_every_missing_lever_cost_is_listed(priced: TestClient) -> None:

@@ -84,6 +84,9 @@ def _lever_keys(request: ValuationRequest) -> set[LeverKey]:
         ):
             if quantity:
                 keys.add((lever, resource.resource_code))
+    for step in request.expansion_steps:
+        if step.level:
+            keys.add((Lever.expansion_step, step.code))
     return keys
 
 
@@ -91,6 +94,7 @@ def load_rates(session: Session, *, request: ValuationRequest) -> Rates:
     """The prices, unit costs and lever costs the request's quantities need, where they exist."""
     periods = [line.period for line in request.lines]
     periods += [family.period for family in request.family_periods]
+    periods += [step.period for step in request.expansion_steps]
     family_codes = {line.family_code for line in request.lines}
     family_codes |= {family.family_code for family in request.family_periods}
     return Rates(

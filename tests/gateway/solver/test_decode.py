@@ -19,6 +19,7 @@ from gateway.figures.figures import LeverRates, consensus_request
 from gateway.plans.service import solution_lines
 from gateway.solver.model import solve
 from gateway.solver.problem import (
+    ExpansionInput,
     FamilyInput,
     PlanningProblem,
     ResourceInput,
@@ -46,7 +47,10 @@ class Company:
 def random_company(seed: int) -> Company:
     """1-3 families, 1-3 segments (backlogging or losing sales), 3-6 months, a fixed
     resource and, every other seed, a workforce-driven one; demand often above capacity so
-    that overtime, outsourcing, backlog, lost sales and safety-stock shortfalls all occur."""
+    that overtime, outsourcing, backlog, lost sales and safety-stock shortfalls all occur.
+    Two seeds in three, 1-2 capacity expansion steps on the fixed resource (20-120 hours a
+    month after 0-2 months, fixed cost 50-3,000 as finance's ``expansion_step`` cost, one in
+    four already committed): cheap ones are taken whole or in part, dear ones left."""
     draw = random.Random(seed)
     periods = [f"2027-{month:02d}" for month in range(1, draw.randint(3, 6) + 1)]
     families = [f"F{i}" for i in range(draw.randint(1, 3))]
@@ -71,6 +75,9 @@ def random_company(seed: int) -> Company:
     if "CREW" in resources:
         levers[(Lever.hire_worker, "CREW")] = money(50, 200)
         levers[(Lever.layoff_worker, "CREW")] = money(50, 200)
+    steps = [f"X{i}" for i in range(draw.randint(1, 2))] if seed % 3 else []
+    for x in steps:
+        levers[(Lever.expansion_step, x)] = money(50, 3000)
 
     def lever(kind: Lever, code: str) -> float:
         return levers.get((kind, code), 0.0)
@@ -142,6 +149,17 @@ def random_company(seed: int) -> Company:
             for f in families
             for r in resources
         ],
+        expansions=[
+            ExpansionInput(
+                code=x,
+                resource="FIX",
+                extra_hours=draw.randint(20, 120),
+                fixed_cost=lever(Lever.expansion_step, x),
+                lead_time_periods=draw.randint(0, 2),
+                committed=draw.random() < 0.25,
+            )
+            for x in steps
+        ],
         options=SolveOptions(compute_options=False),
     )
     return Company(
@@ -163,6 +181,8 @@ def finance_valuation(company: Company, solution: Solution) -> Valuation:
         family_lines=family_lines,
         resource_lines=resource_lines,
         rates=LeverRates.of(company.lever_costs),
+        expansion_levels=solution.expansion_levels,
+        first_period=solution.periods[0],
     )
     return value_plan_at(request, rates=company.rates)
 
@@ -197,6 +217,10 @@ def assert_one_money(seed: int) -> None:
     assert round(plan.hiring_cost + plan.layoff_cost, 2) == round(
         levers.hire_worker + levers.layoff_worker, 2
     )
+    # The expansion steps taken: the same fixed costs, in the margin on both sides.
+    assert round(plan.expansion_cost, 2) == round(levers.expansion_step, 2)
+    taken = {step.code: step.level for step in valuation.expansion_steps}
+    assert taken == {code: level for code, level in solution.expansion_levels.items() if level}
     # Penalties apart: the same backlog and lost-sale penalties, never in the margin.
     penalties = plan.planning_penalties
     assert round(penalties.backlog, 2) == round(finance.planning_penalties.backlog, 2)
@@ -214,6 +238,7 @@ def test_the_random_companies_use_every_lever_and_penalty() -> None:
             "overtime": totals.overtime_cost,
             "holding": totals.holding_cost,
             "hiring or layoff": totals.hiring_cost + totals.layoff_cost,
+            "expansion": totals.expansion_cost,
             "backlog": totals.planning_penalties.backlog,
             "lost sale": totals.planning_penalties.lost_sale,
             "safety stock": totals.planning_penalties.safety_stock,
@@ -224,6 +249,7 @@ def test_the_random_companies_use_every_lever_and_penalty() -> None:
         "overtime",
         "holding",
         "hiring or layoff",
+        "expansion",
         "backlog",
         "lost sale",
         "safety stock",
@@ -231,8 +257,9 @@ def test_the_random_companies_use_every_lever_and_penalty() -> None:
 
 
 def test_the_recorded_rates_value_the_plan_as_finance_does() -> None:
-    """The rates the solution records (frozen with an approved plan) give the same money."""
-    company = random_company(3)
+    """The rates the solution records (frozen with an approved plan) give the same money,
+    the fixed cost of an expansion step taken in part (seed 5: 0.79594 of X0) included."""
+    company = random_company(5)
     solution = solve(company.problem)
     lines, family_lines, resource_lines = solution_lines(solution)
     recorded = solution.money_rates
@@ -241,6 +268,8 @@ def test_the_recorded_rates_value_the_plan_as_finance_does() -> None:
         family_lines=family_lines,
         resource_lines=resource_lines,
         rates=LeverRates(present={(lever, code) for lever, code, _ in recorded.lever_costs}),
+        expansion_levels=solution.expansion_levels,
+        first_period=solution.periods[0],
     )
     frozen = value_plan_at(request, rates=recorded.rates())
     assert frozen.totals == finance_valuation(company, solution).totals
