@@ -118,9 +118,18 @@ def _unknown_codes(data: PlanningData) -> Iterable[FieldError]:
                 field=f"finance.unit_costs.{cost.family_code}",
                 reason=_unknown(cost.family_code, "family", "demand"),
             )
+    steps = {step.code for step in data.expansion_steps}
+    for step in data.expansion_steps:
+        if step.resource_code not in resources:
+            yield FieldError(
+                field=f"supply.expansion_steps.{step.code}.resource_code",
+                reason=_unknown(step.resource_code, "resource", "supply"),
+            )
     for lever_cost in data.lever_costs:
         known, label, service = (
-            (resources, "resource", "supply")
+            (steps, "expansion step", "supply")
+            if lever_cost.lever == Lever.expansion_step
+            else (resources, "resource", "supply")
             if lever_cost.lever in RESOURCE_LEVERS
             else (families, "family", "demand")
             if lever_cost.lever in FAMILY_LEVERS

@@ -230,9 +230,7 @@ def test_an_expansion_step_costs_its_level_times_its_fixed_cost_in_its_month(
 def test_an_expansion_step_without_its_cost_or_taken_twice_is_named(priced: TestClient) -> None:
     priced.put("/lever-costs", json=LEVER_COSTS)
     plan = {**PLAN_WITH_LEVERS, "expansion_steps": [HALF_STEP]}
-    body = assert_problem(
-        priced.post("/valuations", json=plan), 422, "body.expansion_steps.0.code"
-    )
+    body = assert_problem(priced.post("/valuations", json=plan), 422, "body.expansion_steps.0.code")
     assert body["errors"][0]["reason"] == "no expansion_step lever cost for ASSY-X"
     priced.put("/lever-costs", json=[STEP_COST])
     twice = {"lines": [], "expansion_steps": [HALF_STEP, {**HALF_STEP, "period": "2026-02"}]}

@@ -3,7 +3,8 @@
 Every family takes 1 hour a unit on ASSY-1; demand per family is KEY 50 and RETAIL 20 a
 month, so ``families`` families need 70 x families hours a month. ASSY-1 has exactly that as
 regular capacity (utilisation 100%, above the 95% threshold: an escalation), 10 overtime
-hours at 50. Price 100 everywhere; unit cost 40, 45 from the third month.
+hours at 50. Price 100 everywhere; unit cost 40, 45 from the third month. Expansion steps on
+ASSY-1, when given, are supply's steps with their fixed cost as finance's expansion_step cost.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +29,17 @@ def family_codes(count: int) -> list[str]:
     return [f"F{index:02d}" for index in range(1, count + 1)]
 
 
+@dataclass(frozen=True)
+class Step:
+    """A capacity expansion step on ASSY-1: ``extra_hours`` a month from ``lead_time_periods``
+    months on, for ``fixed_cost`` (finance's ``expansion_step`` lever cost of ``code``)."""
+
+    code: str = "ASSY-1-SHIFT2"
+    extra_hours: float = 20.0
+    lead_time_periods: int = 0
+    fixed_cost: float = 5_000.0
+
+
 @dataclass
 class Company:
     families: int = 2
@@ -41,6 +53,7 @@ class Company:
     lock: bool = True
     # Regular hours a month taken off ASSY-1, to make a shortage (the lowest priority is cut).
     hours_short: float = 0.0
+    expansion_steps: list[Step] = field(default_factory=list)
 
     async def load(
         self, *, demand: httpx.AsyncClient, supply: httpx.AsyncClient, finance: httpx.AsyncClient
@@ -94,6 +107,20 @@ class Company:
             ],
         )
         await put(supply, "/inventory-policies", [{"family_code": c} for c in codes])
+        if self.expansion_steps:
+            await put(
+                supply,
+                "/expansion-steps",
+                [
+                    {
+                        "code": step.code,
+                        "resource_code": "ASSY-1",
+                        "extra_hours": step.extra_hours,
+                        "lead_time_periods": step.lead_time_periods,
+                    }
+                    for step in self.expansion_steps
+                ],
+            )
         await put(
             finance,
             "/prices",
@@ -126,6 +153,10 @@ class Company:
                     {"lever": "backlog_unit_period", "code": "KEY", "cost": 5},
                     {"lever": "lost_sale_unit", "code": "RETAIL", "cost": 10},
                     *({"lever": "holding_unit_period", "code": c, "cost": 1} for c in codes),
+                    *(
+                        {"lever": "expansion_step", "code": step.code, "cost": step.fixed_cost}
+                        for step in self.expansion_steps
+                    ),
                 ]
                 if row["lever"] not in self.no_lever_cost
             ],

@@ -19,7 +19,7 @@ from gateway.solver.changes import ChangeList
 from gateway.solver.model import solve
 from shared.auth import Role
 from shared.db import create_db_engine
-from tests.gateway.company import START, Company
+from tests.gateway.company import START, Company, Step
 from tests.gateway.conftest import Platform
 from tests.gateway.steps import reconcile
 from tests.tokens import bearer
@@ -45,8 +45,11 @@ class Executive:
         self.version = cycle["version"]
 
     @classmethod
-    async def reach(cls, platform: Platform, *, hours_short: float = 30.0) -> "Executive":
-        demand_plan_id = await Company(families=2, hours_short=hours_short).load(
+    async def reach(
+        cls, platform: Platform, *, hours_short: float = 30.0, steps: tuple[Step, ...] = ()
+    ) -> "Executive":
+        company = Company(families=2, hours_short=hours_short, expansion_steps=list(steps))
+        demand_plan_id = await company.load(
             demand=platform.demand, supply=platform.supply, finance=platform.finance
         )
         plan = await reconcile(platform)
@@ -324,3 +327,114 @@ async def test_delegated_roles_close_what_is_within_their_authority(platform: Pl
     assert by_owner.status_code == 403
     executive = await cycle.post(f"/escalations/{retail['id']}/decision", EXECUTIVE, accept)
     assert executive.status_code == 201 and executive.json()["decided_as"] == "executive_sponsor"
+
+
+# ASSY-1's second shift: 20 more regular hours a month at once, for 5,000 (finance's
+# expansion_step cost). It would serve RETAIL's 20 missing units a month, 60 over the three
+# months, each worth at most 100 - 40 - 10 = 50 of margin and 10 of lost-sale penalty:
+# 60 x 60 = 3,600 < 5,000, so the recommended plan leaves the step and the RETAIL item
+# offers it as an option.
+SHIFT = Step(code="ASSY-1-SHIFT2", extra_hours=20, lead_time_periods=0, fixed_cost=5_000)
+
+CURRENT_MONEY = """
+{
+  currentPlan {
+    id
+    totals { margin revenue totalCost expansionCost }
+    valuation { totals { margin leverCosts { expansionStep } } expansionSteps { code cost } }
+  }
+}
+"""
+
+
+async def approved_expansion(platform: Platform) -> tuple[Executive, dict[str, Any]]:
+    """The cycle whose executive takes the shift for RETAIL (every other item accepted),
+    authorised and approved; the approved plan as ``/cycles/current-plan`` shows it."""
+    cycle = await Executive.reach(platform, steps=(SHIFT,))
+    assert cycle.plan["expansion_levels"] == {SHIFT.code: 0.0}
+    assert cycle.plan["totals"]["expansion_cost"] == 0
+    retail = cycle.item("service_below_target", "RETAIL")
+    expansion = option_index(retail, "expansion")
+    assert retail["options"][expansion]["changes"] == [
+        {"kind": "expansion", "code": SHIFT.code, "action": "commit", "lead_time_periods": None}
+    ]
+    decided = await cycle.decide_all({retail["id"]: expansion})
+    assert decided.status_code == 201, decided.text
+    authorised = await cycle.post("/authorise", EXECUTIVE)
+    assert authorised.status_code == 201, authorised.text
+    approved = await cycle.post("/approve", EXECUTIVE)
+    assert approved.status_code == 200, approved.text
+    current = await platform.gateway.get("/cycles/current-plan")
+    assert current.status_code == 200, current.text
+    plan: dict[str, Any] = current.json()
+    assert plan["id"] == authorised.json()["plan_id"]
+    return cycle, plan
+
+
+async def test_an_authorised_expansion_is_in_the_plans_margin_and_finances_alike(
+    platform: Platform,
+) -> None:
+    """The decided step is taken whole; its 5,000 is in the approved plan's margin and in
+    finance's valuation of it, to the cent, over REST and GraphQL."""
+    cycle, plan = await approved_expansion(platform)
+    assert plan["expansion_levels"] == {SHIFT.code: 1.0}
+    assert plan["expansions_started"] == {SHIFT.code: START}
+    assert plan["totals"]["expansion_cost"] == SHIFT.fixed_cost
+    # 20 more hours a month serve RETAIL in full: 140 units a month on 130 regular + 10
+    # overtime hours.
+    assert fill(plan, "RETAIL") == pytest.approx(1.0, abs=1e-6)
+    recommended = cycle.plan["totals"]
+    valuation = await cycle.platform.gateway.get(f"/consensus-plans/{plan['id']}/valuation")
+    assert valuation.status_code == 200, valuation.text
+    money = valuation.json()
+    assert money["expansion_steps"] == [
+        {"code": SHIFT.code, "period": START, "level": 1.0, "fixed_cost": 5000.0, "cost": 5000.0}
+    ]
+    assert money["totals"]["lever_costs"]["expansion_step"] == SHIFT.fixed_cost
+    assert round(plan["totals"]["margin"], 2) == round(money["totals"]["margin"], 2)
+    assert round(plan["totals"]["revenue"], 2) == round(recommended["revenue"] + 60 * 100, 2)
+    # Revenue +6,000; cost of goods 20 x (40 + 40 + 45) = 2,500; regular hours: 20 x 3 x 10
+    # = 600 more; the step 5,000: margin 6,000 - 2,500 - 600 - 5,000 = -2,100 against the
+    # recommended plan (what the executive paid for RETAIL's service).
+    assert plan["totals"]["margin"] == pytest.approx(recommended["margin"] - 2_100, abs=0.01)
+
+    graph = await cycle.platform.graphql(CURRENT_MONEY)
+    twin = graph["currentPlan"]
+    assert isinstance(twin, dict) and twin["id"] == plan["id"]
+    assert round(twin["totals"]["margin"], 2) == round(plan["totals"]["margin"], 2)
+    assert round(twin["valuation"]["totals"]["margin"], 2) == round(plan["totals"]["margin"], 2)
+    assert twin["totals"]["expansionCost"] == SHIFT.fixed_cost
+    assert twin["valuation"]["totals"]["leverCosts"]["expansionStep"] == SHIFT.fixed_cost
+    assert twin["valuation"]["expansionSteps"] == [{"code": SHIFT.code, "cost": 5000.0}]
+
+
+async def test_a_later_expansion_cost_or_price_change_leaves_the_approved_money(
+    platform: Platform,
+) -> None:
+    """Approval froze the step's cost with the prices: finance restating the step at 9,000
+    and a price at 200 afterwards changes nothing of the approved plan's money."""
+    _, plan = await approved_expansion(platform)
+    path = f"/consensus-plans/{plan['id']}/valuation"
+    before = (await platform.gateway.get(path)).json()
+    costs = (await platform.finance.get("/lever-costs", params={"lever": "expansion_step"})).json()
+    (step,) = [row for row in costs["items"] if row["code"] == SHIFT.code]
+    changed = await platform.finance.patch(f"/lever-costs/{step['id']}", json={"cost": 9_000})
+    assert changed.status_code == 200, changed.text
+    prices = (await platform.finance.get("/prices", params={"limit": 1})).json()["items"]
+    changed = await platform.finance.patch(f"/prices/{prices[0]['id']}", json={"price": 200})
+    assert changed.status_code == 200, changed.text
+
+    after = (await platform.gateway.get(path)).json()
+    assert after["totals"] == before["totals"]
+    assert after["expansion_steps"] == before["expansion_steps"]
+    assert after["expansion_steps"][0]["fixed_cost"] == SHIFT.fixed_cost
+    current = (await platform.gateway.get("/cycles/current-plan")).json()
+    assert current["totals"] == plan["totals"]
+    assert round(current["totals"]["margin"], 2) == round(after["totals"]["margin"], 2)
+    # What finance says now of the same quantities does move: 4,000 more for the step.
+    request = {
+        "lines": [],
+        "expansion_steps": [{"code": SHIFT.code, "period": START, "level": 1.0}],
+    }
+    now = (await platform.finance.post("/valuations", json=request)).json()
+    assert now["totals"]["lever_costs"]["expansion_step"] == 9_000

@@ -5,7 +5,7 @@ from statistics import NormalDist
 
 import pytest
 
-from tests.gateway.company import PERIODS, put
+from tests.gateway.company import PERIODS, Company, Step, put
 from tests.gateway.conftest import Platform
 from tests.gateway.steps import assert_problem, load, reconcile
 
@@ -154,3 +154,33 @@ async def test_direct_safety_stock_needs_no_computation(platform: Platform) -> N
     platform.calls.clear()
     await reconcile(platform)
     assert "/inventory-policies/safety-stock" not in {call.path for call in platform.calls}
+
+
+async def test_expansion_steps_enter_the_problem_at_finances_fixed_cost(
+    platform: Platform,
+) -> None:
+    """Supply's step on a routed resource is a step of the plan, at finance's
+    expansion_step cost (the one source of it): 3 months x 140 hours short of 20, so a
+    step of 20 hours for 500 is taken at once, its 500 in the plan's margin."""
+    cheap = Step(code="ASSY-1-CELL", extra_hours=20, fixed_cost=500)
+    await load(platform, Company(families=2, hours_short=30, expansion_steps=[cheap]))
+    plan = await reconcile(platform)
+    assert plan["expansion_levels"] == {"ASSY-1-CELL": 1.0}
+    assert plan["totals"]["expansion_cost"] == 500
+
+
+async def test_expansion_step_gaps_are_named(platform: Platform) -> None:
+    """A step without its cost would be free to the model: a gap; a cost of a step supply
+    does not know is an unknown code."""
+    step = Step(code="ASSY-1-CELL")
+    await load(platform, Company(expansion_steps=[step], no_lever_cost={"expansion_step"}))
+    await put(
+        platform.finance, "/lever-costs", [{"lever": "expansion_step", "code": "GHOST", "cost": 1}]
+    )
+    refused = await platform.gateway.post("/reconcile")
+    body = assert_problem(refused, 422, "finance.lever_costs.expansion_step.ASSY-1-CELL")
+    reasons = {error["field"]: error["reason"] for error in body["errors"]}
+    assert "has no expansion_step cost" in reasons["finance.lever_costs.expansion_step.ASSY-1-CELL"]
+    assert (
+        "unknown expansion step code 'GHOST'" in reasons["finance.lever_costs.expansion_step.GHOST"]
+    )
