@@ -1,28 +1,36 @@
-"""Answers of the planning routes (and the GraphQL fields built on them)."""
-
-from enum import StrEnum
-from typing import Literal
+"""Answers of the planning routes (and the GraphQL fields built on them). A supply plan's
+comparison with a consensus plan is stored with the plan a reconcile makes, so its models
+live with the stored plans (``gateway.plans.models``)."""
 
 from pydantic import BaseModel, Field
 
+from gateway.plans.models import (
+    ComparedQuantity,
+    ComparisonLine,
+    ComparisonSummary,
+    ComparisonTotals,
+    Larger,
+    LargestDifference,
+    PlanKind,
+    PlanRef,
+    ResourceComparisonLine,
+    SupplyComparison,
+)
 from shared.contracts.finance import AopGap, FlaggedGap, GapTotals, Valuation
 from shared.contracts.supply import RccpResult
 
-
-class PlanKind(StrEnum):
-    demand = "demand"  # the unconstrained demand plan (demand service)
-    supply = "supply"  # operations' supply plan (supply service)
-    consensus = "consensus"  # the reconciled plan (gateway)
-
-
-class PlanRef(BaseModel):
-    """Which plan a figure is of."""
-
-    kind: PlanKind
-    id: int
-    version: int
-    name: str
-    status: str
+__all__ = [
+    "ComparedQuantity",
+    "ComparisonLine",
+    "ComparisonSummary",
+    "ComparisonTotals",
+    "Larger",
+    "LargestDifference",
+    "PlanKind",
+    "PlanRef",
+    "ResourceComparisonLine",
+    "SupplyComparison",
+]
 
 
 class PlanValuation(Valuation):
@@ -104,45 +112,3 @@ class DemandPlanRccp(RccpResult):
         description="Resources loaded beyond regular + maximum overtime in some month, the "
         "largest overload first."
     )
-
-
-Larger = Literal["supply_plan", "consensus", "equal"]
-
-
-class ComparedQuantity(BaseModel):
-    supply_plan: float
-    consensus: float
-    difference: float = Field(description="Supply plan - consensus plan.")
-    larger: Larger
-
-
-class ComparisonLine(BaseModel):
-    """A family in a month: operations' proposal against the reconciled plan."""
-
-    family_code: str
-    period: str
-    production: ComparedQuantity
-    outsourced: ComparedQuantity
-    ending_inventory: ComparedQuantity
-    overtime_hours: ComparedQuantity = Field(
-        description="The consensus plan's overtime of each resource-month is shared among the "
-        "families loading it in proportion to their hours."
-    )
-    only_in: Literal["supply_plan", "consensus"] | None = Field(
-        default=None, description="When only one plan has the family in the month."
-    )
-
-
-class ComparisonTotals(BaseModel):
-    production: ComparedQuantity
-    outsourced: ComparedQuantity
-    ending_inventory: ComparedQuantity
-    overtime_hours: ComparedQuantity
-
-
-class SupplyComparison(BaseModel):
-    supply_plan: PlanRef
-    consensus_plan: PlanRef
-    lines: list[ComparisonLine]
-    totals: ComparisonTotals
-    differing_lines: int = Field(description="Lines where any quantity differs.")

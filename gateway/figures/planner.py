@@ -38,7 +38,7 @@ from gateway.figures.models import (
 )
 from gateway.figures.rccp import bottlenecks, units_per_family
 from gateway.plans import service as consensus
-from gateway.plans.models import ConsensusPlanPublic
+from gateway.plans.models import ConsensusPlanPublic, ConsensusPlanSummary
 from shared.contracts.demand import DemandPlanLinePublic, DemandPlanPublic, SegmentPublic
 from shared.contracts.finance import AopGapRequest, LeverCostPublic, ValuationRequest
 from shared.contracts.supply import (
@@ -81,7 +81,7 @@ def supply_ref(plan: SupplyPlanPublic) -> PlanRef:
     )
 
 
-def consensus_ref(plan: ConsensusPlanPublic) -> PlanRef:
+def consensus_ref(plan: ConsensusPlanSummary) -> PlanRef:
     return PlanRef(
         kind=PlanKind.consensus,
         id=plan.id,

@@ -22,6 +22,7 @@ from gateway.figures.models import (
 from gateway.graph.context import Info
 from gateway.graph.convert import from_model
 from gateway.graph.scalars import Code, Period
+from gateway.plans.models import OperationsComparison as OperationsComparisonModel
 from shared.contracts.finance import GapMeasureName
 from shared.contracts.finance import GapTotals as GapTotalsModel
 from shared.contracts.finance import PeriodGap as PeriodGapModel
@@ -481,6 +482,36 @@ class ComparisonTotals:
     overtime_hours: ComparedQuantity
 
 
+@strawberry.type(description="A resource in a month: the hours each plan loads on it.")
+class ResourceComparisonLine:
+    resource_code: str
+    period: str
+    load: ComparedQuantity
+
+
+@strawberry.type(description="One of the largest differences between the plans.")
+class LargestDifference:
+    measure: str = strawberry.field(description="production (units) or load (hours).")
+    code: str = strawberry.field(description="Family (production) or resource (load).")
+    period: str
+    supply_plan: float
+    consensus: float
+    difference: float = strawberry.field(description="Supply plan - consensus plan.")
+
+
+@strawberry.type(description="How far operations' proposal is from the plan, in a few numbers.")
+class ComparisonSummary:
+    tolerance: float = strawberry.field(
+        description="Beyond it: |difference| > tolerance x the larger quantity."
+    )
+    production_lines: int
+    production_lines_beyond: int
+    load_lines: int
+    load_lines_beyond: int
+    largest: list[LargestDifference] = strawberry.field(description="Largest first, at most 10.")
+    text: str
+
+
 @strawberry.type(
     name="SupplyComparison",
     description="A supply plan compared line by line with a consensus plan.",
@@ -490,15 +521,30 @@ class SupplyComparisonType:
     consensus_plan: PlanReference
     totals: ComparisonTotals
     differing_lines: int
+    resources: list[ResourceComparisonLine] = strawberry.field(
+        description="Load per resource and month: the supply plan's production hours against "
+        "the consensus plan's load."
+    )
+    summary: ComparisonSummary
     all_lines: strawberry.Private[list[ComparisonLine]]
 
     @classmethod
     def of(cls, comparison: SupplyComparison) -> "SupplyComparisonType":
+        summary = comparison.summary
         return cls(
             supply_plan=from_model(PlanReference, comparison.supply_plan),
             consensus_plan=from_model(PlanReference, comparison.consensus_plan),
             totals=ComparisonTotals(**_compared(comparison.totals)),
             differing_lines=comparison.differing_lines,
+            resources=[
+                from_model(ResourceComparisonLine, row, load=from_model(ComparedQuantity, row.load))
+                for row in comparison.resources
+            ],
+            summary=from_model(
+                ComparisonSummary,
+                summary,
+                largest=[from_model(LargestDifference, item) for item in summary.largest],
+            ),
             all_lines=[ComparisonLine.of(line) for line in comparison.lines],
         )
 
@@ -557,3 +603,20 @@ async def kpis_of(
     planner = info.context.loaders.planner
     kpis = await planner.kpis(kind, plan_id, tolerance=checked_tolerance(tolerance))
     return PlanKpisType.of(kpis)
+
+
+@strawberry.type(
+    description="Operations' proposal compared with a consensus plan by the reconcile that "
+    "made it; comparison null, and the reason, when there was nothing to compare."
+)
+class OperationsComparison:
+    comparison: SupplyComparisonType | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, operations: OperationsComparisonModel) -> "OperationsComparison":
+        comparison = operations.comparison
+        return cls(
+            comparison=None if comparison is None else SupplyComparisonType.of(comparison),
+            reason=operations.reason,
+        )

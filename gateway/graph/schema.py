@@ -163,6 +163,16 @@ class ReconcileInput:
         default=None,
         description="Family-months inside the time fence that may move, each with its reason.",
     )
+    supply_plan_id: int | None = strawberry.field(
+        default=None,
+        description="Operations' proposal to compare the plan with; default: the newest "
+        "proposed supply plan answering the demand plan.",
+    )
+    comparison_tolerance: float | None = strawberry.field(
+        default=None,
+        description="Share of the larger quantity beyond which a line differs in the "
+        "comparison's summary; default 0.01.",
+    )
 
 
 def _camel(name: str) -> str:
@@ -186,6 +196,8 @@ def reconcile_request(value: ReconcileInput | None) -> ReconcileRequest:
                 "objective": value.objective,
                 "time_limit_seconds": value.time_limit_seconds,
                 "aop_gap_tolerance": value.aop_gap_tolerance,
+                "supply_plan_id": value.supply_plan_id,
+                "comparison_tolerance": value.comparison_tolerance,
                 "fence_overrides": [
                     dataclasses.asdict(item) for item in value.fence_overrides or []
                 ],

@@ -16,6 +16,7 @@ from gateway.graph.convert import from_model
 from gateway.graph.demand_review import DemandPlanReview, FamilyDemandReview, SegmentCustomers
 from gateway.graph.loaders import GroupKey, LineFilter, Window
 from gateway.graph.money import (
+    OperationsComparison,
     PlanAopGapType,
     PlanKpisType,
     PlanningPenalties,
@@ -546,6 +547,15 @@ class ConsensusPlan:
     ) -> list[ConsensusResourceLine]:
         lines = await info.context.loaders.consensus_resource_lines.load((self.id, resource_code))
         return [from_model(ConsensusResourceLine, line) for line in lines]
+
+    @strawberry.field(
+        description="Operations' proposal compared with this plan by the reconcile that made "
+        "it (the comparison of supplyPlan.comparison); null comparison and the reason when "
+        "there was none."
+    )
+    async def operations_comparison(self, info: Info) -> OperationsComparison:
+        found = await info.context.loaders.operations_comparisons.load(self.id)
+        return OperationsComparison.of(found)
 
     @strawberry.field(description="Resources that limit the plan, the most valuable first.")
     async def bottlenecks(self, info: Info) -> list[Bottleneck]:

@@ -7,9 +7,10 @@ family/segment/period, family/period and resource/period, and one row per escala
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -77,6 +78,17 @@ class ConsensusPlanMoney(GatewayTable, table=True):
     frozen_at: dt.datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class ConsensusOperationsComparison(GatewayTable, table=True):
+    """Operations' proposal compared with the plan when the reconcile made it
+    (``gateway.figures.comparison``): the comparison, or why there is none."""
+
+    __tablename__ = "consensus_operations_comparison"
+
+    plan_id: int = Field(foreign_key="consensus_plan.id", primary_key=True)
+    comparison: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class ConsensusProblem(GatewayTable, table=True):
@@ -212,6 +224,122 @@ class EscalationPublic(BaseModel):
     recommendation: str | None
 
 
+class PlanKind(StrEnum):
+    demand = "demand"  # the unconstrained demand plan (demand service)
+    supply = "supply"  # operations' supply plan (supply service)
+    consensus = "consensus"  # the reconciled plan (gateway)
+
+
+class PlanRef(BaseModel):
+    """Which plan a figure is of."""
+
+    kind: PlanKind
+    id: int
+    version: int
+    name: str
+    status: str
+
+
+Larger = Literal["supply_plan", "consensus", "equal"]
+
+
+class ComparedQuantity(BaseModel):
+    supply_plan: float
+    consensus: float
+    difference: float = PydanticField(description="Supply plan - consensus plan.")
+    larger: Larger
+
+
+class ComparisonLine(BaseModel):
+    """A family in a month: operations' proposal against the reconciled plan."""
+
+    family_code: str
+    period: str
+    production: ComparedQuantity
+    outsourced: ComparedQuantity
+    ending_inventory: ComparedQuantity
+    overtime_hours: ComparedQuantity = PydanticField(
+        description="The consensus plan's overtime of each resource-month is shared among the "
+        "families loading it in proportion to their hours."
+    )
+    only_in: Literal["supply_plan", "consensus"] | None = PydanticField(
+        default=None, description="When only one plan has the family in the month."
+    )
+
+
+class ComparisonTotals(BaseModel):
+    production: ComparedQuantity
+    outsourced: ComparedQuantity
+    ending_inventory: ComparedQuantity
+    overtime_hours: ComparedQuantity
+
+
+class ResourceComparisonLine(BaseModel):
+    """A resource in a month: the hours operations' production loads on it against the
+    reconciled plan's load."""
+
+    resource_code: str
+    period: str
+    load: ComparedQuantity = PydanticField(
+        description="Supply plan: its production x hours per unit, in the month the routing's "
+        "lead-time offset puts it (the supply service's RCCP rule); consensus: the plan's load."
+    )
+
+
+class LargestDifference(BaseModel):
+    """One of the largest differences between the plans."""
+
+    measure: Literal["production", "load"]
+    code: str = PydanticField(description="Family (production) or resource (load).")
+    period: str
+    supply_plan: float
+    consensus: float
+    difference: float = PydanticField(description="Supply plan - consensus plan.")
+
+
+class ComparisonSummary(BaseModel):
+    """How far operations' proposal is from the plan, in a few numbers."""
+
+    tolerance: float = PydanticField(
+        description="A line differs beyond it when |difference| > tolerance x the larger of "
+        "the two quantities."
+    )
+    production_lines: int = PydanticField(description="Family-months compared.")
+    production_lines_beyond: int = PydanticField(
+        description="Family-months whose production differs beyond the tolerance."
+    )
+    load_lines: int = PydanticField(description="Resource-months compared.")
+    load_lines_beyond: int = PydanticField(
+        description="Resource-months whose load differs beyond the tolerance."
+    )
+    largest: list[LargestDifference] = PydanticField(
+        description="The differences beyond the tolerance, largest first (production in units "
+        "and load in hours, each by its share of the larger quantity), at most ten."
+    )
+    text: str = PydanticField(description="The summary in one sentence.")
+
+
+class SupplyComparison(BaseModel):
+    supply_plan: PlanRef
+    consensus_plan: PlanRef
+    lines: list[ComparisonLine]
+    totals: ComparisonTotals
+    differing_lines: int = PydanticField(description="Lines where any quantity differs.")
+    resources: list[ResourceComparisonLine] = PydanticField(default_factory=list)
+    summary: ComparisonSummary
+
+
+class OperationsComparison(BaseModel):
+    """Operations' proposal (the proposed supply plan answering the plan's demand plan)
+    compared with a reconciled plan; ``comparison`` null and ``reason`` saying why when there
+    is nothing to compare."""
+
+    comparison: SupplyComparison | None
+    reason: str | None = PydanticField(
+        default=None, description="Why there is no comparison; null when there is one."
+    )
+
+
 class ConsensusPlanSummary(BaseModel):
     """A consensus plan without its lines: what lists show."""
 
@@ -241,6 +369,10 @@ class ConsensusPlanPublic(ConsensusPlanSummary):
     resource/period, its totals and its escalation items."""
 
     explanation: Explanation | None = None
+    operations_comparison: OperationsComparison = PydanticField(
+        description="Operations' proposal against this plan, as the reconcile that made it "
+        "compared them; null comparison, with the reason, when there was none to compare."
+    )
     lines: list[ConsensusLinePublic]
     family_lines: list[ConsensusFamilyLinePublic]
     resource_lines: list[ConsensusResourceLinePublic]

@@ -34,6 +34,7 @@ from .models import (
     ConsensusLine,
     ConsensusLineFilters,
     ConsensusLinePublic,
+    ConsensusOperationsComparison,
     ConsensusPlan,
     ConsensusPlanFilters,
     ConsensusPlanMoney,
@@ -45,6 +46,14 @@ from .models import (
     ConsensusStatus,
     Escalation,
     EscalationPublic,
+    OperationsComparison,
+    SupplyComparison,
+)
+
+# What a plan stored without a comparison (a re-solve, a plan from before they were kept) says.
+NOT_COMPARED = (
+    "no comparison was recorded with this plan: only the reconcile that makes a plan compares "
+    "it with operations' proposal"
 )
 
 LINES = crud.EntitySpec(
@@ -105,6 +114,43 @@ def store_resolved(
         solution=solution,
         problem=problem,
     )
+
+
+def record_operations_comparison(
+    session: Session, *, plan_id: int, operations: OperationsComparison
+) -> None:
+    """Keep operations' proposal compared with the plan (or why there is none) with it."""
+    comparison = operations.comparison
+    session.add(
+        ConsensusOperationsComparison(
+            plan_id=plan_id,
+            comparison=None if comparison is None else comparison.model_dump(mode="json"),
+            reason=operations.reason,
+        )
+    )
+    session.flush()
+
+
+def operations_comparisons(
+    session: Session, *, plan_ids: Sequence[int]
+) -> dict[int, OperationsComparison]:
+    """Each plan's comparison with operations' proposal, as its reconcile recorded it."""
+    query = select(ConsensusOperationsComparison).where(
+        col(ConsensusOperationsComparison.plan_id).in_(plan_ids)
+    )
+    found = {
+        row.plan_id: OperationsComparison(
+            comparison=None
+            if row.comparison is None
+            else SupplyComparison.model_validate(row.comparison),
+            reason=row.reason,
+        )
+        for row in session.exec(query)
+    }
+    return {
+        plan_id: found.get(plan_id, OperationsComparison(comparison=None, reason=NOT_COMPARED))
+        for plan_id in plan_ids
+    }
 
 
 def problem_of(session: Session, *, plan_id: int) -> PlanningProblem | None:
@@ -309,6 +355,7 @@ def whole_plan(session: Session, *, plan_id: int) -> ConsensusPlanPublic:
     return ConsensusPlanPublic(
         **summary_of(plan).model_dump(),
         explanation=plan.explanation,
+        operations_comparison=operations_comparisons(session, plan_ids=ids)[plan_id],
         lines=[
             ConsensusLinePublic.model_validate(row) for row in sales_lines(session, plan_ids=ids)
         ],

@@ -53,6 +53,16 @@ class ReconcileRequest(BaseModel):
         "becomes an escalation item; default: the finance service's "
         "SOP_FINANCE_AOP_GAP_TOLERANCE.",
     )
+    supply_plan_id: RowRef | None = Field(
+        default=None,
+        description="Operations' proposal to compare the plan with; default: the newest proposed "
+        "supply plan answering the demand plan (the one the supply review records).",
+    )
+    comparison_tolerance: Fraction | None = Field(
+        default=None,
+        description="Share of the larger quantity beyond which a family-month's production or "
+        "a resource-month's load differs in the comparison's summary; default 0.01.",
+    )
     fence_overrides: list[FenceOverride] = Field(
         default_factory=list,
         max_length=500,

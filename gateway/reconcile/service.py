@@ -27,6 +27,7 @@ from .fence import (
 )
 from .gather import gather_planning_data
 from .models import ReconcileRequest
+from .operations import compared_with_proposal, operations_proposal
 from .timing import timed
 
 
@@ -69,7 +70,8 @@ async def reconcile(
 ) -> ConsensusPlanPublic:
     """A new recommended consensus plan from the services' current data, with the model's
     escalation items, one per month whose gap to the AOP is beyond the tolerance, and one per
-    persistent forecast bias the demand service flags (``gateway.reconcile.bias``).
+    persistent forecast bias the demand service flags (``gateway.reconcile.bias``), and
+    operations' proposal compared with it (``gateway.reconcile.operations``).
 
     ``location`` names the request in error fields (``body`` over REST, ``input`` in GraphQL).
     Nothing is stored unless the data is complete and the model solves. ``on_store`` runs in
@@ -131,6 +133,12 @@ async def reconcile(
                 read=data.bias_flags, problem=problem, solution=solution, solver=state.solver
             )
         )
+    proposal = await operations_proposal(
+        state.upstreams,
+        demand_plan=data.plan,
+        supply_plan_id=request.supply_plan_id,
+        location=location,
+    )
 
     def store(session: Session) -> ConsensusPlanPublic:
         plan = consensus.store_plan(
@@ -143,6 +151,19 @@ async def reconcile(
         assert plan.id is not None
         record_releases(
             session, plan_id=plan.id, overrides=request.fence_overrides, approved=approved
+        )
+        lines = consensus.solution_lines(solution)
+        consensus.record_operations_comparison(
+            session,
+            plan_id=plan.id,
+            operations=compared_with_proposal(
+                proposal,
+                plan=consensus.summary_of(plan),
+                family_lines=lines[1],
+                resource_lines=lines[2],
+                routings=data.routings,
+                tolerance=request.comparison_tolerance,
+            ),
         )
         whole = consensus.whole_plan(session, plan_id=plan.id)
         if on_store is not None:

@@ -28,6 +28,7 @@ from gateway.plans.models import (
     ConsensusPlanSummary,
     ConsensusResourceLinePublic,
     EscalationPublic,
+    OperationsComparison,
 )
 from gateway.plans.service import ImmutableRows
 from gateway.solver.solution import Explanation
@@ -81,6 +82,7 @@ class Loaders:
     consensus_resource_lines: DataLoader[PlanCode, list[ConsensusResourceLinePublic]]
     escalations: DataLoader[int, list[EscalationPublic]]
     explanations: DataLoader[int, Explanation | None]
+    operations_comparisons: DataLoader[int, OperationsComparison]
     # supply review and finance: supply plans, and every plan's figures computed once
     supply_plans: Catalog[int, SupplyPlanPublic]
     planner: Planner
@@ -175,6 +177,7 @@ class Loaders:
             consensus_resource_lines=DataLoader(load_fn=database.resource_lines),
             escalations=DataLoader(load_fn=database.escalations),
             explanations=DataLoader(load_fn=database.explanations),
+            operations_comparisons=DataLoader(load_fn=database.operations_comparisons),
             supply_plans=Catalog(fetch=supply.supply_plans, key_of=lambda plan: plan.id),
             planner=planner,
             review=ReviewLoaders.build(demand),

@@ -17,6 +17,7 @@ from gateway.plans.models import (
     ConsensusPlanSummary,
     ConsensusResourceLinePublic,
     EscalationPublic,
+    OperationsComparison,
 )
 from gateway.solver.solution import Explanation
 from shared.db import run_in_session
@@ -111,6 +112,13 @@ class PlanLoaders:
             lambda session: consensus.cached_escalations(session, plan_ids=sorted(set(plan_ids))),
         )
         return [list(found.get(plan_id, [])) for plan_id in plan_ids]
+
+    async def operations_comparisons(self, plan_ids: list[int]) -> list[OperationsComparison]:
+        found = await run_in_session(
+            self.engine,
+            lambda session: consensus.operations_comparisons(session, plan_ids=plan_ids),
+        )
+        return [found[plan_id] for plan_id in plan_ids]
 
     async def explanations(self, plan_ids: list[int]) -> list[Explanation | None]:
         found = await run_in_session(

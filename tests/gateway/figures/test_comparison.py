@@ -113,3 +113,64 @@ def test_plans_compared_line_by_line() -> None:
     assert result.differing_lines == 3
     assert result.totals.production == compared(78, 80)
     assert result.totals.production.larger == "consensus"
+
+
+def test_loads_compared_per_resource_and_month_and_summed_up() -> None:
+    """Operations make A 30 and 50 (1 h a unit on LINE) and B 10 in January (3 h on LINE,
+    0.5 h on PACK); the plan makes A 30 and 40, B 10 (60 h on LINE and 5 on PACK in January,
+    40 h on LINE in February).
+
+    Loads: LINE January 30 + 30 = 60 against 60 (equal), LINE February 50 against 40 (+10,
+    a fifth of 50), PACK January 5 against 5. Production: A February 50 against 40 (+10, a
+    fifth of 50). At 1 %: 1 of 3 family-months and 1 of 3 resource-months differ; the two
+    differences are a fifth each, the larger in units first (10 units vs 10 hours, A first
+    by code)."""
+    result = compare_plans(
+        supply_plan=PlanRef(kind=PlanKind.supply, id=4, version=1, name="Ops", status="proposed"),
+        supply_lines=[
+            SupplyPlanLineBase(family_code="A", period="2026-01", production=30),
+            SupplyPlanLineBase(family_code="A", period="2026-02", production=50),
+            SupplyPlanLineBase(family_code="B", period="2026-01", production=10),
+        ],
+        consensus_plan=PlanRef(kind=PlanKind.consensus, id=7, version=1, name="C", status="r"),
+        family_lines=[
+            family("A", "2026-01", 30),
+            family("A", "2026-02", 40),
+            family("B", "2026-01", 10),
+        ],
+        resource_lines=[
+            resource("LINE", "2026-01", 60, 0),
+            resource("LINE", "2026-02", 40, 0),
+            resource("PACK", "2026-01", 5, 0),
+        ],
+        routings=ROUTINGS,
+    )
+    loads = {(row.resource_code, row.period): row.load for row in result.resources}
+    assert loads == {
+        ("LINE", "2026-01"): compared(60, 60),
+        ("LINE", "2026-02"): compared(50, 40),
+        ("PACK", "2026-01"): compared(5, 5),
+    }
+    summary = result.summary
+    assert (summary.production_lines, summary.production_lines_beyond) == (3, 1)
+    assert (summary.load_lines, summary.load_lines_beyond) == (3, 1)
+    assert [(d.measure, d.code, d.period, d.difference) for d in summary.largest] == [
+        ("production", "A", "2026-02", 10),
+        ("load", "LINE", "2026-02", 10),
+    ]
+    assert summary.text == (
+        "1 of 3 family-months differ in production and 1 of 3 resource-months in load beyond "
+        "1%; largest: A 2026-02 production +10 units (operations 50, plan 40)"
+    )
+    # At a quarter, a fifth is within: nothing differs beyond it.
+    loose = compare_plans(
+        supply_plan=result.supply_plan,
+        supply_lines=[SupplyPlanLineBase(family_code="A", period="2026-02", production=50)],
+        consensus_plan=result.consensus_plan,
+        family_lines=[family("A", "2026-02", 40)],
+        resource_lines=[resource("LINE", "2026-02", 40, 0)],
+        routings=ROUTINGS,
+        tolerance=0.25,
+    )
+    assert (loose.summary.production_lines_beyond, loose.summary.load_lines_beyond) == (0, 0)
+    assert loose.summary.largest == []
