@@ -2,6 +2,7 @@
 
 import pytest
 
+from gateway.solver import options
 from gateway.solver.changes import apply_changes
 from gateway.solver.escalations import (
     overload_severity,
@@ -365,3 +366,39 @@ def test_overloads_beyond_four_are_rolled_up_into_one_item_whose_options_act_on_
     level = next(o for o in rolled.options if o.lever == "level")
     assert {c.resource for c in level.changes if c.kind == "capacity"} == {"R3", "R4", "R5"}
     assert level.resolves and level.item_metric == approx(0.95)
+
+
+def test_every_option_kind_is_honoured_by_the_re_solve_with_its_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each option of each item of the bottleneck company (overtime, outsourcing, the
+    expansion step, demand cut, level, accept): the whole problem re-solved with the option's
+    changes applied gives the fill rates and margin the option promised (one family: the
+    option's sub-model is the whole problem). The options' time budget is lifted so that a
+    loaded machine still tries every lever."""
+    monkeypatch.setattr(options, "MIN_BUDGET_SECONDS", 600.0)
+    problem = bottleneck(outsource_limit=0)
+    solution = solve(problem)
+    base = solve(bottleneck(outsource_limit=0, compute_options=False))
+    before = {s.segment: s.fill_rate for s in base.segments}
+    levers: set[str] = set()
+    for escalation in solution.escalations:
+        for option in escalation.options:
+            if not option.feasible:
+                continue
+            levers.add(option.lever)
+            changed = apply_changes(
+                bottleneck(outsource_limit=0, compute_options=False), option.changes
+            )
+            after = solve(changed)
+            fill = {s.segment: s.fill_rate for s in after.segments}
+            for segment, delta in option.fill_rate_delta.items():
+                assert fill[segment] - before[segment] == approx(delta, abs=1e-4), (
+                    escalation.kind,
+                    option.lever,
+                    segment,
+                )
+            assert after.totals.margin - base.totals.margin == approx(
+                option.margin_delta, abs=0.01
+            ), (escalation.kind, option.lever)
+    assert levers == {"accept", "overtime", "outsourcing", "expansion", "cut_demand", "level"}
