@@ -17,112 +17,24 @@ from gateway.cycle.rules import effective
 from gateway.plans.service import problem_of
 from gateway.solver.changes import ChangeList
 from gateway.solver.model import solve
-from shared.auth import Role
 from shared.db import create_db_engine
-from tests.gateway.company import START, Company, Step
+from tests.gateway.company import START, Step
 from tests.gateway.conftest import Platform
-from tests.gateway.steps import reconcile
-from tests.tokens import bearer
-
-EXECUTIVE = bearer(Role.executive_sponsor, subject="eve")
-PROCESS_OWNER = bearer(Role.process_owner, subject="olivia")
-DEMAND_PLANNER = bearer(Role.demand_planner, subject="dana")
-SUPPLY_PLANNER = bearer(Role.supply_planner, subject="sam")
+from tests.gateway.meeting import (
+    EXECUTIVE,
+    PROCESS_OWNER,
+    SUPPLY_PLANNER,
+    Meeting,
+    fill,
+    option_index,
+    small_company_meeting,
+)
 
 pytestmark = pytest.mark.anyio
 
 
-def versioned(headers: dict[str, str], version: int) -> dict[str, str]:
-    return {**headers, "If-Match": f'"{version}"'}
-
-
-class Executive:
-    """A cycle at its executive step, over the platform."""
-
-    def __init__(self, platform: Platform, cycle: dict[str, Any], plan: dict[str, Any]):
-        self.platform, self.cycle, self.plan = platform, cycle, plan
-        self.id = cycle["id"]
-        self.version = cycle["version"]
-
-    @classmethod
-    async def reach(
-        cls, platform: Platform, *, hours_short: float = 30.0, steps: tuple[Step, ...] = ()
-    ) -> "Executive":
-        company = Company(families=2, hours_short=hours_short, expansion_steps=list(steps))
-        demand_plan_id = await company.load(
-            demand=platform.demand, supply=platform.supply, finance=platform.finance
-        )
-        plan = await reconcile(platform)
-        gateway = platform.gateway
-        opened = await gateway.post(
-            "/cycles",
-            json={"period": "2025-12", "horizon_start": START, "horizon_months": 12},
-            headers=PROCESS_OWNER,
-        )
-        assert opened.status_code == 201, opened.text
-        cycle = opened.json()
-        for step, who, body in (
-            (
-                "data_gathering",
-                PROCESS_OWNER,
-                {"data_quality_report": "dq", "readiness_override": "the test company has no AOP"},
-            ),
-            ("demand_review", DEMAND_PLANNER, {"demand_plan_id": demand_plan_id}),
-            ("supply_review", SUPPLY_PLANNER, {}),
-            ("pre_sop", PROCESS_OWNER, {"consensus_plan_id": plan["id"]}),
-        ):
-            done = await gateway.post(
-                f"/cycles/{cycle['id']}/steps/{step}/complete",
-                json=body,
-                headers=versioned(who, cycle["version"]),
-            )
-            assert done.status_code == 200, done.text
-            cycle = done.json()
-        return cls(platform, cycle, plan)
-
-    def item(self, kind: str, segment: str | None = None) -> dict[str, Any]:
-        return next(
-            item
-            for item in self.plan["escalations"]
-            if item["kind"] == kind and segment in (None, item["segment_code"])
-        )
-
-    async def post(self, path: str, who: dict[str, str], body: Any = None) -> Any:
-        answer = await self.platform.gateway.post(
-            f"/cycles/{self.id}{path}", json=body, headers=versioned(who, self.version)
-        )
-        if "ETag" in answer.headers:
-            self.version = int(answer.headers["ETag"].strip('"'))
-        return answer
-
-    async def decide_all(self, chosen: dict[int, int], who: dict[str, str] = EXECUTIVE) -> Any:
-        """Every item: the option chosen for it, else accepted (option 0)."""
-        return await self.post(
-            "/decisions",
-            who,
-            {
-                "decisions": [
-                    {
-                        "escalation_id": item["id"],
-                        "option_index": chosen.get(item["id"], 0),
-                        "rationale": f"decided {item['title']}",
-                    }
-                    for item in self.plan["escalations"]
-                ]
-            },
-        )
-
-
-def fill(plan: dict[str, Any], segment: str) -> float:
-    return float(next(s["fill_rate"] for s in plan["segments"] if s["segment"] == segment))
-
-
-def option_index(item: dict[str, Any], lever: str) -> int:
-    return next(i for i, option in enumerate(item["options"]) if option["lever"] == lever)
-
-
 async def test_the_chosen_overtime_is_the_approved_plan(platform: Platform) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     retail = cycle.item("service_below_target", "RETAIL")
     assert fill(cycle.plan, "RETAIL") == pytest.approx(0.5, abs=1e-6)
     overtime = option_index(retail, "overtime")
@@ -160,7 +72,7 @@ async def test_the_chosen_overtime_is_the_approved_plan(platform: Platform) -> N
 async def test_the_authorised_plan_is_the_cold_solve_with_the_decisions_reached_warm(
     platform: Platform, database_url: str
 ) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     chosen = {item["id"]: item["recommended_option"] or 0 for item in cycle.plan["escalations"]}
     retail = cycle.item("service_below_target", "RETAIL")
     chosen[retail["id"]] = option_index(retail, "overtime")
@@ -195,7 +107,7 @@ async def test_the_authorised_plan_is_the_cold_solve_with_the_decisions_reached_
 
 
 async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: Platform) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     items = cycle.plan["escalations"]
     bad = await cycle.post(
         "/decisions",
@@ -228,7 +140,7 @@ async def test_a_bulk_decision_is_all_or_nothing_and_audited_per_item(platform: 
 async def test_decisions_pinning_one_quantity_two_ways_are_refused_naming_both(
     platform: Platform,
 ) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     retail = cycle.item("service_below_target", "RETAIL")
     overload = cycle.item("resource_overload")
 
@@ -271,7 +183,7 @@ async def test_decisions_no_plan_can_meet_together_are_named_by_the_re_solve(
     """Minimum cost must serve all demand: with 100 more overtime hours (230 hours for 140
     units) it can; with ASSY-1's regular hours gone it cannot (110 hours) while either
     decision alone leaves a plan."""
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     retail = cycle.item("service_below_target", "RETAIL")
     overload = cycle.item("resource_overload")
     changes = {
@@ -307,7 +219,7 @@ async def test_decisions_no_plan_can_meet_together_are_named_by_the_re_solve(
 async def test_delegated_roles_close_what_is_within_their_authority(platform: Platform) -> None:
     """Accepting the medium overload (no money moves) is the supply planner's to close; the
     high RETAIL shortfall is the executive's; an override is the executive's alone."""
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     retail = cycle.item("service_below_target", "RETAIL")
     overload = cycle.item("resource_overload")
     assert overload["severity"] in {"low", "medium"} and retail["severity"] in {"high", "critical"}
@@ -347,10 +259,10 @@ CURRENT_MONEY = """
 """
 
 
-async def approved_expansion(platform: Platform) -> tuple[Executive, dict[str, Any]]:
+async def approved_expansion(platform: Platform) -> tuple[Meeting, dict[str, Any]]:
     """The cycle whose executive takes the shift for RETAIL (every other item accepted),
     authorised and approved; the approved plan as ``/cycles/current-plan`` shows it."""
-    cycle = await Executive.reach(platform, steps=(SHIFT,))
+    cycle = await small_company_meeting(platform, steps=(SHIFT,))
     assert cycle.plan["expansion_levels"] == {SHIFT.code: 0.0}
     assert cycle.plan["totals"]["expansion_cost"] == 0
     retail = cycle.item("service_below_target", "RETAIL")

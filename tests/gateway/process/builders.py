@@ -68,6 +68,46 @@ ACTION_ITEMS: list[tuple[str, str, dt.datetime | None, Role]] = [
 ]
 
 
+def closed_then_open(
+    session: Session,
+    *,
+    approved: dict[str, Any],
+    recommended: dict[str, Any],
+    closed_at: dt.datetime | None = None,
+) -> tuple[Cycle, Cycle]:
+    """Cycle 2026-01, closed by pat with ``approved`` as its recommended and approved plan,
+    and 2026-02 after it, open on ``recommended``; flushed, not committed."""
+    first = Cycle(
+        period="2026-01",
+        horizon_start=START,
+        horizon_months=len(PERIODS),
+        status=CycleStatus.closed,
+        opened_by="pat",
+        closed_by="pat",
+        closed_at=closed_at,
+        recommended_plan_id=approved["id"],
+        recommended_plan_version=approved["version"],
+        approved_plan_id=approved["id"],
+        approved_plan_version=approved["version"],
+    )
+    session.add(first)
+    session.flush()
+    first.open_marker = None
+    session.flush()
+    second = Cycle(
+        period="2026-02",
+        horizon_start=START,
+        horizon_months=len(PERIODS),
+        opened_by="pat",
+        previous_cycle_id=first.id,
+        recommended_plan_id=recommended["id"],
+        recommended_plan_version=recommended["version"],
+    )
+    session.add(second)
+    session.flush()
+    return first, second
+
+
 def two_cycles(
     engine: Engine,
     *,
@@ -81,34 +121,9 @@ def two_cycles(
         recommended = session.get(ConsensusPlan, plan_2["id"])
         assert recommended is not None
         recommended.created_at = PLAN_2_STORED
-        first = Cycle(
-            period="2026-01",
-            horizon_start=START,
-            horizon_months=len(PERIODS),
-            status=CycleStatus.closed,
-            opened_by="pat",
-            closed_by="pat",
-            closed_at=at("2026-01-23"),
-            recommended_plan_id=plan_1["id"],
-            recommended_plan_version=plan_1["version"],
-            approved_plan_id=plan_1["id"],
-            approved_plan_version=plan_1["version"],
+        first, second = closed_then_open(
+            session, approved=plan_1, recommended=plan_2, closed_at=at("2026-01-23")
         )
-        session.add(first)
-        session.flush()
-        first.open_marker = None
-        session.flush()
-        second = Cycle(
-            period="2026-02",
-            horizon_start=START,
-            horizon_months=len(PERIODS),
-            opened_by="pat",
-            previous_cycle_id=first.id,
-            recommended_plan_id=plan_2["id"],
-            recommended_plan_version=plan_2["version"],
-        )
-        session.add(second)
-        session.flush()
         cycles = {"2026-01": first, "2026-02": second}
         for period, dates in STEP_DATES.items():
             for position, (step, (due, done)) in enumerate(zip(STEPS, dates, strict=True)):

@@ -19,10 +19,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from gateway.cycle.models import Cycle, CycleStatus
+from gateway.cycle.models import Cycle
 from shared.auth import Role
 from tests.gateway.company import PERIODS, START, put
 from tests.gateway.conftest import Platform
+from tests.gateway.process.builders import closed_then_open
 from tests.gateway.steps import load, reconcile
 from tests.tokens import bearer
 
@@ -78,29 +79,7 @@ async def stream_plan(platform: Platform, inputs: dict[str, list[dict[str, Any]]
 def cycles(engine: Engine, *, approved: dict[str, Any], recommended: dict[str, Any]) -> int:
     """Cycle 2026-01 closed on ``approved``, 2026-02 open on ``recommended``; the latter's id."""
     with Session(engine) as session:
-        last = Cycle(
-            period="2026-01",
-            horizon_start=START,
-            horizon_months=len(PERIODS),
-            status=CycleStatus.closed,
-            opened_by="pat",
-            approved_plan_id=approved["id"],
-            approved_plan_version=approved["version"],
-        )
-        session.add(last)
-        session.flush()
-        last.open_marker = None
-        session.flush()
-        now = Cycle(
-            period="2026-02",
-            horizon_start=START,
-            horizon_months=len(PERIODS),
-            opened_by="pat",
-            previous_cycle_id=last.id,
-            recommended_plan_id=recommended["id"],
-            recommended_plan_version=recommended["version"],
-        )
-        session.add(now)
+        _, now = closed_then_open(session, approved=approved, recommended=recommended)
         session.commit()
         assert now.id is not None
         return now.id

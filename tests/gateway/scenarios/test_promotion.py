@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.gateway.conftest import Platform
-from tests.gateway.cycle.test_decisions import EXECUTIVE, PROCESS_OWNER, Executive, fill
+from tests.gateway.meeting import EXECUTIVE, PROCESS_OWNER, Meeting, fill, small_company_meeting
 from tests.gateway.steps import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 MORE_OVERTIME = {"kind": "overtime", "resource": "ASSY-1", "mode": "add", "value": 20}
 
 
-async def plan_problem(platform: Platform, cycle: Executive) -> dict[str, Any]:
+async def plan_problem(platform: Platform, cycle: Meeting) -> dict[str, Any]:
     problem = await platform.gateway.get(
         f"/consensus-plans/{cycle.plan['id']}/problem", headers=PROCESS_OWNER
     )
@@ -30,7 +30,7 @@ async def plan_problem(platform: Platform, cycle: Executive) -> dict[str, Any]:
 
 async def scenario_over_the_plan(
     platform: Platform,
-    cycle: Executive,
+    cycle: Meeting,
     changes: list[dict[str, Any]],
     base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -48,7 +48,7 @@ async def scenario_over_the_plan(
     return scenario
 
 
-async def promote(platform: Platform, cycle: Executive, scenario_id: int) -> Any:
+async def promote(platform: Platform, cycle: Meeting, scenario_id: int) -> Any:
     return await platform.gateway.post(
         f"/scenarios/{scenario_id}/promote",
         json={"cycle_id": cycle.id, "rationale": "RETAIL served in full for 20 h of overtime"},
@@ -57,7 +57,7 @@ async def promote(platform: Platform, cycle: Executive, scenario_id: int) -> Any
 
 
 async def test_a_promoted_scenario_is_decided_authorised_and_approved(platform: Platform) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     scenario = await scenario_over_the_plan(platform, cycle, [MORE_OVERTIME])
     solved = await platform.gateway.post(
         f"/scenarios/{scenario['id']}/solve", headers=PROCESS_OWNER
@@ -108,7 +108,7 @@ async def test_a_promoted_scenario_is_decided_authorised_and_approved(platform: 
 
 
 async def test_demand_changes_go_back_to_the_demand_review(platform: Platform) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     family = (await plan_problem(platform, cycle))["families"][0]["code"]
     demand = {"kind": "demand", "family": family, "value": 10}
     scenario = await scenario_over_the_plan(platform, cycle, [MORE_OVERTIME, demand])
@@ -122,7 +122,7 @@ async def test_demand_changes_go_back_to_the_demand_review(platform: Platform) -
 
 
 async def test_changes_the_recommended_plan_cannot_take_are_refused(platform: Platform) -> None:
-    cycle = await Executive.reach(platform)
+    cycle = await small_company_meeting(platform)
     # A scenario over another base: its resource ASSY-9 is not the plan's.
     other = await plan_problem(platform, cycle)
     other["resources"] = [

@@ -1,12 +1,10 @@
-"""The demo company at its executive S&OP meeting, in-process: the three services and the
-gateway (``tests.gateway.conftest.Platform``), the demo loaded through the services' APIs,
-``POST /reconcile`` as the process owner and the cycle walked to its executive step."""
+"""The demo company in-process: the three services and the gateway
+(``tests.gateway.conftest.Platform``), the demo loaded through the services' APIs; its
+executive meeting is ``tests.gateway.meeting.Meeting``."""
 
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -15,23 +13,15 @@ from services.demand.main import create_app as create_demand
 from services.finance.main import create_app as create_finance
 from services.supply.main import create_app as create_supply
 from shared.auth import Role
-from shared.periods import add_months
 from shared.settings import DemandSettings, FinanceSettings, GatewaySettings, SupplySettings
 from sop.demo import ServiceClients, build_demo, load_into, people_tokens
 from tests.conftest import sibling_database
 from tests.gateway.conftest import Platform
+from tests.gateway.meeting import PROCESS_OWNER, Meeting
 from tests.tokens import bearer
 
 TODAY = dt.date(2026, 11, 22)
 LOADER = bearer(Role.integration, subject="demo-loader")
-EXECUTIVE = bearer(Role.executive_sponsor, subject="eve")
-PROCESS_OWNER = bearer(Role.process_owner, subject="olivia")
-DEMAND_PLANNER = bearer(Role.demand_planner, subject="dana")
-SUPPLY_PLANNER = bearer(Role.supply_planner, subject="sam")
-
-
-def versioned(headers: dict[str, str], version: int) -> dict[str, str]:
-    return {**headers, "If-Match": f'"{version}"'}
 
 
 @asynccontextmanager
@@ -76,73 +66,10 @@ async def demo_platform(database_url: str) -> AsyncIterator[tuple[Platform, int]
         )
 
 
-@dataclass
-class Meeting:
-    """A demo cycle at its executive step, with the recommended plan of its reconcile."""
-
-    platform: Platform
-    id: int
-    version: int
-    plan: dict[str, Any]
-
-    @classmethod
-    async def reach(cls, platform: Platform, demand_plan_id: int) -> "Meeting":
-        gateway = platform.gateway
-        reconciled = await gateway.post("/reconcile", json={"demand_plan_id": demand_plan_id})
-        assert reconciled.status_code == 201, reconciled.text[:2000]
-        plan = reconciled.json()
-        start = plan["horizon_start"]
-        opened = await gateway.post(
-            "/cycles",
-            json={
-                "period": add_months(start, -1),
-                "horizon_start": start,
-                "horizon_months": len(plan["periods"]),
-            },
-            headers=PROCESS_OWNER,
-        )
-        assert opened.status_code == 201, opened.text
-        cycle = opened.json()
-        for step, who, body in (
-            (
-                "data_gathering",
-                PROCESS_OWNER,
-                {"data_quality_report": "dq", "readiness_override": "demo"},
-            ),
-            ("demand_review", DEMAND_PLANNER, {"demand_plan_id": demand_plan_id}),
-            ("supply_review", SUPPLY_PLANNER, {}),
-            ("pre_sop", PROCESS_OWNER, {"consensus_plan_id": plan["id"]}),
-        ):
-            done = await gateway.post(
-                f"/cycles/{cycle['id']}/steps/{step}/complete",
-                json=body,
-                headers=versioned(who, cycle["version"]),
-            )
-            assert done.status_code == 200, f"{step}: {done.text}"
-            cycle = done.json()
-        return cls(platform, cycle["id"], cycle["version"], plan)
-
-    async def post(self, path: str, who: dict[str, str], body: Any = None) -> httpx.Response:
-        answer = await self.platform.gateway.post(
-            f"/cycles/{self.id}{path}", json=body, headers=versioned(who, self.version)
-        )
-        if "ETag" in answer.headers:
-            self.version = int(answer.headers["ETag"].strip('"'))
-        return answer
-
-    async def decide_all(self, chosen: dict[int, int]) -> httpx.Response:
-        """Every item: the option chosen for it, else accepted as planned (option 0)."""
-        return await self.post(
-            "/decisions",
-            EXECUTIVE,
-            {
-                "decisions": [
-                    {
-                        "escalation_id": item["id"],
-                        "option_index": chosen.get(item["id"], 0),
-                        "rationale": f"decided {item['title']}",
-                    }
-                    for item in self.plan["escalations"]
-                ]
-            },
-        )
+async def demo_meeting(platform: Platform, demand_plan_id: int) -> Meeting:
+    """The demo reconciled as the process owner and its cycle walked to the executive step."""
+    reconciled = await platform.gateway.post("/reconcile", json={"demand_plan_id": demand_plan_id})
+    assert reconciled.status_code == 201, reconciled.text[:2000]
+    return await Meeting.reach(
+        platform, demand_plan_id=demand_plan_id, plan=reconciled.json(), readiness_override="demo"
+    )

@@ -18,7 +18,8 @@ from gateway.plans.models import EscalationPublic
 from gateway.plans.service import problem_of
 from gateway.solver.changes import ChangeList
 from gateway.solver.model import solve
-from tests.sop.demo.executive import EXECUTIVE, Meeting, demo_platform
+from tests.gateway.meeting import EXECUTIVE, Meeting, fill, option_index
+from tests.sop.demo.executive import demo_meeting, demo_platform
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -30,22 +31,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def fill(plan: dict[str, Any], segment: str) -> float:
-    return float(next(s["fill_rate"] for s in plan["segments"] if s["segment"] == segment))
-
-
 def dist_overtime(meeting: Meeting) -> tuple[dict[str, Any], int]:
-    item = next(
-        item
-        for item in meeting.plan["escalations"]
-        if item["kind"] == "service_below_target" and item["segment_code"] == "DIST"
-    )
-    return item, next(i for i, o in enumerate(item["options"]) if o["lever"] == "overtime")
+    item = meeting.item("service_below_target", "DIST")
+    return item, option_index(item, "overtime")
 
 
 async def test_the_demo_raises_a_dozen_items_each_with_options(database_url: str) -> None:
     async with demo_platform(database_url) as (platform, demand_plan_id):
-        meeting = await Meeting.reach(platform, demand_plan_id)
+        meeting = await demo_meeting(platform, demand_plan_id)
     items = meeting.plan["escalations"]
     assert len(items) <= 12, [item["title"] for item in items]
     assert all(len(item["options"]) >= 2 for item in items)
@@ -58,7 +51,7 @@ async def test_the_dist_overtime_decided_alone_is_the_approved_plan_in_units_and
     database_url: str,
 ) -> None:
     async with demo_platform(database_url) as (platform, demand_plan_id):
-        meeting = await Meeting.reach(platform, demand_plan_id)
+        meeting = await demo_meeting(platform, demand_plan_id)
         item, overtime = dist_overtime(meeting)
         promised = fill(meeting.plan, "DIST") + item["options"][overtime]["fill_rate_delta"]["DIST"]
         assert promised > fill(meeting.plan, "DIST") + 0.05
@@ -97,7 +90,7 @@ async def test_every_item_decided_is_a_cold_solve_and_its_new_items_are_shown_fi
     database_url: str,
 ) -> None:
     async with demo_platform(database_url) as (platform, demand_plan_id):
-        meeting = await Meeting.reach(platform, demand_plan_id)
+        meeting = await demo_meeting(platform, demand_plan_id)
         item, overtime = dist_overtime(meeting)
         chosen = {i["id"]: i["recommended_option"] or 0 for i in meeting.plan["escalations"]}
         chosen[item["id"]] = overtime
