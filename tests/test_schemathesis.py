@@ -136,8 +136,10 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         ],
     },
     "supply": {
-        # Capacity, workforce, routings and hours worked name their resource by code.
+        # Capacity, workforce, routings, expansion steps and hours worked name their resource
+        # by code.
         "POST /capacity": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
+        "POST /expansion-steps": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /workforce": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /routings": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
         "POST /resource-actuals": [(positive_data_acceptance, UNKNOWN_REFERENCES)],
