@@ -216,13 +216,12 @@ def compare_plans(
     months = {row.period for row in resource_lines} | {line.period for line in family_lines}
     resources = [
         ResourceComparisonLine(
-            resource_code=resource,
-            period=period,
+            resource_code=key[0],
+            period=key[1],
             load=compared(proposed_load.get(key, 0.0), reconciled_load.get(key, 0.0)),
         )
         for key in sorted(proposed_load.keys() | reconciled_load.keys())
-        for resource, period in [key]
-        if period in months or not months
+        if key[1] in months or not months
     ]
     return SupplyComparison(
         supply_plan=supply_plan,
