@@ -80,6 +80,20 @@ def whole_solution(run: WarmRun, held: HeldBase) -> Solution:
     return run.solution()
 
 
+def plan_only(run: WarmRun, held: HeldBase) -> Solution:
+    """A ``WarmTask.finish``: the whole solution without escalation options (an
+    alternative plan of a reconcile is measured against the plan, not decided)."""
+    options = run.problem.options.model_copy(update={"compute_options": False})
+    run.problem = run.problem.model_copy(update={"options": options})
+    return run.solution()
+
+
+def held_only(run: WarmRun, held: HeldBase) -> str:
+    """A ``WarmTask.finish`` that only makes the worker hold the base's model (solved),
+    for the re-solves to come: the path taken."""
+    return run.path.value
+
+
 class _NotHeld:
     """The worker holds no model of the task's key and the task did not carry its base."""
 
@@ -114,11 +128,13 @@ class HeldModels:
         self._held[task.key] = held
         while len(self._held) > self._capacity:
             self._held.popitem(last=False)
-        run = model.resolve(task.changes)
+        # Without changes the base's own solve is the answer (not a second, empty re-solve).
+        run = model.resolve(task.changes) if task.changes else first
         run.path = SolvePath.cold
         run.reason = (
             "no warm model of the base was held: the base was solved cold"
-            f" ({first.reason}), then re-solved with the changes ({run.reason})"
+            f" ({first.reason})"
+            + (f", then re-solved with the changes ({run.reason})" if task.changes else "")
         )
         run.started = started  # the whole answer took the base's solve too
         return task.finish(run, held)
