@@ -33,7 +33,14 @@ from gateway.solver.pool import SolverPool, SolverWorkerLost, SolveTimedOut
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.solver.warm import cold_reason
-from gateway.solver.warm_pool import WarmPool, WarmTask, fingerprint, held_only, plan_only
+from gateway.solver.warm_pool import (
+    BaseLoader,
+    WarmPool,
+    WarmTask,
+    fingerprint,
+    held_only,
+    plan_only,
+)
 from shared.errors import ValidationFailed
 
 SOLVE_SECONDS = Histogram(
@@ -70,12 +77,22 @@ class SolverRunner:
             problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
         )
 
-    async def resolve_warm(self, task: WarmTask[Result]) -> Result:
+    async def resolve_warm(
+        self,
+        task: WarmTask[Result],
+        *,
+        load_base: BaseLoader | None = None,
+        time_limit_seconds: float | None = None,
+    ) -> Result:
         """``task`` on the warm worker of its base (see ``gateway.solver.warm_pool``): the
         same refusals as ``solve``. The wall limit counts the base's cold solve as well when
-        the model is not held."""
-        assert task.base is not None
-        return await self.warm.run(task, wall_seconds=2 * self.wall_seconds(task.base))
+        the model is not held. A task sent without its base names ``load_base`` (awaited
+        only when the worker does not hold it) and the base's ``time_limit_seconds``."""
+        if task.base is not None:
+            time_limit_seconds = task.base.options.time_limit_seconds
+        assert time_limit_seconds is not None, "the base's time limit, when it is not sent"
+        wall = 2 * wall_limit_seconds(time_limit_seconds, grace_seconds=self._grace_seconds)
+        return await self.warm.run(task, wall_seconds=wall, load_base=load_base)
 
     @staticmethod
     async def key_of(problem: PlanningProblem) -> str:
