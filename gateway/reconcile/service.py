@@ -117,19 +117,14 @@ async def reconcile(
     solver = state.solver
     key: str | None = None
     held: asyncio.Task[str] | None = None
-    with timed("solve"):
-        if solver.can_hold(problem):
-            # The plan's model is built in its warm worker while the plan solves: its
-            # alternatives (another objective, corrected demand) re-solve from its basis.
-            key = await solver.key_of(problem)
-            held = asyncio.create_task(solver.hold(problem, key=key))
-        try:
-            solution = await solver.solve(problem)
-        except BaseException:
-            if held is not None:
-                held.cancel()
-            raise
     try:
+        with timed("solve"):
+            if solver.can_hold(problem):
+                # The plan's model is built in its warm worker while the plan solves: its
+                # alternatives (another objective, corrected demand) re-solve from its basis.
+                key = await solver.key_of(problem)
+                held = asyncio.create_task(solver.hold(problem, key=key))
+            solution = await solver.solve(problem)
         solution.escalations.extend(
             await aop_gap_items(
                 finance=state.upstreams.finance,
@@ -151,6 +146,10 @@ async def reconcile(
                     key=key,
                 )
             )
+    except BaseException:
+        if held is not None:
+            held.cancel()  # the reconcile failed or was cancelled: no wait for the model
+        raise
     finally:
         if held is not None:
             # The re-solves queued behind it on its worker; a plan without alternatives
