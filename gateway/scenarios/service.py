@@ -398,10 +398,10 @@ async def solve_batch(
     base_solution: Solution | None = None
     key = await solver.key_of(base)  # once: hashing a large base takes a while
     for name, changes in request.scenarios.items():
-        path, solution, base_solution, problem = await solver.resolve_warm(
+        path, solution, held_base, problem = await solver.resolve_warm(
             WarmTask(key=key, changes=list(changes), finish=batch_solution, base=base)
         )
-        plans[name], problems[name] = solution, problem
+        plans[name], problems[name], base_solution = solution, problem, held_base
         rows.append(
             BatchRow(
                 scenario=name,
@@ -409,8 +409,8 @@ async def solve_batch(
                 objective=solution.stats.objective_value,
                 margin=solution.totals.margin,
                 fill_rate=solution.totals.fill_rate,
-                margin_change=solution.totals.margin - base_solution.totals.margin,
-                fill_rate_change=solution.totals.fill_rate - base_solution.totals.fill_rate,
+                margin_change=solution.totals.margin - held_base.totals.margin,
+                fill_rate_change=solution.totals.fill_rate - held_base.totals.fill_rate,
             )
         )
     assert base_solution is not None  # at least one scenario (min_length)
