@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from gateway.clients import UPSTREAM_NAMES, Upstreams
 from gateway.clients.forwarding import ForwardAuthorization
 from gateway.cycle.router import router as cycle_router
+from gateway.cycle.sweep import start_overdue_sweep
 from gateway.execution.router import router as execution_router
 from gateway.execution.rules import Tolerances
 from gateway.execution.service import ExecutionFollowUp
@@ -95,6 +96,9 @@ def create_app(
         )
         app.state.jobs = JobRunner(state=app.state.gateway)
         await app.state.jobs.start(stack)
+        await start_overdue_sweep(
+            stack, engine=app.state.engine, interval_seconds=settings.overdue_sweep_seconds
+        )
 
     reader = [Depends(current_principal)]
     app = create_process_app(

@@ -223,6 +223,12 @@ class GatewaySettings(ServiceSettings):
         description="How often a running job's record is touched; one untouched for three "
         "beats belongs to a stopped gateway and is re-queued once, then failed.",
     )
+    overdue_sweep_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often open cycle steps past their due day are looked for and "
+        "announced late (step.late, once a step).",
+    )
     # GraphQL limits (gateway.graph.limits): refusals are GraphQL errors with a code.
     graphql_max_depth: int = Field(
         default=10, ge=1, description="Deepest nesting of fields an operation may select."

@@ -2,9 +2,14 @@
 cycles closed, deviations raised. Subscribe to them at ``/webhooks``
 (``gateway.tables.GatewayEvent`` lists all)."""
 
-from sqlmodel import Session
+import datetime as dt
+from typing import Any
 
-from gateway.cycle.models import Cycle, CycleDeviation, CycleStep
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from gateway.cycle.models import Cycle, CycleDeviation, CycleStatus, CycleStep, StepStatus
+from gateway.cycle.rules import announce_late, days_late
 from gateway.tables import WEBHOOKS, GatewayEvent
 from shared.webhooks import emit
 
@@ -14,24 +19,76 @@ CYCLE_CLOSED = GatewayEvent.cycle_closed
 DEVIATION_RAISED = GatewayEvent.deviation_raised
 
 
-def announce_completion(session: Session, *, cycle: Cycle, step: CycleStep) -> None:
-    """``step.completed`` for every completed step; ``step.late`` as well when it completed
-    after the day it was due (a step due on the 10th is on time all of the 10th, UTC)."""
-    assert step.completed_at is not None
-    completed_on = step.completed_at.date()
-    payload = {
+def _step_payload(cycle: Cycle, step: CycleStep, *, as_of: dt.date) -> dict[str, Any]:
+    done_on = step.completed_at.date() if step.completed_at is not None else None
+    return {
         "cycle_id": cycle.id,
         "period": cycle.period,
         "step": step.step,
         "owner_role": step.owner_role,
         "due_date": step.due_date.isoformat(),
-        "completed_at": step.completed_at.isoformat(),
+        "completed_at": step.completed_at.isoformat() if step.completed_at else None,
         "completed_by": step.completed_by,
-        "days_late": max(0, (completed_on - step.due_date).days),
+        "days_late": days_late(due=step.due_date, done_on=done_on, as_of=as_of),
     }
+
+
+def _claim_late(session: Session, *, step: CycleStep, now: dt.datetime) -> bool:
+    """Marks the step announced unless another gateway (or request) did first: a conditional
+    update, so that of many gateways sweeping at once exactly one sends ``step.late``."""
+    claimed = session.execute(
+        update(CycleStep)
+        .where(col(CycleStep.id) == step.id, col(CycleStep.late_announced_at).is_(None))
+        .values(late_announced_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(step, ["late_announced_at"])
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def announce_completion(session: Session, *, cycle: Cycle, step: CycleStep) -> None:
+    """``step.completed`` for every completed step; ``step.late`` as well when it completed
+    after the day it was due and its lateness was not announced while it was open."""
+    assert step.completed_at is not None
+    payload = _step_payload(cycle, step, as_of=step.completed_at.date())
     emit(session, tables=WEBHOOKS, event=STEP_COMPLETED, payload=payload)
-    if completed_on > step.due_date:
+    late = announce_late(
+        due=step.due_date,
+        done_on=step.completed_at.date(),
+        as_of=step.completed_at.date(),
+        announced=step.late_announced_at is not None,
+    )
+    if late and _claim_late(session, step=step, now=step.completed_at):
         emit(session, tables=WEBHOOKS, event=STEP_LATE, payload=payload)
+
+
+def announce_overdue(session: Session, *, now: dt.datetime) -> int:
+    """``step.late`` for each step of an open cycle still not completed after its due day
+    and not announced yet; how many were announced."""
+    today = now.date()
+    rows = session.exec(
+        select(Cycle, CycleStep)
+        .join(CycleStep, col(CycleStep.cycle_id) == col(Cycle.id))
+        .where(
+            col(Cycle.status) == CycleStatus.open,
+            col(CycleStep.status) != StepStatus.completed,
+            col(CycleStep.due_date) < today,
+            col(CycleStep.late_announced_at).is_(None),
+        )
+        .order_by(col(CycleStep.id))
+    ).all()
+    announced = 0
+    for cycle, step in rows:
+        late = announce_late(due=step.due_date, done_on=None, as_of=today, announced=False)
+        if late and _claim_late(session, step=step, now=now):
+            emit(
+                session,
+                tables=WEBHOOKS,
+                event=STEP_LATE,
+                payload=_step_payload(cycle, step, as_of=today),
+            )
+            announced += 1
+    return announced
 
 
 def announce_closing(

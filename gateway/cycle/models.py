@@ -101,6 +101,8 @@ class CycleStep(GatewayTable, table=True):
     status: str = SqlField(default=StepStatus.pending, sa_type=String(16))
     completed_at: dt.datetime | None = _optional_timestamp()
     completed_by: str | None = SqlField(default=None, max_length=200)
+    # When ``step.late`` was sent for it (once a step: gateway.cycle.rules.announce_late).
+    late_announced_at: dt.datetime | None = _optional_timestamp()
     note: str = SqlField(default="", max_length=2000)
     # supply_review: how each infeasible line of the proposed supply plan is resolved.
     resolutions: list[dict[str, Any]] | None = SqlField(

@@ -37,7 +37,7 @@ from gateway.cycle.models import (
     StepStatus,
 )
 from gateway.cycle.raci import ACTIVITIES, RIGHTS, StepName
-from gateway.cycle.rules import DELEGATIONS
+from gateway.cycle.rules import DELEGATIONS, days_late
 from gateway.plans import service as consensus
 from gateway.plans.models import (
     ConsensusPlan,
@@ -119,11 +119,6 @@ def steps_of(session: Session, cycle: Cycle) -> dict[StepName, CycleStep]:
     return {StepName(row.step): row for row in steps_by_cycle(session, [cycle.id])[cycle.id]}
 
 
-def _days_late(step: CycleStep, day: dt.date) -> int:
-    finished = step.completed_at.date() if step.completed_at is not None else day
-    return max(0, (finished - step.due_date).days)
-
-
 def _links(cycle: Cycle) -> dict[LinkKind, PlanLink]:
     def plan(kind: LinkKind, plan_id: int | None, version: int | None, path: str) -> PlanLink:
         ref = f"{path}/{plan_id}" if plan_id is not None else None
@@ -160,7 +155,11 @@ def _links(cycle: Cycle) -> dict[LinkKind, PlanLink]:
 def _step_public(step: CycleStep, links: dict[LinkKind, PlanLink], day: dt.date) -> StepPublic:
     name = StepName(step.step)
     inputs, outputs = STEP_LINKS[name]
-    days_late = _days_late(step, day)
+    late = days_late(
+        due=step.due_date,
+        done_on=step.completed_at.date() if step.completed_at is not None else None,
+        as_of=day,
+    )
     return StepPublic(
         step=name,
         position=step.position,
@@ -170,8 +169,8 @@ def _step_public(step: CycleStep, links: dict[LinkKind, PlanLink], day: dt.date)
         completed_at=step.completed_at,
         completed_by=step.completed_by,
         note=step.note,
-        is_late=days_late > 0,
-        days_late=days_late,
+        is_late=late > 0,
+        days_late=late,
         inputs=[links[kind] for kind in inputs],
         outputs=[links[kind] for kind in outputs],
         resolutions=[LineResolution.model_validate(r) for r in step.resolutions or []],

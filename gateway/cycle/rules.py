@@ -1,5 +1,10 @@
-"""Rules of the executive step: who may close an escalation item (delegation), and which
-decisions cannot hold together.
+"""Rules of the cycle: when a step is late and when that is announced; at the executive step,
+who may close an escalation item (delegation), and which decisions cannot hold together.
+
+Lateness. A step is late by the whole days between its due date and the day it was done, or
+today while it is not done (all of the due day counts, UTC). ``step.late`` is announced once
+a step: the first time it is seen late while still open (the overdue sweep), or when it is
+completed late without having been announced.
 
 Delegation: most issues should be settled below the executive meeting. An item may be
 closed by a role when a row of ``DELEGATIONS`` for that role covers the item's kind, the
@@ -9,12 +14,26 @@ plan's margin by at most ``max_money`` (either way) and gives up at most
 everything above every row go to the executive sponsor, who may decide any item.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gateway.solver.changes import AcceptPlan, PlanChange, conflicts
 from gateway.solver.solution import EscalationKind, Option, Severity
 from shared.auth import Role
+
+
+def days_late(*, due: dt.date, done_on: dt.date | None, as_of: dt.date) -> int:
+    """Whole days past the due date: to the day it was done, or to ``as_of`` while not done."""
+    return max(0, ((done_on or as_of) - due).days)
+
+
+def announce_late(
+    *, due: dt.date, done_on: dt.date | None, as_of: dt.date, announced: bool
+) -> bool:
+    """Whether ``step.late`` is sent now: the step is late and has not been announced."""
+    return not announced and days_late(due=due, done_on=done_on, as_of=as_of) > 0
+
 
 _SEVERITY_RANK = {Severity.low: 0, Severity.medium: 1, Severity.high: 2, Severity.critical: 3}
 

@@ -48,11 +48,6 @@ def timeliness(*, due: dt.date, done_on: dt.date | None, as_of: dt.date) -> Time
     return Timeliness.late if as_of > due else Timeliness.pending
 
 
-def days_late(*, due: dt.date, done_on: dt.date | None, as_of: dt.date) -> int:
-    """Whole days past the due date: to the day it was done, or to ``as_of`` while not done."""
-    return max(0, ((done_on or as_of) - due).days)
-
-
 def on_time_rate(*, on_time: int, late: int) -> float | None:
     """on time / (on time + late); ``None`` when nothing fell due."""
     counted = on_time + late

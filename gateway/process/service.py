@@ -27,6 +27,7 @@ from gateway.cycle.models import (
     EscalationDecision,
 )
 from gateway.cycle.raci import ACTIVITY_BY_CODE, StepName
+from gateway.cycle.rules import days_late
 from gateway.execution import service as execution
 from gateway.execution.models import AdherenceFilters, ServiceFilters, VarianceFilters
 from gateway.plans import service as consensus
@@ -120,7 +121,7 @@ def measure(records: Sequence[CycleRecords], *, as_of: dt.date) -> ProcessMeasur
                 due_date=step.due_date,
                 completed_at=step.completed_at,
                 status=status,
-                days_late=rules.days_late(
+                days_late=days_late(
                     due=step.due_date, done_on=_done_on(step.completed_at), as_of=as_of
                 ),
             )

@@ -102,8 +102,10 @@ async def aop_gap_items(
     solution: Solution,
     rates: LeverRates,
     tolerance: float | None,
+    key: str | None = None,
 ) -> list[EscalationItem]:
-    """The plan's gaps to the AOP beyond the tolerance, as items with their options."""
+    """The plan's gaps to the AOP beyond the tolerance, as items with their options.
+    ``key``: the plan problem's key in the warm pool, when the caller has it."""
     with timed("valuation"):
         gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)
     flagged = _flagged_by_key(gap)
@@ -112,7 +114,7 @@ async def aop_gap_items(
     started = time.perf_counter()
     with timed("alternative"):
         alternative = await _alternative(
-            finance, solver=solver, problem=problem, rates=rates, tolerance=gap.tolerance
+            finance, solver=solver, problem=problem, rates=rates, tolerance=gap.tolerance, key=key
         )
     solution.stats.option_solves += 1
     solution.stats.options_seconds = round(
@@ -141,11 +143,23 @@ async def _alternative(
     problem: PlanningProblem,
     rates: LeverRates,
     tolerance: float,
+    key: str | None,
 ) -> Alternative:
+    """The plan under the other objective: a change of objective on the plan's warm model
+    (a cost vector; ``service_first`` adds its service row), re-solved from its basis; a
+    cold solve when the plan cannot be held warm (an integer plan)."""
     objective = alternative_objective(problem.options.objective)
-    options = problem.options.model_copy(update={"objective": objective, "compute_options": False})
     try:
-        solution = await solver.solve(problem.model_copy(update={"options": options}))
+        if solver.can_hold(problem):
+            solution = await solver.resolve_plan(
+                problem,
+                [ObjectiveChange(objective=objective)],
+                key=key or await solver.key_of(problem),
+            )
+        else:
+            update = {"objective": objective, "compute_options": False}
+            options = problem.options.model_copy(update=update)
+            solution = await solver.solve(problem.model_copy(update={"options": options}))
     except ValidationFailed as refused:
         return Alternative(objective=objective, solution=None, gap=None, refusal=refused.detail)
     gap = await gap_of_solution(finance, solution=solution, rates=rates, tolerance=tolerance)

@@ -93,10 +93,16 @@ class Correction:
 
 
 async def forecast_bias_items(
-    *, read: BiasFlagsRead, problem: PlanningProblem, solution: Solution, solver: SolverRunner
+    *,
+    read: BiasFlagsRead,
+    problem: PlanningProblem,
+    solution: Solution,
+    solver: SolverRunner,
+    key: str | None = None,
 ) -> list[EscalationItem]:
     """One item per biased stream and scope, with its options; the solver's stats record the
-    re-solves and any note of the read."""
+    re-solves and any note of the read. ``key``: the plan problem's key in the warm pool,
+    when the caller has it."""
     if read.note:
         solution.stats.notes.append(read.note)
     groups = _grouped(read.flags)
@@ -109,7 +115,7 @@ async def forecast_bias_items(
     }
     started = time.perf_counter()
     corrections = await _corrections(
-        consensus=consensus, problem=problem, solution=solution, solver=solver
+        consensus=consensus, problem=problem, solution=solution, solver=solver, key=key
     )
     solved = sum(1 for c in corrections.values() if c.solution is not None or c.refusal)
     if solved:
@@ -189,8 +195,11 @@ async def _corrections(
     problem: PlanningProblem,
     solution: Solution,
     solver: SolverRunner,
+    key: str | None,
 ) -> dict[Scope, Correction]:
-    """A re-solve per biased consensus scope with demand in the plan, largest bias first."""
+    """A re-solve per biased consensus scope with demand in the plan, largest bias first:
+    demand changes on the plan's warm model, re-solved from its basis (cold when the plan
+    cannot be held warm)."""
     found: dict[Scope, Correction] = {}
     ranked = sorted(consensus.items(), key=lambda item: -abs(item[1].bias_pct))
     for rank, (scope, flag) in enumerate(ranked):
@@ -205,7 +214,12 @@ async def _corrections(
             found[scope] = correction
             continue
         try:
-            corrected = await solver.solve(_corrected(problem, scope, factor))
+            if solver.can_hold(problem):
+                key = key or await solver.key_of(problem)
+                changes = correction_changes(scope, factor)
+                corrected = await solver.resolve_plan(problem, changes, key=key)
+            else:
+                corrected = await solver.solve(_corrected(problem, scope, factor))
         except ValidationFailed as refused:
             found[scope] = Correction(
                 scope, flag.bias_pct, factor, correction.units, refusal=refused.detail

@@ -35,6 +35,10 @@ class Scenario(GatewayTable, table=True):
     # The base problem as a /solve body, and the changes over it (PlanChange dicts).
     base: dict[str, Any] = SqlField(sa_column=Column(JSON, nullable=False))
     changes: list[dict[str, Any]] = SqlField(sa_column=Column(JSON, nullable=False))
+    # Kept with the base so that a solve reads neither: the base's key in the warm workers
+    # (``warm_pool.fingerprint``) and its time limit; null on scenarios stored before them.
+    base_key: str | None = SqlField(default=None, max_length=64)
+    base_time_limit_seconds: float | None = None
     version: int = 1
     created_at: dt.datetime = SqlField(
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False)

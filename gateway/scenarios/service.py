@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from gateway.cycle import queries
@@ -55,6 +56,7 @@ from shared.settings import GatewaySettings
 from shared.types import utc_now
 
 CHANGES = TypeAdapter(list[PlanChange])
+BASE_COLUMN: Any = Scenario.base  # a mapped column at run time (typed as its value)
 
 
 def for_scenarios(problem: PlanningProblem) -> PlanningProblem:
@@ -122,6 +124,8 @@ def create_scenario(
         owner=principal.subject,
         shared_with=[role.value for role in request.shared_with],
         base=base.model_dump(mode="json"),
+        base_key=fingerprint(base),
+        base_time_limit_seconds=base.options.time_limit_seconds,
         changes=_changes(request.changes),
     )
     session.add(scenario)
@@ -129,9 +133,16 @@ def create_scenario(
     return scenario
 
 
-def get_scenario(session: Session, *, principal: Principal, scenario_id: int) -> Scenario:
-    """The scenario, 404 alike when it does not exist or the caller may not see it."""
-    scenario = session.get(Scenario, scenario_id)
+def get_scenario(
+    session: Session, *, principal: Principal, scenario_id: int, base: bool = True
+) -> Scenario:
+    """The scenario, 404 alike when it does not exist or the caller may not see it; without
+    ``base``, its base (megabytes for a large company) is read only if it is used."""
+    if base:
+        scenario = session.get(Scenario, scenario_id)
+    else:
+        query = select(Scenario).where(Scenario.id == scenario_id).options(defer(BASE_COLUMN))
+        scenario = session.exec(query).first()
     if scenario is None or not rules.can_read(
         principal, owner=scenario.owner, shared_with=scenario.shared_with
     ):
@@ -188,6 +199,8 @@ def copy_scenario(
         owner=principal.subject,
         shared_with=[],
         base=source.base,
+        base_key=source.base_key,
+        base_time_limit_seconds=source.base_time_limit_seconds,
         changes=source.changes,
         outcome=source.outcome,
     )
@@ -223,20 +236,37 @@ async def solve_scenario(
 ) -> ScenarioSolved:
     """Solve a stored scenario (warm from its base's model where it can) and store the
     outcome on it; a scenario edited meanwhile keeps its own (null) outcome. Without
-    ``lines`` the answer carries the outcome (totals, comparison) and no solution."""
+    ``lines`` the answer carries the outcome (totals, comparison) and no solution.
 
-    def read(session: Session) -> tuple[PlanningProblem, list[PlanChange], int]:
+    The base is read (megabytes for a large company) only when the warm worker does not
+    hold its model: the scenario keeps the base's key and time limit with it."""
+
+    def read(session: Session) -> tuple[str | None, float | None, list[PlanChange], int]:
+        scenario = get_scenario(session, principal=principal, scenario_id=scenario_id, base=False)
+        changes = CHANGES.validate_python(scenario.changes)
+        return scenario.base_key, scenario.base_time_limit_seconds, changes, scenario.version
+
+    def base_of(session: Session) -> PlanningProblem:
         scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
-        base = PlanningProblem.model_validate(scenario.base)
-        return base, CHANGES.validate_python(scenario.changes), scenario.version
+        return PlanningProblem.model_validate(scenario.base)
 
-    base, changes, version = await run_in_session(engine, read)
-    outcome, solution = await solver.resolve_warm(
-        _task(base, changes, functools.partial(scenario_outcome, lines=lines))
-    )
+    async def load_base() -> PlanningProblem:
+        return await run_in_session(engine, base_of)
+
+    key, time_limit, changes, version = await run_in_session(engine, read)
+    finish = functools.partial(scenario_outcome, lines=lines)
+    if key is None or time_limit is None:  # stored before scenarios kept the base's key
+        base = await load_base()
+        outcome, solution = await solver.resolve_warm(_task(base, changes, finish))
+    else:
+        outcome, solution = await solver.resolve_warm(
+            WarmTask(key=key, changes=changes, finish=finish),
+            load_base=load_base,
+            time_limit_seconds=time_limit,
+        )
 
     def store(session: Session) -> ScenarioPublic:
-        scenario = get_scenario(session, principal=principal, scenario_id=scenario_id)
+        scenario = get_scenario(session, principal=principal, scenario_id=scenario_id, base=False)
         if scenario.version == version:
             scenario.outcome = outcome.model_dump(mode="json")
             session.add(scenario)
@@ -366,11 +396,12 @@ async def solve_batch(
     plans: dict[str, Solution] = {}
     problems: dict[str, PlanningProblem] = {"base": base}
     base_solution: Solution | None = None
+    key = await solver.key_of(base)  # once: hashing a large base takes a while
     for name, changes in request.scenarios.items():
-        path, solution, base_solution, problem = await solver.resolve_warm(
-            _task(base, changes, batch_solution)
+        path, solution, held_base, problem = await solver.resolve_warm(
+            WarmTask(key=key, changes=list(changes), finish=batch_solution, base=base)
         )
-        plans[name], problems[name] = solution, problem
+        plans[name], problems[name], base_solution = solution, problem, held_base
         rows.append(
             BatchRow(
                 scenario=name,
@@ -378,8 +409,8 @@ async def solve_batch(
                 objective=solution.stats.objective_value,
                 margin=solution.totals.margin,
                 fill_rate=solution.totals.fill_rate,
-                margin_change=solution.totals.margin - base_solution.totals.margin,
-                fill_rate_change=solution.totals.fill_rate - base_solution.totals.fill_rate,
+                margin_change=solution.totals.margin - held_base.totals.margin,
+                fill_rate_change=solution.totals.fill_rate - held_base.totals.fill_rate,
             )
         )
     assert base_solution is not None  # at least one scenario (min_length)

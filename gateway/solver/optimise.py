@@ -219,6 +219,35 @@ def money_formulation(
     )
 
 
+def service_stage(data: ProblemData, options: SolveOptions) -> Formulation:
+    """``service_first``'s first stage: minimise priority-weighted unmet demand."""
+    return Formulation(
+        revenue=False, money=False, unmet_weight=service_weights(data), integer=options.integer
+    )
+
+
+def margin_stage(
+    data: ProblemData, options: SolveOptions, weights: Floats, unmet: float
+) -> Formulation:
+    """``service_first``'s second stage: maximise margin with the weighted unmet demand
+    within ``service_tolerance`` of the first stage's optimum ``unmet``."""
+    cap = unmet + options.service_tolerance * max(unmet, 0.0) + 1e-6 * (1 + abs(unmet))
+    return Formulation(
+        revenue=True,
+        money=True,
+        unmet_weight=np.zeros(len(data.segment_codes)),
+        integer=options.integer,
+        service_cap=(weights, cap),
+    )
+
+
+def service_note(options: SolveOptions, unmet: float) -> str:
+    return (
+        f"service_first: priority-weighted unmet demand {unmet:.6g} (stage 1), kept within"
+        f" {options.service_tolerance:g} while maximising margin"
+    )
+
+
 def optimise(
     data: ProblemData, options: SolveOptions, *, unmet_weight: Floats | None = None
 ) -> Optimum:
@@ -231,24 +260,12 @@ def optimise(
     notes: list[str] = []
     objective = options.objective
     if objective == Objective.service_first:
-        weights = service_weights(data)
-        stage = Formulation(
-            revenue=False, money=False, unmet_weight=weights, integer=options.integer
-        )
+        stage = service_stage(data, options)
+        weights = stage.unmet_weight
         _, _, first = _solve(data, stage, options, clock)
         unmet = -float(first.objective or 0.0)
-        cap = unmet + options.service_tolerance * max(unmet, 0.0) + 1e-6 * (1 + abs(unmet))
-        form = Formulation(
-            revenue=True,
-            money=True,
-            unmet_weight=np.zeros(len(data.segment_codes)),
-            integer=options.integer,
-            service_cap=(weights, cap),
-        )
-        notes.append(
-            f"service_first: priority-weighted unmet demand {unmet:.6g} (stage 1), kept within"
-            f" {options.service_tolerance:g} while maximising margin"
-        )
+        form = margin_stage(data, options, weights, unmet)
+        notes.append(service_note(options, unmet))
         reported_weights = weights
     else:
         form = money_formulation(data, options, unmet_weight=unmet_weight)

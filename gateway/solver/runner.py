@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from prometheus_client import Histogram
 
+from gateway.solver.changes import PlanChange
 from gateway.solver.decompose import (
     Assembly,
     assemble,
@@ -31,7 +32,15 @@ from gateway.solver.options import BUDGET_FACTOR
 from gateway.solver.pool import SolverPool, SolverWorkerLost, SolveTimedOut
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
-from gateway.solver.warm_pool import WarmPool, WarmTask
+from gateway.solver.warm import cold_reason
+from gateway.solver.warm_pool import (
+    BaseLoader,
+    WarmPool,
+    WarmTask,
+    fingerprint,
+    held_only,
+    plan_only,
+)
 from shared.errors import ValidationFailed
 
 SOLVE_SECONDS = Histogram(
@@ -68,12 +77,53 @@ class SolverRunner:
             problem.options.time_limit_seconds, grace_seconds=self._grace_seconds
         )
 
-    async def resolve_warm(self, task: WarmTask[Result]) -> Result:
+    async def resolve_warm(
+        self,
+        task: WarmTask[Result],
+        *,
+        load_base: BaseLoader | None = None,
+        time_limit_seconds: float | None = None,
+    ) -> Result:
         """``task`` on the warm worker of its base (see ``gateway.solver.warm_pool``): the
         same refusals as ``solve``. The wall limit counts the base's cold solve as well when
-        the model is not held."""
-        assert task.base is not None
-        return await self.warm.run(task, wall_seconds=2 * self.wall_seconds(task.base))
+        the model is not held. A task sent without its base names ``load_base`` (awaited
+        only when the worker does not hold it) and the base's ``time_limit_seconds``."""
+        if task.base is not None:
+            time_limit_seconds = task.base.options.time_limit_seconds
+        assert time_limit_seconds is not None, "the base's time limit, when it is not sent"
+        wall = 2 * wall_limit_seconds(time_limit_seconds, grace_seconds=self._grace_seconds)
+        return await self.warm.run(task, wall_seconds=wall, load_base=load_base)
+
+    @staticmethod
+    async def key_of(problem: PlanningProblem) -> str:
+        """The warm pool's key of ``problem`` (hashing a large problem is done off the
+        event loop)."""
+        return await asyncio.to_thread(fingerprint, problem)
+
+    def can_hold(self, problem: PlanningProblem) -> bool:
+        """Whether the warm workers can hold ``problem`` (a linear program)."""
+        return cold_reason(problem) is None
+
+    async def hold(self, problem: PlanningProblem, *, key: str) -> str:
+        """Make the warm worker of ``key`` hold ``problem``'s model, solved (cold the first
+        time), for its alternatives to re-solve from its basis (``resolve_plan``); the path
+        taken."""
+        return await self.resolve_warm(WarmTask(key, [], held_only, base=problem))
+
+    async def resolve_plan(
+        self, problem: PlanningProblem, changes: list[PlanChange], *, key: str
+    ) -> Solution:
+        """``problem`` with ``changes`` re-solved on its warm model (cold where the
+        structure changes or the model is not held), its whole solution without escalation
+        options; the same refusals as ``solve``."""
+        started = time.perf_counter()
+        try:
+            solution = await self.resolve_warm(WarmTask(key, changes, plan_only, base=problem))
+        except ValidationFailed:
+            self._observe("refused", started)
+            raise
+        self._observe(solution.stats.termination, started)
+        return solution
 
     async def solve(self, problem: PlanningProblem) -> Solution:
         """The solution, or ``ValidationFailed`` (422) when the problem is inconsistent or a

@@ -6,17 +6,18 @@ everything when it returns. A ``WarmModel`` holds the same LP (``build.build_mod
 scenario's changes) rebuilds the arrays, compares them with the ones it holds and, where the
 structure is the same (the same variables and rows; a matrix entry may appear or vanish),
 passes only what moved as bound, cost, coefficient and offset changes, then re-solves by
-dual simplex from the last basis. Anything else runs cold and the model is rebuilt from the
-new LP: the answer names the path and why.
+dual simplex from the last basis (primal simplex where the costs moved for ``service_first``:
+its first stage is a cost vector on the same model, its second adds one row, taken out again
+by the next re-solve). Anything else runs cold and the model is rebuilt from the new LP: the
+answer names the path and why.
 
 Cold because the structure changed: a variable or row appears or goes (an outsourcing limit
 opened from zero, a capacity step ruled out, a segment switching between backlog and lost
-sales), the problem is integer, or the objective needs two
-stages (``service_first``).
+sales), or the problem is integer.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -29,8 +30,14 @@ from gateway.solver.changes import PlanChange, apply_changes
 from gateway.solver.data import Floats, ProblemData, problem_data
 from gateway.solver.decode import plan_of
 from gateway.solver.lp import LinearProgram
-from gateway.solver.model import solution_of
-from gateway.solver.optimise import Optimum, money_formulation, optimise
+from gateway.solver.optimise import (
+    Optimum,
+    margin_stage,
+    money_formulation,
+    optimise,
+    service_note,
+    service_stage,
+)
 from gateway.solver.priority import priority_ranks
 from gateway.solver.problem import LpAlgorithm, Objective, PlanningProblem
 from gateway.solver.solution import Solution
@@ -144,6 +151,10 @@ class WarmRun:
 
     def solution(self) -> Solution:
         """The whole solution (decode, explanation, escalations, options) as ``solve`` gives."""
+        # Imported here: the model's options re-solve their levers on warm models
+        # (``options.LeverSolver``), so the model imports this module.
+        from gateway.solver.model import solution_of
+
         self.optimum.notes.append(f"{self.path} solve: {self.reason}")
         return solution_of(
             self.problem, self.data, self.optimum, started=self.started, solver=self.solver
@@ -192,6 +203,9 @@ class WarmModel:
     form: Formulation | None = None
     layout: Layout | None = None
     solves: int = 0
+    # Per segment: the weight of unmet demand in the money objectives, when it is not the
+    # problem's own (a sub-model re-solved for an option weighs it as the whole plan did).
+    unmet_weight: Floats | None = None
 
     def resolve(self, changes: list[PlanChange]) -> WarmRun:
         """The base with ``changes`` applied, solved warm where the structure allows."""
@@ -205,9 +219,12 @@ class WarmModel:
         reason = cold_reason(problem)
         if reason is not None:
             return _cold(self, problem, data, reason, started)
-        form, lp, layout = _built(data, problem)
+        if problem.options.objective == Objective.service_first:
+            return self._service_first(problem, data, started)
+        form, lp, layout = _built(data, problem, self.unmet_weight)
         if self.lp is None:
             return _cold(self, problem, data, "no model held", started, built=(form, lp, layout))
+        self._drop_service_row()
         reason = structure_change(self.lp, lp)
         if reason is not None:
             return _cold(self, problem, data, reason, started, built=(form, lp, layout))
@@ -219,6 +236,83 @@ class WarmModel:
             problem, data, started, SolvePath.warm, f"{edits.count} value(s) changed in place"
         )
 
+    def _drop_service_row(self) -> None:
+        """Take a ``service_first`` re-solve's service row out again (the last row), so the
+        held model is back to the money objectives' structure."""
+        if self.lp is None or self.layout is None or self.layout.service_row < 0:
+            return
+        row = self.layout.service_row
+        self.highs.deleteRows(1, np.array([row], dtype=np.int32))
+        self.lp = _without_last_row(self.lp)
+        self.layout = replace(self.layout, service_row=-1)
+
+    def _service_first(
+        self, problem: PlanningProblem, data: ProblemData, started: float
+    ) -> WarmRun:
+        """``service_first``'s two stages on the held model (``optimise`` does them cold):
+        the first stage is a change of the cost vector (priority-weighted unmet demand
+        only), re-solved by primal simplex from the held basis (its plan stays feasible);
+        the second adds the service row (the first stage's optimum and the tolerance) and
+        puts the margin back into the costs, re-solved by primal simplex from the first
+        stage's basis. A problem of another structure loads the first stage cold."""
+        options = problem.options
+        stage = service_stage(data, options)
+        lp, layout = build_model(data, stage)
+        reason = "no model held" if self.lp is None else None
+        if reason is None:
+            self._drop_service_row()
+            assert self.lp is not None
+            reason = structure_change(self.lp, lp)
+        if reason is None:
+            assert self.lp is not None
+            edits = lp_edits(self.lp, lp)
+            _apply(self.highs, lp, edits)
+            _use_primal_simplex(self.highs, problem)
+            path, why = SolvePath.warm, f"{edits.count} value(s) changed in place"
+        else:
+            _load(self.highs, problem, lp)
+            path, why = SolvePath.cold, reason
+        self.problem, self.form, self.lp, self.layout = problem, stage, lp, layout
+        first_started = time.perf_counter()
+        self.highs.run()
+        self.solves += 1
+        first_seconds = time.perf_counter() - first_started
+        status = _STATUS.get(self.highs.getModelStatus(), "other_error")
+        if status != "optimal":
+            # The cold path raises the 422 that says which requirement fails and by how much.
+            optimum = optimise(data, options)
+            return WarmRun(problem, data, optimum, SolvePath.cold, status, started, COLD_SOLVER)
+        unmet = -float(self.highs.getInfo().objective_function_value)
+        form = margin_stage(data, options, stage.unmet_weight, unmet)
+        second, second_layout = build_model(data, form)
+        if second_layout.service_row != lp.constraints_count:
+            raise AssertionError("the service row is the second stage's only new row")
+        row = second.rows == second_layout.service_row
+        self.highs.addRow(
+            float(second.row_lower[-1]),
+            float(second.row_upper[-1]),
+            int(row.sum()),
+            second.columns[row].astype(np.int32),
+            second.values[row],
+        )
+        edits = lp_edits(lp, _without_last_row(second))
+        _apply(self.highs, second, edits)
+        _use_primal_simplex(self.highs, problem)
+        self.form, self.lp, self.layout = form, second, second_layout
+        run = self._run(
+            problem,
+            data,
+            started,
+            path,
+            f"{why}; service_first's two stages re-solved on the model",
+            weights=stage.unmet_weight,
+            solves=2,
+        )
+        run.optimum.solve_seconds += first_seconds
+        run.optimum.build_seconds -= first_seconds
+        run.optimum.notes.append(service_note(options, unmet))
+        return run
+
     def _run(
         self,
         problem: PlanningProblem,
@@ -226,7 +320,12 @@ class WarmModel:
         started: float,
         path: SolvePath,
         reason: str,
+        *,
+        weights: Floats | None = None,
+        solves: int = 1,
     ) -> WarmRun:
+        """Run HiGHS on the held model; ``weights``: the unmet weights the optimum reports
+        (``service_first``'s service weights), else the formulation's."""
         assert self.lp is not None and self.layout is not None and self.form is not None
         run_started = time.perf_counter()
         self.highs.run()
@@ -235,7 +334,7 @@ class WarmModel:
         status = _STATUS.get(self.highs.getModelStatus(), "other_error")
         if status != "optimal":
             # The cold path raises the 422 that says which requirement fails and by how much.
-            optimum = optimise(data, problem.options)
+            optimum = optimise(data, problem.options, unmet_weight=self.unmet_weight)
             return WarmRun(problem, data, optimum, SolvePath.cold, status, started, COLD_SOLVER)
         solution = self.highs.getSolution()
         primal = np.asarray(solution.col_value)
@@ -246,12 +345,12 @@ class WarmModel:
             objective=float(self.highs.getInfo().objective_function_value),
             relative_gap=0.0,
             ranks=priority_ranks(data),
-            weights=self.form.unmet_weight,
+            weights=self.form.unmet_weight if weights is None else weights,
             variables=self.lp.variables_count,
             constraints=self.lp.constraints_count,
             build_seconds=run_started - started,
             solve_seconds=seconds,
-            solves=1,
+            solves=solves,
         )
         return WarmRun(problem, data, optimum, path, reason, started, SOLVER_NAME, primal)
 
@@ -260,9 +359,20 @@ def cold_reason(problem: PlanningProblem) -> str | None:
     """Why this problem cannot be held warm at all, or None."""
     if problem.options.integer:
         return "integer model"
-    if problem.options.objective == Objective.service_first:
-        return "service_first solves in two stages"
     return None
+
+
+def _without_last_row(lp: LinearProgram) -> LinearProgram:
+    last = lp.constraints_count - 1
+    keep = lp.rows != last
+    return replace(
+        lp,
+        row_lower=lp.row_lower[:last],
+        row_upper=lp.row_upper[:last],
+        rows=lp.rows[keep],
+        columns=lp.columns[keep],
+        values=lp.values[keep],
+    )
 
 
 def _apply(highs: highspy.Highs, lp: LinearProgram, edits: LpEdits) -> None:
@@ -286,6 +396,12 @@ def _apply(highs: highspy.Highs, lp: LinearProgram, edits: LpEdits) -> None:
 def _options(highs: highspy.Highs, problem: PlanningProblem) -> None:
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("time_limit", float(problem.options.time_limit_seconds))
+
+
+def _use_primal_simplex(highs: highspy.Highs, problem: PlanningProblem) -> None:
+    _options(highs, problem)
+    highs.setOptionValue("solver", "simplex")
+    highs.setOptionValue("simplex_strategy", 4)  # primal: a changed cost keeps the plan feasible
 
 
 def _use_dual_simplex(highs: highspy.Highs, problem: PlanningProblem) -> None:
@@ -324,18 +440,18 @@ def _cold(
     new state; one that cannot is solved by the cold path (``optimise``) and leaves the
     model as it was."""
     if cold_reason(problem) is not None:
-        optimum = optimise(data, problem.options)
+        optimum = optimise(data, problem.options, unmet_weight=model.unmet_weight)
         return WarmRun(problem, data, optimum, SolvePath.cold, reason, started, COLD_SOLVER)
-    form, lp, layout = built if built is not None else _built(data, problem)
+    form, lp, layout = built if built is not None else _built(data, problem, model.unmet_weight)
     _load(model.highs, problem, lp)
     model.problem, model.form, model.lp, model.layout = problem, form, lp, layout
     return model._run(problem, data, started, SolvePath.cold, reason)
 
 
 def _built(
-    data: ProblemData, problem: PlanningProblem
+    data: ProblemData, problem: PlanningProblem, unmet_weight: Floats | None = None
 ) -> tuple[Formulation, LinearProgram, Layout]:
-    form = money_formulation(data, problem.options)
+    form = money_formulation(data, problem.options, unmet_weight=unmet_weight)
     lp, layout = build_model(data, form)
     return form, lp, layout
 

@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -80,6 +80,20 @@ def whole_solution(run: WarmRun, held: HeldBase) -> Solution:
     return run.solution()
 
 
+def plan_only(run: WarmRun, held: HeldBase) -> Solution:
+    """A ``WarmTask.finish``: the whole solution without escalation options (an
+    alternative plan of a reconcile is measured against the plan, not decided)."""
+    options = run.problem.options.model_copy(update={"compute_options": False})
+    run.problem = run.problem.model_copy(update={"options": options})
+    return run.solution()
+
+
+def held_only(run: WarmRun, held: HeldBase) -> str:
+    """A ``WarmTask.finish`` that only makes the worker hold the base's model (solved),
+    for the re-solves to come: the path taken."""
+    return run.path.value
+
+
 class _NotHeld:
     """The worker holds no model of the task's key and the task did not carry its base."""
 
@@ -114,11 +128,13 @@ class HeldModels:
         self._held[task.key] = held
         while len(self._held) > self._capacity:
             self._held.popitem(last=False)
-        run = model.resolve(task.changes)
+        # Without changes the base's own solve is the answer (not a second, empty re-solve).
+        run = model.resolve(task.changes) if task.changes else first
         run.path = SolvePath.cold
         run.reason = (
             "no warm model of the base was held: the base was solved cold"
-            f" ({first.reason}), then re-solved with the changes ({run.reason})"
+            f" ({first.reason})"
+            + (f", then re-solved with the changes ({run.reason})" if task.changes else "")
         )
         run.started = started  # the whole answer took the base's solve too
         return task.finish(run, held)
@@ -144,14 +160,21 @@ def _worker_keys(_: object) -> list[str]:
     return _WORKER_MODELS.keys()
 
 
+BaseLoader = Callable[[], Awaitable[PlanningProblem]]
+
+
 class WarmPool(Protocol):
     engine: str
     workers: int
 
-    async def run(self, task: WarmTask[Result], *, wall_seconds: float) -> Result:
+    async def run(
+        self, task: WarmTask[Result], *, wall_seconds: float, load_base: BaseLoader | None = None
+    ) -> Result:
         """``task.finish`` of the re-solve, in the worker that holds (or now builds) the
         base's model; ``SolveTimedOut`` past ``wall_seconds`` and ``SolverWorkerLost`` when
-        the worker dies: either way the worker and its models are replaced."""
+        the worker dies: either way the worker and its models are replaced. A task without
+        its base names ``load_base``, awaited only when the worker does not hold the key
+        (a caller that keeps the key with the base reads the base only then)."""
         ...
 
     async def keys(self) -> list[list[str]]:
@@ -165,13 +188,26 @@ def _worker_of(key: str, workers: int) -> int:
     return int(key[:8], 16) % workers
 
 
+def _loader(task: WarmTask[Any], load_base: BaseLoader | None) -> BaseLoader:
+    base = task.base
+    if base is not None:
+
+        async def given() -> PlanningProblem:
+            return base
+
+        return given
+    if load_base is None:
+        raise ValueError("a warm task needs its base or a way to load it (when not held)")
+    return load_base
+
+
 async def _with_base(
-    call: Callable[[WarmTask[Result]], Any], task: WarmTask[Result], base: PlanningProblem
+    call: Callable[[WarmTask[Result]], Any], task: WarmTask[Result], load_base: BaseLoader
 ) -> Result:
     """``call(task)`` without the base first (cheap when held), then with it."""
     answer = await call(WarmTask(task.key, task.changes, task.finish))
     if isinstance(answer, _NotHeld):
-        answer = await call(WarmTask(task.key, task.changes, task.finish, base))
+        answer = await call(WarmTask(task.key, task.changes, task.finish, await load_base()))
     assert not isinstance(answer, _NotHeld)
     return answer
 
@@ -212,9 +248,10 @@ class LocalWarmPool:
         """Start every process now, in threads (the first waits for the forkserver)."""
         await asyncio.gather(*(asyncio.to_thread(worker.start) for worker in self._workers))
 
-    async def run(self, task: WarmTask[Result], *, wall_seconds: float) -> Result:
-        if task.base is None:
-            raise ValueError("a warm task needs its base (sent only when not held)")
+    async def run(
+        self, task: WarmTask[Result], *, wall_seconds: float, load_base: BaseLoader | None = None
+    ) -> Result:
+        loader = _loader(task, load_base)
         index = _worker_of(task.key, self.workers)
         worker = self._workers[index]
         async with worker.lock:  # the wall limit counts from the worker's start on it
@@ -223,7 +260,7 @@ class LocalWarmPool:
                 return await worker.submit(run_in_worker, sent)
 
             try:
-                return await asyncio.wait_for(_with_base(call, task, task.base), wall_seconds)
+                return await asyncio.wait_for(_with_base(call, task, loader), wall_seconds)
             except TimeoutError:
                 self._replace(index)
                 raise timed_out(wall_seconds) from None
@@ -262,9 +299,10 @@ class RayWarmPool:
         self._actors: list[Any] = [self._holder.remote(models_per_worker) for _ in range(workers)]
         self._locks = [asyncio.Lock() for _ in range(workers)]
 
-    async def run(self, task: WarmTask[Result], *, wall_seconds: float) -> Result:
-        if task.base is None:
-            raise ValueError("a warm task needs its base (sent only when not held)")
+    async def run(
+        self, task: WarmTask[Result], *, wall_seconds: float, load_base: BaseLoader | None = None
+    ) -> Result:
+        loader = _loader(task, load_base)
         index = _worker_of(task.key, self.workers)
         exceptions = self._ray.exceptions
         async with self._locks[index]:
@@ -274,7 +312,7 @@ class RayWarmPool:
                 return await asyncio.wrap_future(actor.run.remote(sent).future())
 
             try:
-                return await asyncio.wait_for(_with_base(call, task, task.base), wall_seconds)
+                return await asyncio.wait_for(_with_base(call, task, loader), wall_seconds)
             except TimeoutError:
                 self._replace(index)
                 raise timed_out(wall_seconds) from None

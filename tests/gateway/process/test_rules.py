@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from gateway.cycle.raci import StepName
+from gateway.cycle.rules import days_late
 from gateway.process import rules
 from gateway.process.rules import CellValue, DemandMove, PlanMonth, StepKind, Timeliness
 
@@ -24,7 +25,7 @@ def test_on_time_late_or_pending(
     done_on: dt.date | None, as_of: dt.date, expected: Timeliness, late_by: int
 ) -> None:
     assert rules.timeliness(due=DUE, done_on=done_on, as_of=as_of) == expected
-    assert rules.days_late(due=DUE, done_on=done_on, as_of=as_of) == late_by
+    assert days_late(due=DUE, done_on=done_on, as_of=as_of) == late_by
 
 
 def test_the_rate_counts_only_what_fell_due() -> None:

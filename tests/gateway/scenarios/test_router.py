@@ -3,9 +3,12 @@
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 
 from bench.planning_problems import synthetic_problem
-from gateway.solver.problem import SolveOptions
+from gateway.scenarios.models import Scenario
+from gateway.solver.problem import PlanningProblem, SolveOptions
+from gateway.solver.warm_pool import fingerprint
 from shared.auth import Role
 from tests.gateway.conftest import Platform
 from tests.gateway.steps import assert_problem
@@ -234,3 +237,28 @@ async def test_a_batch_compares_a_demand_grid_and_holds_each_plan_under_each_sce
         assert own["regret"] == pytest.approx(0, abs=1e-3 * max(1.0, abs(own["margin"])))
     # A plan made for less demand cannot earn what re-planning for more earns.
     assert cells[("demand -10%", "demand +10%")]["regret"] > 0
+
+
+async def test_a_scenario_keeps_its_base_s_key_and_one_stored_without_it_still_solves(
+    platform: Platform,
+) -> None:
+    """The key is the base's hash, kept so that a solve neither reads nor hashes the base;
+    a scenario stored before keys were kept (null) reads its base and solves the same."""
+    assert platform.engine is not None
+    keyed = await create(platform, [CHANGES["demand"]])
+    with Session(platform.engine) as session:
+        row = session.get(Scenario, keyed["id"])
+        assert row is not None
+        assert row.base_key == fingerprint(PlanningProblem.model_validate(row.base))
+        assert row.base_time_limit_seconds == 30
+    first = (await solve(platform, keyed["id"]))["scenario"]["outcome"]
+
+    unkeyed = await create(platform, [CHANGES["demand"]])
+    with Session(platform.engine) as session, session.begin():
+        row = session.get(Scenario, unkeyed["id"])
+        assert row is not None
+        row.base_key, row.base_time_limit_seconds = None, None
+    again = (await solve(platform, unkeyed["id"]))["scenario"]["outcome"]
+
+    assert again["path"] == "warm", again["reason"]  # the same base: its model is held
+    assert again["objective"] == pytest.approx(first["objective"], rel=1e-9)

@@ -132,22 +132,41 @@ def test_re_solves_are_independent_of_the_order_they_come_in() -> None:
     assert back.optimum.objective == pytest.approx(first.optimum.objective, rel=1e-9)
 
 
-@pytest.mark.parametrize(
-    ("options", "reason"),
-    [({"objective": Objective.service_first}, "service_first"), ({"integer": True}, "integer")],
-)
-def test_two_stage_and_integer_problems_always_run_cold(
-    options: dict[str, object], reason: str
-) -> None:
+def test_integer_problems_always_run_cold() -> None:
     base = instance(6)
-    base = base.model_copy(update={"options": base.options.model_copy(update=options)})
+    base = base.model_copy(update={"options": base.options.model_copy(update={"integer": True})})
     model, _ = warm_model(base)
 
     run = model.resolve([PriceChange(family=base.families[0].code, value=3)])
 
     assert run.path == SolvePath.cold
-    assert reason in run.reason
+    assert "integer" in run.reason
     assert model.lp is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 6])
+def test_service_first_re_solves_its_two_stages_on_the_held_model(seed: int) -> None:
+    """Max margin -> service_first -> max margin -> service_first with a price change, all
+    warm, each equal to the cold two-stage (or one-stage) solve of the same problem."""
+    base = instance(seed)
+    model, _ = warm_model(base)
+    family = base.families[0].code
+    service = ObjectiveChange(objective=Objective.service_first)
+    for changes in ([service], [], [service, PriceChange(family=family, value=3)]):
+        run = model.resolve(changes)
+
+        changed = apply_changes(base, changes)
+        cold = optimise(problem_data(changed), changed.options)
+        assert run.path == SolvePath.warm, run.reason
+        assert run.optimum.objective == pytest.approx(cold.objective, rel=1e-7)
+        assert run.optimum.solves == cold.solves
+        assert run.optimum.weights == pytest.approx(cold.weights)
+        assert run.primal is not None and model.lp is not None
+        assert lp_violation(model.lp, run.primal) < 1e-6
+    # The service row is the last one while held, and goes with the next money re-solve.
+    assert model.layout is not None and model.layout.service_row >= 0
+    assert model.resolve([]).path == SolvePath.warm
+    assert model.layout.service_row == -1
 
 
 def test_an_infeasible_change_is_the_cold_path_s_422() -> None:

@@ -146,3 +146,29 @@ async def test_warm_and_cold_paths_give_the_same_objective_and_a_feasible_plan(
 
     assert warm.objective == pytest.approx(cold_objective(base, changes), rel=1e-7)
     assert warm.violation < 1e-6
+
+
+async def test_a_task_without_its_base_loads_it_only_when_the_worker_does_not_hold_it(
+    pool: LocalWarmPool,
+) -> None:
+    base = small(6)
+    loads: list[str] = []
+
+    async def load_base() -> PlanningProblem:
+        loads.append("read")
+        return base
+
+    bare = WarmTask(key=fingerprint(base), changes=[], finish=checked)
+    first = await pool.run(bare, wall_seconds=60, load_base=load_base)
+    price = [PriceChange(family=base.families[0].code, value=4)]
+    second = await pool.run(
+        WarmTask(key=fingerprint(base), changes=price, finish=checked),
+        wall_seconds=60,
+        load_base=load_base,
+    )
+
+    assert loads == ["read"]  # the second found the model held: no base read, none sent
+    assert first.path == "cold" and second.path == "warm"
+    assert second.objective == pytest.approx(cold_objective(base, price), rel=1e-7)
+    with pytest.raises(ValueError, match="its base or a way to load it"):
+        await pool.run(bare, wall_seconds=60)
