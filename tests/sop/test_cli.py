@@ -228,7 +228,7 @@ def test_db_upgrade_migrates_each_process_database(
     result = CliRunner().invoke(app, ["db", "upgrade", "supply", "gateway"])
     assert result.exit_code == 0, result.output
     heads = {name: migrations_of(name).head() for name in ("supply", "gateway")}
-    assert heads == {"supply": "0003", "gateway": "0012"}  # the newest revisions' numbers
+    assert heads == {"supply": "0004", "gateway": "0013"}  # the newest revisions' numbers
     assert result.output.splitlines() == [f"{name}: at revision {heads[name]}" for name in heads]
     assert {path.name for path in tmp_path.glob("*.db")} == {"supply.db", "gateway.db"}
 
