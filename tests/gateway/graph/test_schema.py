@@ -55,7 +55,7 @@ async def test_upstream_calls_do_not_grow_with_rows(platform: Platform) -> None:
         [
             "/families",
             "/demand-plans/latest",
-            "/demand-plans/1/lines",
+            "/demand-plans/1/lines/export",
             "/prices",
             "/unit-costs",
             "/inventory-policies",
@@ -72,8 +72,8 @@ async def test_a_locked_demand_plans_lines_are_read_once_per_process(platform: P
     _, first = await _families_calls(platform, None)
     _, again = await _families_calls(platform, ["F01"], cold=False)
 
-    assert "/demand-plans/1/lines" in [call.path for call in first]
-    assert "/demand-plans/1/lines" not in [call.path for call in again]
+    assert "/demand-plans/1/lines/export" in [call.path for call in first]
+    assert "/demand-plans/1/lines/export" not in [call.path for call in again]
     assert "/demand-plans/latest" in [call.path for call in again]
 
 
