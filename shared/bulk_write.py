@@ -67,7 +67,7 @@ def _copy(connection: Connection, name: str, columns: Sequence[str], rows: Seque
     names = ", ".join(_quoted(connection, column) for column in columns)
     cursor = connection.connection.cursor()
     try:
-        with cursor.copy(f"COPY {_quoted(connection, name)} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY {_quoted(connection, name)} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     finally:

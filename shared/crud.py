@@ -369,6 +369,20 @@ def filtered(
     return query.order_by(*order)
 
 
+def plain_rows(
+    session: Session,
+    *,
+    spec: EntitySpec[Any],
+    filters: BaseModel | None,
+    fields: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """The rows of ``filtered`` as plain tuples of ``fields`` (no ORM objects): what an
+    export streams."""
+    columns = [col(getattr(spec.table, name)) for name in fields]
+    query = filtered(spec, filters).with_only_columns(*columns)
+    return [tuple(row) for row in session.connection().execute(query)]
+
+
 def _refuse_resets(
     spec: EntitySpec[Any],
     items: Sequence[BaseModel],

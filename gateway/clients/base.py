@@ -110,11 +110,11 @@ class ServiceClient:
         )
 
     async def export_of(
-        self, model: type[ModelT], path: str, filters: BaseModel | None = None
+        self, model: type[ModelT], path: str, **filters: FilterValue
     ) -> list[ModelT]:
-        """Every item of an NDJSON export endpoint (``shared.ndjson``) matching a filter
-        model of ``shared.contracts``: a large list in one read instead of pages."""
-        params = filters.model_dump(mode="json", exclude_defaults=True) if filters else None
+        """Every item of an NDJSON export endpoint (``shared.ndjson``; ``None`` filters are
+        left out): a large list in one read instead of pages."""
+        params = {name: value for name, value in filters.items() if value is not None}
         try:
             answer = await send(self.http, "GET", path, params=params)
         except UpstreamFailed as exc:
@@ -125,6 +125,14 @@ class ServiceClient:
             return parse_ndjson(_list_adapter(model), answer.content)
         except ValidationError as exc:
             raise self._contract_broken(exc, path) from exc
+
+    async def export_matching(
+        self, model: type[ModelT], path: str, filters: BaseModel
+    ) -> list[ModelT]:
+        """``export_of`` with a filter model of ``shared.contracts`` (as ``list_matching``)."""
+        return await self.export_of(
+            model, path, **filters.model_dump(mode="json", exclude_defaults=True)
+        )
 
     async def one_of(self, model: type[ModelT], path: str, **filters: FilterValue) -> ModelT | None:
         """One resource (or computed answer, given ``filters``), or ``None`` on a 404."""

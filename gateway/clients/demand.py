@@ -131,7 +131,7 @@ class DemandClient(ServiceClient):
         self, *, plan_id: int, filters: PlanCellFilters = ALL_LINES
     ) -> list[DemandPlanLinePublic]:
         # One NDJSON read, not pages: a large plan is 72,000 lines.
-        return await self.export_of(
+        return await self.export_matching(
             DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines/export", filters
         )
 

@@ -56,10 +56,10 @@ async def test_upstream_calls_do_not_grow_with_rows(platform: Platform) -> None:
             "/families",
             "/demand-plans/latest",
             "/demand-plans/1/lines/export",
-            "/prices",
-            "/unit-costs",
-            "/inventory-policies",
-            "/routings",
+            "/prices/export",
+            "/unit-costs/export",
+            "/inventory-policies/export",
+            "/routings/export",
             "/resources",
         ]
     )
@@ -171,7 +171,7 @@ async def test_errors_carry_problem_details(platform: Platform) -> None:
         json={"query": '{ families { prices(periodFrom: "2026-13") { price } } }'},
     )
     assert "is not a month" in bad_period.json()["errors"][0]["message"]
-    assert not [call for call in platform.calls if call.path in ("/families", "/prices")]
+    assert not [call for call in platform.calls if call.path in ("/families", "/prices/export")]
 
 
 async def test_upstream_calls_carry_the_callers_credentials(platform: Platform) -> None:
