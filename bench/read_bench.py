@@ -122,7 +122,7 @@ def _raw_select(url: str, table: str, plan_id: int) -> tuple[int, int, int]:
 async def _apps(urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     demand = create_demand(DemandSettings(database_url=urls["demand"]))
     gateway = create_gateway(
-        GatewaySettings(database_url=urls["gateway"], solver_workers=1, solver_warm_workers=0),
+        GatewaySettings(database_url=urls["gateway"], solver_workers=1, solver_warm_workers=1),
         transports={"demand": httpx.ASGITransport(app=demand)},
     )
     apps: dict[str, FastAPI] = {"demand": demand, "gateway": gateway}
