@@ -264,7 +264,13 @@ async def _line_reads(client: httpx.AsyncClient, plan_id: int) -> dict[str, Any]
 
 
 def measure(
-    families: int, coupling: float, *, seed: int, time_limit: float, workers: int
+    families: int,
+    coupling: float,
+    *,
+    seed: int,
+    time_limit: float,
+    workers: int,
+    port_base: int = 0,
 ) -> dict[str, Any]:
     data = build_company(
         families=families, seed=seed, coupling=coupling, start=current_period(dt.date.today())
@@ -274,7 +280,10 @@ def measure(
         names = ("gateway", "demand", "supply", "finance")
         specs = local_services(
             host="127.0.0.1",
-            ports={process: _free_port() for process in names},
+            ports={
+                process: port_base + offset if port_base else _free_port()
+                for offset, process in enumerate(names)
+            },
             database_urls={process: f"sqlite:///{folder / process}.db" for process in names},
         )
         gateway_env = {
@@ -369,6 +378,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=600)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--port-base", type=int, default=0, help="The four processes' ports from here (else free)."
+    )
     args = parser.parse_args()
     results = []
     for families in args.families:
@@ -380,6 +392,7 @@ def main() -> None:
                     seed=args.seed,
                     time_limit=args.time_limit,
                     workers=args.workers,
+                    port_base=args.port_base,
                 )
             )
             print(table(results[-1:]), flush=True)

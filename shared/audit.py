@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel, col, select
 
 from shared.bulk import Change
+from shared.bulk_write import insert_rows
 from shared.db import SessionDep
 from shared.pagination import Page, PageParams
 from shared.types import CODE_PATTERN, DatetimeParam, UtcDatetime
@@ -173,7 +174,8 @@ def record_bulk(
 ) -> None:
     """Audit rows written by statement (a bulk upsert), which the flush hook cannot see: one
     entry per created row (all its columns) and per changed row (the fields that changed), in
-    one multi-row insert, with the same who/when/why as the hook's."""
+    one ``COPY`` or ``executemany`` (``shared.bulk_write.insert_rows``), with the same
+    who/when/why as the hook's."""
     table = session.info.get("audit_table")
     if table is None:
         return
@@ -202,8 +204,7 @@ def record_bulk(
         }
         for change in changed
     )
-    if rows:
-        session.connection().execute(insert(table), rows)
+    insert_rows(session.connection(), table=table.__table__, rows=rows)
 
 
 def _key_of(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,17 +8,17 @@ flush, the request's session owns the transaction.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic import Field as PydanticField
 from pydantic.fields import FieldInfo
-from sqlalchemy import ColumnElement, Table, bindparam, insert
+from sqlalchemy import ColumnElement, Table
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from shared import audit, bulk
+from shared import audit, bulk, bulk_write
 from shared.errors import Conflict, FieldError, NotFound, ValidationFailed, validation_errors
 from shared.types import CLOSED
 
@@ -55,6 +55,13 @@ class EntitySpec(Generic[TableT]):
 
     def key_of(self, item: Any) -> tuple[Any, ...]:
         return tuple(getattr(item, name) for name in self.key)
+
+    def keys_of(self, items: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """The keys of many items (``key_of`` each), read by one attrgetter."""
+        get = attrgetter(*self.key)
+        if len(self.key) == 1:
+            return [(get(item),) for item in items]
+        return [get(item) for item in items]
 
     def describe(self, key: tuple[Any, ...]) -> str:
         return ", ".join(f"{name}={value!r}" for name, value in zip(self.key, key, strict=True))
@@ -227,50 +234,50 @@ def upsert_many(
     would reset a stored value to its default; a bulk PATCH merges partial rows
     (``merge_rows``).
 
-    Set-based: one read of the stored rows by key, then one multi-row insert of the new
-    rows and one executemany update of the changed ones (by id), each audited in bulk
-    (``shared.audit.record_bulk``). ``location`` prefixes the field names of errors
+    Set-based: one read of the stored rows by key (in chunks), the rule of
+    ``shared.bulk.upsert_plan`` in memory, then the new and changed rows written together
+    through a staged copy (``shared.bulk_write.merge_rows``: PostgreSQL ``COPY``, SQLite
+    ``executemany``, then one ``UPDATE ... FROM`` and one ``INSERT ... SELECT``), each
+    audited in bulk (``shared.audit.record_bulk``). ``location`` prefixes the field names of errors
     (``body.lines`` when the items are a list nested in the request body).
     """
-    _reject_duplicate_keys(spec, items, location=location)
+    keys = spec.keys_of(items)
+    _reject_duplicate_keys(spec, items, keys, location=location)
     check_references(session, references=spec.references, items=items, location=location)
     session.flush()  # pending ORM changes first: the statements below bypass the unit of work
     rows = [item.model_dump() for item in items]
-    stored = stored_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
+    stored = stored_by_keys(session, spec=spec, keys=keys)
     if whole_rows:
-        _refuse_resets(spec, items, rows, stored, location=location)
-    plan = bulk.upsert_plan(
-        key_names=spec.key, keys=[spec.key_of(item) for item in items], rows=rows, stored=stored
-    )
+        _refuse_resets(spec, items, keys, rows, stored, location=location)
+    plan = bulk.upsert_plan(key_names=spec.key, keys=keys, rows=rows, stored=stored)
     table = spec.table.__table__  # type: ignore[attr-defined]
+    id_of = bulk_write.merge_rows(
+        session.connection(),
+        table=table,
+        key=spec.key,
+        created=plan.created,
+        changed=[(change.id, change.row) for change in plan.changed],
+    )
     if plan.created:
-        # The ids come back with the keys, in any order: asking for the parameters' order
-        # makes SQLite insert row by row.
-        keys = [table.c[name] for name in spec.key]
-        inserted = session.connection().execute(
-            insert(table).returning(table.c.id, *keys), plan.created
-        )
-        # int(): SQLite hands ids back as floats from a multi-row RETURNING.
-        id_of = {tuple(row._mapping[name] for name in spec.key): int(row.id) for row in inserted}
         defaults = _defaults(table)
         audit.record_bulk(
             session,
             entity=table.name,
             created=[
-                {**defaults, **row, "id": id_of[tuple(row[name] for name in spec.key)]}
-                for row in plan.created
+                {**defaults, **row, "id": id_of[key]}
+                for key, row in zip(_created_keys(spec, plan.created), plan.created, strict=True)
             ],
         )
     if plan.changed:
-        session.connection().execute(
-            sa.update(table).where(table.c.id == bindparam("stored_id")),
-            [{"stored_id": change.id, **change.row} for change in plan.changed],
-        )
         _expire_stale(session, spec=spec, ids={change.id for change in plan.changed})
         audit.record_bulk(session, entity=table.name, changed=plan.changed)
     return UpsertSummary(
         created=len(plan.created), updated=len(plan.changed), unchanged=plan.unchanged
     )
+
+
+def _created_keys(spec: EntitySpec[Any], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [tuple(row[name] for name in spec.key) for row in rows]
 
 
 def partial_row_model(model: type[BaseModel], *, key: Sequence[str]) -> type[BaseModel]:
@@ -320,14 +327,15 @@ def merge_rows(
     """A bulk PATCH's rows: each partial item merged into the stored row of its key
     (``shared.bulk.merged``) and validated as a whole ``model``. One 422 lists every field
     of every row that is missing (a new row without a required field) or breaks a rule."""
-    _reject_duplicate_keys(spec, items, location=location)
-    stored = stored_by_keys(session, spec=spec, keys=[spec.key_of(item) for item in items])
+    keys = spec.keys_of(items)
+    _reject_duplicate_keys(spec, items, keys, location=location)
+    stored = stored_by_keys(session, spec=spec, keys=keys)
     fields = list(model.model_fields)
     rows: list[BaseModel] = []
     errors: list[FieldError] = []
-    for index, item in enumerate(items):
+    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
         given = item.model_dump(exclude_unset=True)
-        values = bulk.merged(given, stored.get(spec.key_of(item)), fields)
+        values = bulk.merged(given, stored.get(key), fields)
         try:
             rows.append(model.model_validate(values))
         except ValidationError as exc:
@@ -361,9 +369,24 @@ def filtered(
     return query.order_by(*order)
 
 
+def plain_rows(
+    session: Session,
+    *,
+    spec: EntitySpec[Any],
+    filters: BaseModel | None,
+    fields: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """The rows of ``filtered`` as plain tuples of ``fields`` (no ORM objects): what an
+    export streams."""
+    columns = [col(getattr(spec.table, name)) for name in fields]
+    query = filtered(spec, filters).with_only_columns(*columns)
+    return [tuple(row) for row in session.connection().execute(query)]
+
+
 def _refuse_resets(
     spec: EntitySpec[Any],
     items: Sequence[BaseModel],
+    keys: Sequence[tuple[Any, ...]],
     rows: Sequence[dict[str, Any]],
     stored: dict[tuple[Any, ...], dict[str, Any]],
     *,
@@ -372,11 +395,12 @@ def _refuse_resets(
     errors = [
         FieldError(
             field=f"{location}.{index}.{name}",
-            reason=f"left out, it would reset the stored {stored[spec.key_of(item)][name]!r} "
+            reason=f"left out, it would reset the stored {stored[key][name]!r} "
             "to its default (a PUT writes whole rows): send it, or PATCH to change some fields",
         )
-        for index, (item, row) in enumerate(zip(items, rows, strict=True))
-        for name in bulk.resets(row, item.model_fields_set, stored.get(spec.key_of(item)))
+        for index, (item, key, row) in enumerate(zip(items, keys, rows, strict=True))
+        if key in stored
+        for name in bulk.resets(row, item.model_fields_set, stored[key])
     ]
     if errors:
         raise ValidationFailed(
@@ -386,12 +410,17 @@ def _refuse_resets(
 
 
 def _reject_duplicate_keys(
-    spec: EntitySpec[Any], items: Sequence[BaseModel], *, location: str = "body"
+    spec: EntitySpec[Any],
+    items: Sequence[BaseModel],
+    keys: Sequence[tuple[Any, ...]],
+    *,
+    location: str = "body",
 ) -> None:
+    if len(set(keys)) == len(keys):
+        return
     first_seen: dict[tuple[Any, ...], int] = {}
     errors: list[FieldError] = []
-    for index, item in enumerate(items):
-        key = spec.key_of(item)
+    for index, key in enumerate(keys):
         if key in first_seen:
             errors.append(
                 FieldError(
@@ -416,12 +445,13 @@ def stored_by_keys(
     table = spec.table.__table__
     leading = table.c[spec.key[0]]
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    names = [column.name for column in table.columns]
+    positions = [names.index(name) for name in spec.key]
     for chunk in in_chunks(key[0] for key in keys):
         for row in session.connection().execute(select(table).where(leading.in_(chunk))):
-            values = dict(row._mapping)
-            key = tuple(values[name] for name in spec.key)
+            key = tuple(row[position] for position in positions)
             if key in wanted:
-                found[key] = values
+                found[key] = dict(zip(names, row, strict=True))
     return found
 
 

@@ -130,8 +130,9 @@ class DemandClient(ServiceClient):
     async def demand_plan_lines(
         self, *, plan_id: int, filters: PlanCellFilters = ALL_LINES
     ) -> list[DemandPlanLinePublic]:
-        return await self.list_matching(
-            DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines", filters
+        # One NDJSON read, not pages: a large plan is 72,000 lines.
+        return await self.export_matching(
+            DemandPlanLinePublic, f"/demand-plans/{plan_id}/lines/export", filters
         )
 
     async def plan_disaggregation(

@@ -35,9 +35,9 @@ class FinanceClient(ServiceClient):
         period_from: str | None = None,
         period_to: str | None = None,
     ) -> list[PricePublic]:
-        return await self.list_of(
+        return await self.export_of(
             PricePublic,
-            "/prices",
+            "/prices/export",
             family_code=family_code,
             segment_code=segment_code,
             period_from=period_from,
@@ -48,12 +48,12 @@ class FinanceClient(ServiceClient):
         return await self.list_of(AopPublic, "/aop", period_from=period_from, period_to=period_to)
 
     async def unit_costs(self, *, family_code: str | None = None) -> list[UnitCostPublic]:
-        return await self.list_of(UnitCostPublic, "/unit-costs", family_code=family_code)
+        return await self.export_of(UnitCostPublic, "/unit-costs/export", family_code=family_code)
 
     async def lever_costs(
         self, *, lever: Lever | None = None, code: str | None = None
     ) -> list[LeverCostPublic]:
-        return await self.list_of(LeverCostPublic, "/lever-costs", lever=lever, code=code)
+        return await self.export_of(LeverCostPublic, "/lever-costs/export", lever=lever, code=code)
 
     async def valuation(self, request: ValuationRequest, *, rename: Rename = None) -> Valuation:
         """A plan in money (one call); a missing price or cost is a 422 naming the line."""

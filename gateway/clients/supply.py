@@ -42,9 +42,9 @@ class SupplyClient(ServiceClient):
         period_from: str | None = None,
         period_to: str | None = None,
     ) -> list[CapacityPublic]:
-        return await self.list_of(
+        return await self.export_of(
             CapacityPublic,
-            "/capacity",
+            "/capacity/export",
             resource_code=resource_code,
             period_from=period_from,
             period_to=period_to,
@@ -60,9 +60,9 @@ class SupplyClient(ServiceClient):
         period_from: str | None = None,
         period_to: str | None = None,
     ) -> list[WorkforcePublic]:
-        return await self.list_of(
+        return await self.export_of(
             WorkforcePublic,
-            "/workforce",
+            "/workforce/export",
             resource_code=resource_code,
             period_from=period_from,
             period_to=period_to,
@@ -71,15 +71,15 @@ class SupplyClient(ServiceClient):
     async def routings(
         self, *, family_code: str | None = None, resource_code: str | None = None
     ) -> list[RoutingPublic]:
-        return await self.list_of(
-            RoutingPublic, "/routings", family_code=family_code, resource_code=resource_code
+        return await self.export_of(
+            RoutingPublic, "/routings/export", family_code=family_code, resource_code=resource_code
         )
 
     async def inventory_policies(
         self, *, family_code: str | None = None
     ) -> list[InventoryPolicyPublic]:
-        return await self.list_of(
-            InventoryPolicyPublic, "/inventory-policies", family_code=family_code
+        return await self.export_of(
+            InventoryPolicyPublic, "/inventory-policies/export", family_code=family_code
         )
 
     async def rccp(self, *, lines: Sequence[DemandLineIn]) -> RccpResult:
@@ -130,7 +130,9 @@ class SupplyClient(ServiceClient):
         self, filters: ProductionActualFilters
     ) -> list[ProductionActualPublic]:
         """Production and ending inventory per family and month."""
-        return await self.list_matching(ProductionActualPublic, "/production-actuals", filters)
+        return await self.export_matching(
+            ProductionActualPublic, "/production-actuals/export", filters
+        )
 
     async def resource_actuals(self, filters: ResourceActualFilters) -> list[ResourceActualPublic]:
         """Hours worked per resource and month."""

@@ -10,6 +10,7 @@ from fastapi_pagination.ext.sqlmodel import paginate
 from shared.db import SessionDep
 from shared.entity_router import NOT_FOUND, PROBLEM_RESPONSES
 from shared.errors import NotFound
+from shared.ndjson import NDJSON, ndjson_chunks
 from shared.pagination import Page, PageParams
 from shared.types import MAX_ROW_ID
 
@@ -82,9 +83,6 @@ def list_lines(
     return paginate(session, service.lines_query(plan_id=plan_id, filters=filters), params)
 
 
-NDJSON = "application/x-ndjson"
-
-
 @router.get(
     "/{id}/lines/export",
     summary="Every line of one plan (filtered) as NDJSON, streamed",
@@ -105,4 +103,4 @@ def export_lines(
     rows = service.line_rows(session, plan_id=plan_id, filters=filters)
     # Read whole before answering (the session closes with the request); encoded in chunks
     # as the stream is sent, in a worker thread.
-    return StreamingResponse(service.ndjson_chunks(rows), media_type=NDJSON)
+    return StreamingResponse(ndjson_chunks(service.LINE_FIELDS, rows), media_type=NDJSON)

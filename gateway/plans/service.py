@@ -9,11 +9,10 @@ Once stored, a plan's lines and escalation items never change (only the plan's s
 caches per plan id, read from the database once per process.
 """
 
-import json
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, insert
@@ -391,13 +390,6 @@ def line_rows(
     columns = [col(getattr(ConsensusLine, name)) for name in LINE_FIELDS]
     query = lines_query(plan_id=plan_id, filters=filters).with_only_columns(*columns)
     return [tuple(row) for row in session.connection().execute(query)]
-
-
-def ndjson_chunks(rows: Sequence[tuple[Any, ...]], *, lines_per_chunk: int = 2000) -> Iterator[str]:
-    """Rows of ``LINE_FIELDS`` as NDJSON (one object a line), a chunk of lines at a time."""
-    for start in range(0, len(rows), lines_per_chunk):
-        chunk = rows[start : start + lines_per_chunk]
-        yield "".join(json.dumps(dict(zip(LINE_FIELDS, row, strict=True))) + "\n" for row in chunk)
 
 
 def lines_page(

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -221,3 +223,34 @@ def test_a_horizon_starting_out_of_the_sane_window_is_refused(
     )
     assert start in body["errors"][0]["reason"]
     assert master.get("/demand-plans").json()["total"] == 0
+
+
+def test_lines_export_is_every_line_in_order_with_the_revision(master: TestClient) -> None:
+    plan = create_plan(master)
+    # 2 families x 2 segments x 3 months = 12 lines, sent out of order.
+    batch = [
+        line(f"2026-0{m}", 10 * m, family, segment)
+        for m in (3, 1, 2)
+        for family in ("FAM-02", "FAM-01")
+        for segment in ("RET", "KEY")
+    ]
+    assert put_lines(master, plan["id"], batch).json()["created"] == 12
+
+    export = master.get(f"/demand-plans/{plan['id']}/lines/export")
+    assert export.status_code == 200
+    assert export.headers["content-type"] == "application/x-ndjson"
+    assert export.headers["ETag"] == master.get(f"/demand-plans/{plan['id']}").headers["ETag"]
+    exported = [json.loads(text) for text in export.text.splitlines()]
+    assert exported == lines_of(master, plan["id"])["items"]
+    assert [(e["family_code"], e["segment_code"], e["period"]) for e in exported[:4]] == [
+        ("FAM-01", "KEY", "2026-01"),
+        ("FAM-01", "KEY", "2026-02"),
+        ("FAM-01", "KEY", "2026-03"),
+        ("FAM-01", "RET", "2026-01"),
+    ]
+    only = master.get(
+        f"/demand-plans/{plan['id']}/lines/export",
+        params={"family_code": "FAM-02", "period_from": "2026-02"},
+    )
+    assert len(only.text.splitlines()) == 2 * 2  # 2 segments x months 02 and 03
+    assert_problem(master.get("/demand-plans/999/lines/export"), 404, "path.id")

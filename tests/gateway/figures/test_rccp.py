@@ -36,7 +36,7 @@ async def test_rccp_of_the_latest_demand_plan_names_the_overload(platform: Platf
 
     # One read of the plan, one of its lines, one capacity check: never per line.
     assert sorted((call.method, call.path) for call in platform.calls) == [
-        ("GET", "/demand-plans/1/lines"),
+        ("GET", "/demand-plans/1/lines/export"),
         ("GET", "/demand-plans/latest"),
         ("POST", "/rccp"),
     ]

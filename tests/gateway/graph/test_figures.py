@@ -45,9 +45,9 @@ async def test_planning_fields_cost_a_fixed_number_of_calls(
             "GET /demand-plans/latest": 1,  # rccp of the latest plan
             "GET /demand-plans/1": 1,  # the demand plan, valued
             "GET /demand-plans": 1,  # consensusPlan.demandPlan
-            "GET /demand-plans/1/lines": 1,  # shared by the RCCP and the valuation
+            "GET /demand-plans/1/lines/export": 1,  # shared by the RCCP and the valuation
             "POST /rccp": 1,  # shared by rccp and the demand plan's KPIs
-            "GET /lever-costs": 1,
+            "GET /lever-costs/export": 1,
             "GET /segments": 1,  # fill-rate targets, shared by both KPIs
             "GET /families": 1,
             "POST /valuations": 2,  # one per plan

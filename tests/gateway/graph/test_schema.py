@@ -55,11 +55,11 @@ async def test_upstream_calls_do_not_grow_with_rows(platform: Platform) -> None:
         [
             "/families",
             "/demand-plans/latest",
-            "/demand-plans/1/lines",
-            "/prices",
-            "/unit-costs",
-            "/inventory-policies",
-            "/routings",
+            "/demand-plans/1/lines/export",
+            "/prices/export",
+            "/unit-costs/export",
+            "/inventory-policies/export",
+            "/routings/export",
             "/resources",
         ]
     )
@@ -72,8 +72,8 @@ async def test_a_locked_demand_plans_lines_are_read_once_per_process(platform: P
     _, first = await _families_calls(platform, None)
     _, again = await _families_calls(platform, ["F01"], cold=False)
 
-    assert "/demand-plans/1/lines" in [call.path for call in first]
-    assert "/demand-plans/1/lines" not in [call.path for call in again]
+    assert "/demand-plans/1/lines/export" in [call.path for call in first]
+    assert "/demand-plans/1/lines/export" not in [call.path for call in again]
     assert "/demand-plans/latest" in [call.path for call in again]
 
 
@@ -171,7 +171,7 @@ async def test_errors_carry_problem_details(platform: Platform) -> None:
         json={"query": '{ families { prices(periodFrom: "2026-13") { price } } }'},
     )
     assert "is not a month" in bad_period.json()["errors"][0]["message"]
-    assert not [call for call in platform.calls if call.path in ("/families", "/prices")]
+    assert not [call for call in platform.calls if call.path in ("/families", "/prices/export")]
 
 
 async def test_upstream_calls_carry_the_callers_credentials(platform: Platform) -> None:
