@@ -53,23 +53,11 @@ from sop.supervisor import Supervisor, local_services
 STEPS = ("gather", "checks", "solve", "valuation", "alternative", "bias", "store")
 
 
-_GIVEN: set[int] = set()
-
-
 def _free_port() -> int:
-    """A free port: the first of ``SOP_BENCH_PORTS`` (``low-high``) when set, else any."""
-    low, _, high = os.environ.get("SOP_BENCH_PORTS", "0-0").partition("-")
-    for port in range(int(low), int(high or low) + 1):
-        if port and port in _GIVEN:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            _GIVEN.add(port)
-            return int(probe.getsockname()[1])
-    raise SystemExit(f"no free port in SOP_BENCH_PORTS={os.environ['SOP_BENCH_PORTS']}")
+    """A port free now, chosen by the system (``--port-base`` fixes the four instead)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _status_kb(pid: int, key: str) -> int:
