@@ -40,17 +40,28 @@ SELF_DOCUMENTED_TAGS = frozenset({"graphql"})
 # --- unknown query parameters -------------------------------------------------------------
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model a query parameter stands for (``Annotated[M, Query()]``, ``M |
-    None``), if it is one."""
+def _unwrapped(annotation: Any) -> Any:
+    """``M`` of ``Annotated[M, ...]`` and of ``M | None``."""
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
     if get_origin(annotation) in (Union, UnionType):
         members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        annotation = members[0] if len(members) == 1 else None
+        annotation = members[0] if len(members) == 1 else annotation
+    return annotation
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a query parameter stands for (``Annotated[M, Query()]``, ``M |
+    None``), if it is one."""
+    annotation = _unwrapped(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None
+
+
+def _repeatable(annotation: Any) -> bool:
+    """A query parameter typed as a list (or set, tuple) takes each value given."""
+    return get_origin(_unwrapped(annotation)) in (list, set, frozenset, tuple, Sequence)
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
@@ -59,48 +70,68 @@ def _dependants(dependant: Dependant) -> Iterator[Dependant]:
         yield from _dependants(sub)
 
 
-def declared_query_parameters(route: APIRoute) -> frozenset[str]:
+def declared_query_parameters(route: APIRoute) -> dict[str, bool]:
     """Every query parameter the route and its dependencies declare, the fields of query
-    models included (by alias). Dependencies of the routers a route is mounted with read
-    headers only (the bearer token), so the route's own dependant holds them all."""
-    names: set[str] = set()
+    models included (by alias), each with whether it may be given more than once. The
+    dependencies of the routers a route is mounted with read headers only (the bearer
+    token), so the route's own dependant holds them all."""
+    names: dict[str, bool] = {}
     for dependant in _dependants(route.dependant):
         for field in dependant.query_params:
             model = _model_of(field.field_info.annotation)
             if model is None:
-                names.add(field.alias)
+                names[field.alias] = _repeatable(field.field_info.annotation)
                 continue
             for name, info in model.model_fields.items():
-                names.add(info.alias or name)
-    return frozenset(names)
+                names[info.alias or name] = _repeatable(info.annotation)
+    return names
 
 
-_DECLARED: dict[int, frozenset[str]] = {}
+# Kept on the route object itself (never in a table by id: a route of a stopped app may leave
+# its address to another route).
+_DECLARED = "_sop_declared_query_parameters"
 
 
 def reject_unknown_query_parameters(request: Request) -> None:
-    """Refuse a query parameter the route does not declare (422, one error per name)."""
+    """Refuse a query parameter the route does not declare, and a single-valued one given
+    more than once (its last value would silently win): 422, one error per name."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
     if route.endpoint.__module__.startswith(SELF_PARSING_MODULES):
         return
-    declared = _DECLARED.get(id(route))
+    declared: dict[str, bool] | None = getattr(route, _DECLARED, None)
     if declared is None:
-        declared = _DECLARED[id(route)] = declared_query_parameters(route)
-    unknown = list(dict.fromkeys(key for key in request.query_params if key not in declared))
-    if not unknown:
-        return
+        declared = declared_query_parameters(route)
+        setattr(route, _DECLARED, declared)
     takes = (
         f"this operation takes {', '.join(sorted(declared))}"
         if declared
         else "this operation takes no query parameters"
     )
+    names = list(dict.fromkeys(request.query_params))
+    unknown = [name for name in names if name not in declared]
+    repeated = {
+        name: count
+        for name in names
+        if name in declared
+        and not declared[name]
+        and (count := len(request.query_params.getlist(name))) > 1
+    }
+    if not unknown and not repeated:
+        return
+    parts = [f"unknown query parameter(s) {', '.join(unknown)}: {takes}"] if unknown else []
+    if repeated:
+        parts.append(f"given more than once, taking one value: {', '.join(repeated)}")
     raise ValidationFailed(
-        f"unknown query parameter(s) {', '.join(unknown)}: {takes}",
+        "; ".join(parts),
         errors=[
             FieldError(field=f"query.{name}", reason=f"unknown query parameter; {takes}")
             for name in unknown
+        ]
+        + [
+            FieldError(field=f"query.{name}", reason=f"given {count} times; it takes one value")
+            for name, count in repeated.items()
         ],
     )
 

@@ -37,7 +37,6 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     content_type_conformance,
-    negative_data_rejection,
     positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
@@ -169,12 +168,6 @@ EXCLUDED: dict[str, dict[str, list[Exclusion]]] = {
         "POST /price-revisions": [(positive_data_acceptance, DUPLICATE_KEYS)],
         "POST /prices/extend": [(positive_data_acceptance, TOO_FAR)],
         "POST /aop/extend": [(positive_data_acceptance, TOO_FAR)],
-        # A filter given twice takes its last value, on this export as on GET /family-groups
-        # (every list's filters: FastAPI's scalar query parameters); refusing repeated
-        # filters is a change of every list, not of the export.
-        "GET /family-groups/export": [
-            (negative_data_rejection, "a repeated filter takes its last value, as every list")
-        ],
     },
     "gateway": {
         # A time limit above the gateway's SOP_GATEWAY_SOLVE_TIME_LIMIT_SECONDS is refused: a

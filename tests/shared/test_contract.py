@@ -76,6 +76,29 @@ def test_unknown_query_parameters_are_refused_by_name() -> None:
     assert no_params["errors"][0]["field"] == "query.verbosity"
 
 
+def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
+    client = TestClient(app_with_routes())
+    refused = client.get("/things?family_code=F&family_code=G&limit=3&limit=3")
+    assert refused.status_code == 422
+    assert [(error["field"], error["reason"]) for error in refused.json()["errors"]] == [
+        ("query.family_code", "given 2 times; it takes one value"),
+        ("query.limit", "given 2 times; it takes one value"),
+    ]
+    assert client.get("/things?family_code=F&limit=3").status_code == 200
+
+
+def test_a_list_query_parameter_takes_each_value() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_contract(app)
+
+    @app.get("/pick")
+    def pick(codes: Annotated[list[str] | None, Query()] = None) -> list[str]:
+        return codes or []
+
+    assert TestClient(app).get("/pick?codes=A&codes=B").json() == ["A", "B"]
+
+
 def test_unknown_body_fields_are_refused_by_a_closed_model() -> None:
     client = TestClient(app_with_routes(), headers=bearer(Role.viewer))
     refused = client.post("/things", json={"name": "a", "colour": "red"})
