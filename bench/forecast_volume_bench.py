@@ -155,10 +155,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--demo", action="store_true", help="time the demo's plan baseline")
+    parser.add_argument(
+        "--demo-sets", nargs="+", choices=["fast", "full"], default=["fast", "full"]
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.demo:
-        for candidates in ("fast", "full"):
+        for candidates in args.demo_sets:
             summary = demo_baseline(candidates)
             print(
                 f"demo baseline, {candidates} set: {summary['series']} series in "

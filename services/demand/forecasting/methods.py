@@ -19,12 +19,15 @@ history holds two seasons (MSTL four), else they run without it.
 Intervals: the model's own prediction intervals where statsforecast has them; for the
 intermittent methods, which have none, statsforecast's conformal intervals over the last
 windows of the history. Forecasts and bounds are clipped at zero (demand is never negative).
+A combination of the two best candidates (rules.py, rule 4) averages their points and, level
+by level, their bounds (a level only one of them has is left out).
 """
 
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -380,10 +383,10 @@ def cross_validation_forecasts(
     forwards = hasattr(SPECS[choice.method].build(season, _parameters(choice)), "forward")
     for origin in origins:
         if model is not None:
-            mean = _mean_of(lambda m=model, o=origin: m.forward(y=y[:o], h=h), h)
+            mean = _mean_of(partial(model.forward, y=y[:origin], h=h), h)
         elif forwards:
             model = _fitted(choice, y[:origin], season=season)
-            mean = None if model is None else _mean_of(lambda m=model: m.predict(h=h), h)
+            mean = None if model is None else _mean_of(partial(model.predict, h=h), h)
         else:
             result = fit(choice, y[:origin], h, season=season)
             mean = None if result is None else result.mean

@@ -61,8 +61,10 @@ def test_the_two_best_are_averaged_unless_the_best_is_a_clear_winner() -> None:
 
 
 def test_a_combination_is_the_mean_of_its_two_members_own_forecasts() -> None:
+    """Five noisy seasons: seasonal naive (CV MAE 4.1) and AutoETS (5.2) are close, no clear
+    winner (4.1 >= 0.5 x 5.2), so they are averaged."""
     rng = np.random.default_rng(3)
-    y = 100 + 20 * np.sin(2 * np.pi * np.arange(48) / 12) + rng.normal(0, 8, 48)
+    y = 100 + 20 * np.sin(2 * np.pi * np.arange(60) / 12) + rng.normal(0, 8, 60)
     result = forecast_series(y, 6, Settings(levels=(80,)))
     assert result.method == "combination"
     members = [c.method for c in result.candidates if c.method != "combination"]
@@ -124,3 +126,21 @@ def test_the_backtest_selects_only_on_months_before_each_scoring_origin() -> Non
         again = backtest_series(disturbed, horizon=4, windows=3, step=2, settings=Settings())
         same = next(r for r in again if r.origin == result.origin)
         assert (same.method, same.forecast.tolist()) == (result.method, result.forecast.tolist())
+
+
+def test_cross_validation_estimates_once_and_runs_the_model_forward() -> None:
+    """AutoETS is estimated on the months before the first origin only; at the later origin
+    the same model (same parameters) filters the longer history: statsforecast's forward."""
+    from statsforecast.models import AutoETS
+
+    rng = np.random.default_rng(5)
+    y = 100 + 20 * np.sin(2 * np.pi * np.arange(40) / 12) + rng.normal(0, 4, 40)
+    actual, forecasts = methods.cross_validation_forecasts(
+        Choice(ForecastMethod.auto_ets), y, h=3, origins=[34, 37], season=12
+    )
+    assert actual.tolist() == y[34:40].tolist()
+    model = AutoETS(season_length=12).fit(y=y[:34])
+    assert forecasts[:3] == pytest.approx(model.predict(h=3)["mean"])
+    assert forecasts[3:] == pytest.approx(model.forward(y=y[:37], h=3)["mean"])
+    refitted = AutoETS(season_length=12).forecast(y=y[:37], h=3)["mean"]
+    assert forecasts[3:] != pytest.approx(refitted)  # not estimated again at 37
