@@ -50,9 +50,9 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def release_apps() -> Iterator[None]:
     """After each test, FastAPI forgets the endpoints it classified: its module-level caches
-    (4,096 callables each) keep every endpoint closure seen, and through it the whole app of
-    each test (routes, schemas, engine), about 5 MB a test: the suite's process grew to
-    11.7 GB. One app a process, as in production, never notices."""
+    (4,096 callables each) keep every endpoint closure seen, and through it each test's whole
+    app (routes, schemas, engine): 20 apps started and stopped in a row all stayed alive, none
+    with the caches cleared. One app a process, as in production, never notices."""
     yield
     for cached in vars(fastapi.dependencies.models).values():
         if callable(getattr(cached, "cache_clear", None)):
