@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,14 +61,15 @@ def _headers(*roles: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(AuthSettings(), subject='bench', roles=roles)}"}
 
 
+# Clients of in-process apps by name, open while the context lasts.
+Clients = AbstractAsyncContextManager[dict[str, httpx.AsyncClient]]
+
+
 @asynccontextmanager
-async def _services(urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    apps: dict[str, FastAPI] = {
-        "demand": create_demand(DemandSettings(database_url=urls["demand"])),
-        "supply": create_supply(SupplySettings(database_url=urls["supply"])),
-        "finance": create_finance(FinanceSettings(database_url=urls["finance"])),
-    }
-    headers = _headers(Role.integration, Role.demand_planner)
+async def in_process_clients(
+    apps: dict[str, FastAPI], headers: dict[str, str]
+) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """Each app started (its lifespan) and a client of it by name, over ASGI: no sockets."""
     async with AsyncExitStack() as stack:
         clients = {}
         for name, app in apps.items():
@@ -82,6 +83,16 @@ async def _services(urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.Async
                 )
             )
         yield clients
+
+
+def _services(urls: dict[str, str]) -> Clients:
+    """The three services in-process, as the loader (integration, demand planner)."""
+    apps: dict[str, FastAPI] = {
+        "demand": create_demand(DemandSettings(database_url=urls["demand"])),
+        "supply": create_supply(SupplySettings(database_url=urls["supply"])),
+        "finance": create_finance(FinanceSettings(database_url=urls["finance"])),
+    }
+    return in_process_clients(apps, _headers(Role.integration, Role.demand_planner))
 
 
 def _bodies(

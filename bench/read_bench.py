@@ -29,16 +29,21 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 from sqlalchemy import create_engine, insert
 
-from bench.bulk_bench import _drop_postgres, _fresh_postgres, _headers, _postgres_answers
+from bench.bulk_bench import (
+    Clients,
+    _drop_postgres,
+    _fresh_postgres,
+    _headers,
+    _postgres_answers,
+    in_process_clients,
+)
 from gateway.main import create_app as create_gateway
 from gateway.plans.models import ConsensusLine, ConsensusPlan
 from services.demand.main import create_app as create_demand
@@ -118,28 +123,16 @@ def _raw_select(url: str, table: str, plan_id: int) -> tuple[int, int, int]:
     return len(rows), 0, 0
 
 
-@asynccontextmanager
-async def _apps(urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+def _apps(urls: dict[str, str]) -> Clients:
+    """Demand and the gateway over it, in-process."""
     demand = create_demand(DemandSettings(database_url=urls["demand"]))
     gateway = create_gateway(
         GatewaySettings(database_url=urls["gateway"], solver_workers=1, solver_warm_workers=1),
         transports={"demand": httpx.ASGITransport(app=demand)},
     )
-    apps: dict[str, FastAPI] = {"demand": demand, "gateway": gateway}
-    headers = _headers(Role.integration, Role.demand_planner)
-    async with AsyncExitStack() as stack:
-        clients = {}
-        for name, app in apps.items():
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            clients[name] = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app),
-                    base_url=f"http://{name}",
-                    headers=headers,
-                    timeout=600,
-                )
-            )
-        yield clients
+    return in_process_clients(
+        {"demand": demand, "gateway": gateway}, _headers(Role.integration, Role.demand_planner)
+    )
 
 
 async def _load_demand(client: httpx.AsyncClient, data: CompanyData) -> int:

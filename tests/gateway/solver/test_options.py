@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.planning_problems import synthetic_problem
 from gateway.solver import options as lever_options
 from gateway.solver.changes import apply_changes
 from gateway.solver.data import ProblemData, problem_data
@@ -28,29 +27,10 @@ from gateway.solver.options import (
     restricted,
     sub_model,
 )
-from gateway.solver.problem import PlanningProblem, WorkforceInput
+from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Option
 from shared.errors import ValidationFailed
-
-
-def instance(families: int, periods: int, seed: int) -> PlanningProblem:
-    """A seeded synthetic company whose second resource is workforce-driven (12 workers x
-    160 h, 20 h overtime each, 8 to 20 workers), so that every lever kind has something to
-    move; tight enough that items come out (resource 0 is a bottleneck)."""
-    problem = synthetic_problem(families, periods=periods, seed=seed)
-    crew = WorkforceInput(
-        initial_workers=12,
-        hours_per_worker=160,
-        wage_per_hour=25.0,
-        hire_cost=3000.0,
-        layoff_cost=4000.0,
-        overtime_hours_per_worker=20,
-        min_workers=8,
-        max_workers=20,
-    )
-    resources = list(problem.resources)
-    resources[1] = resources[1].model_copy(update={"workforce": crew, "regular_hours": 0})
-    return problem.model_copy(update={"resources": resources})
+from tests.gateway.solver.builders import workforce_company
 
 
 def planned(problem: PlanningProblem) -> tuple[ProblemData, Optimum, list[Escalation]]:
@@ -86,7 +66,7 @@ def objective_or_refusal(run: Callable[[], Outcome]) -> float | str:
 def test_every_lever_re_solved_on_the_item_s_warm_model_equals_its_cold_re_solve(
     families: int, periods: int, seed: int
 ) -> None:
-    problem = instance(families, periods, seed)
+    problem = workforce_company(families, periods=periods, seed=seed)
     data, optimum, items = planned(problem)
     for escalation in items:
         sub = sub_model(problem, data, optimum.plan, escalation.scope.families)
@@ -118,7 +98,7 @@ def test_options_warm_are_the_cold_options(seed: int, monkeypatch: pytest.Monkey
     """Every lever solved both ways (a budget no lever outruns): the same options, the same
     feasibility and, to the cent and the millionth of a point, the same deltas."""
     monkeypatch.setattr(lever_options, "BUDGET_FACTOR", 1000.0)
-    problem = instance(8, 6, seed)
+    problem = workforce_company(8, periods=6, seed=seed)
 
     warm, cold = options_of(problem, warm=True), options_of(problem, warm=False)
 
@@ -133,7 +113,7 @@ def test_options_warm_are_the_cold_options(seed: int, monkeypatch: pytest.Monkey
 
 
 def test_the_solution_notes_how_many_lever_re_solves_ran_warm() -> None:
-    problem = instance(8, 6, 2)
+    problem = workforce_company(8, periods=6, seed=2)
     data, optimum, items = planned(problem)
 
     solves = add_options(problem, data, optimum, items)

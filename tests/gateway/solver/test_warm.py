@@ -2,7 +2,6 @@
 
 import pytest
 
-from bench.planning_problems import synthetic_problem
 from gateway.solver.build import build_model
 from gateway.solver.changes import (
     AcceptPlan,
@@ -22,29 +21,10 @@ from gateway.solver.changes import (
 )
 from gateway.solver.data import problem_data
 from gateway.solver.optimise import money_formulation, optimise
-from gateway.solver.problem import Objective, PlanningProblem, WorkforceInput
+from gateway.solver.problem import Objective, PlanningProblem
 from gateway.solver.warm import SolvePath, lp_violation, warm_model
 from shared.errors import ValidationFailed
-
-
-def instance(seed: int) -> PlanningProblem:
-    """A seeded synthetic company of 8 families over 6 months; its second resource is made
-    workforce-driven (12 workers x 160 h, 20 h overtime each, 8 to 20 workers) so the
-    workforce levers have something to move."""
-    problem = synthetic_problem(8, periods=6, seed=seed)
-    crew = WorkforceInput(
-        initial_workers=12,
-        hours_per_worker=160,
-        wage_per_hour=25.0,
-        hire_cost=3000.0,
-        layoff_cost=4000.0,
-        overtime_hours_per_worker=20,
-        min_workers=8,
-        max_workers=20,
-    )
-    resources = list(problem.resources)
-    resources[1] = resources[1].model_copy(update={"workforce": crew, "regular_hours": 0})
-    return problem.model_copy(update={"resources": resources})
+from tests.gateway.solver.builders import workforce_company
 
 
 def changes_of(problem: PlanningProblem) -> dict[str, tuple[PlanChange, SolvePath]]:
@@ -77,13 +57,13 @@ def changes_of(problem: PlanningProblem) -> dict[str, tuple[PlanChange, SolvePat
     }
 
 
-KINDS = list(changes_of(instance(1)))
+KINDS = list(changes_of(workforce_company(8, periods=6, seed=1)))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_warm_re_solve_matches_a_cold_solve_and_is_feasible(seed: int, kind: str) -> None:
-    base = instance(seed)
+    base = workforce_company(8, periods=6, seed=seed)
     model, first = warm_model(base)
     assert first.path == SolvePath.cold
     change, path = changes_of(base)[kind]
@@ -101,7 +81,7 @@ def test_a_warm_re_solve_matches_a_cold_solve_and_is_feasible(seed: int, kind: s
 
 
 def test_changes_that_add_or_remove_variables_run_cold_and_say_why() -> None:
-    base = instance(4)
+    base = workforce_company(8, periods=6, seed=4)
     model, _ = warm_model(base)
 
     forbidden = model.resolve([ExpansionChange(code="R000-SHIFT", action="forbid")])
@@ -121,7 +101,7 @@ def test_changes_that_add_or_remove_variables_run_cold_and_say_why() -> None:
 
 
 def test_re_solves_are_independent_of_the_order_they_come_in() -> None:
-    base = instance(5)
+    base = workforce_company(8, periods=6, seed=5)
     model, first = warm_model(base)
     family = base.families[2].code
 
@@ -133,7 +113,7 @@ def test_re_solves_are_independent_of_the_order_they_come_in() -> None:
 
 
 def test_integer_problems_always_run_cold() -> None:
-    base = instance(6)
+    base = workforce_company(8, periods=6, seed=6)
     base = base.model_copy(update={"options": base.options.model_copy(update={"integer": True})})
     model, _ = warm_model(base)
 
@@ -148,11 +128,12 @@ def test_integer_problems_always_run_cold() -> None:
 def test_service_first_re_solves_its_two_stages_on_the_held_model(seed: int) -> None:
     """Max margin -> service_first -> max margin -> service_first with a price change, all
     warm, each equal to the cold two-stage (or one-stage) solve of the same problem."""
-    base = instance(seed)
+    base = workforce_company(8, periods=6, seed=seed)
     model, _ = warm_model(base)
     family = base.families[0].code
     service = ObjectiveChange(objective=Objective.service_first)
-    for changes in ([service], [], [service, PriceChange(family=family, value=3)]):
+    steps: list[list[PlanChange]] = [[service], [], [service, PriceChange(family=family, value=3)]]
+    for changes in steps:
         run = model.resolve(changes)
 
         changed = apply_changes(base, changes)
@@ -170,7 +151,7 @@ def test_service_first_re_solves_its_two_stages_on_the_held_model(seed: int) -> 
 
 
 def test_an_infeasible_change_is_the_cold_path_s_422() -> None:
-    base = instance(7)
+    base = workforce_company(8, periods=6, seed=7)
     base = base.model_copy(
         update={"options": base.options.model_copy(update={"objective": Objective.min_cost})}
     )
@@ -181,7 +162,7 @@ def test_an_infeasible_change_is_the_cold_path_s_422() -> None:
 
 
 def test_the_warm_solution_names_its_path() -> None:
-    base = instance(8)
+    base = workforce_company(8, periods=6, seed=8)
     model, _ = warm_model(base)
 
     solution = model.resolve([PriceChange(family=base.families[0].code, value=2)]).solution()
