@@ -149,7 +149,8 @@ async def stop_dispatcher(dispatcher: Dispatcher, task: asyncio.Task[None]) -> N
     SQLite); a pass still retrying deliveries after the grace period is cancelled."""
     dispatcher.stop()
     try:
-        await asyncio.wait_for(asyncio.shield(task), timeout=DISPATCHER_GRACE_SECONDS)
+        async with asyncio.timeout(DISPATCHER_GRACE_SECONDS):
+            await asyncio.shield(task)
     except TimeoutError:
         task.cancel()
         with suppress(asyncio.CancelledError):

@@ -164,8 +164,9 @@ class Dispatcher:
                 await self.deliver_pending()
             except Exception:  # keep the loop alive; the failure is logged, the row retried
                 log.exception("webhook dispatch pass failed")
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+            with suppress(TimeoutError):  # asyncio.timeout: see gateway.jobs.runner
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._stopping.wait()
 
     def stop(self) -> None:
         self._stopping.set()

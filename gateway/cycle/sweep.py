@@ -4,7 +4,7 @@ sees it first (``gateway.cycle.events.announce_overdue``)."""
 
 import asyncio
 import logging
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 
 from sqlalchemy.engine import Engine
 
@@ -33,7 +33,6 @@ async def start_overdue_sweep(
 
     async def stop(task: asyncio.Task[None]) -> None:
         task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await asyncio.gather(task, return_exceptions=True)  # see gateway.jobs.runner._stop
 
     stack.push_async_callback(stop, asyncio.create_task(sweep()))

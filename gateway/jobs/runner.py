@@ -152,8 +152,12 @@ class JobRunner:
                     JOBS.labels(status.value).set(count)
             except DomainError as busy:  # the database busy or away: try at the next beat
                 log.warning("job runner: %s", busy.detail)
+            # asyncio.timeout, never wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the event is set (a stopping gateway's job sets it), and the
+            # stopped loop then ran on forever (a CI run hung on it).
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._beat)
+                async with asyncio.timeout(self._beat):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _run(self, job: Job) -> None:
@@ -222,13 +226,11 @@ class JobRunner:
     async def _stop(self, loop: asyncio.Task[None]) -> None:
         """Stop the loop and the jobs running here, and queue those again for the next
         gateway (their solves' workers are killed with the pool)."""
-        loop.cancel()
-        tasks = list(self._running.values())
+        tasks = [loop, *self._running.values()]
         for task in tasks:
             task.cancel()
-        for task in [loop, *tasks]:
-            with suppress(asyncio.CancelledError):
-                await task
+        # gather, not a suppressed await per task: a cancellation of the stop itself goes on.
+        await asyncio.gather(*tasks, return_exceptions=True)
         await run_in_session(
             self._state.engine, lambda session: service.release(session, owner=self.owner)
         )

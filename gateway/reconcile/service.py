@@ -1,6 +1,5 @@
 """The reconciliation, end to end: gather, check, build, solve, store."""
 
-import asyncio
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -118,45 +117,36 @@ async def reconcile(
         )
     solver = state.solver
     key: str | None = None
-    held: asyncio.Task[str] | None = None
-    try:
-        with timed("solve"):
-            if solver.can_hold(problem):
-                # The plan's model is built in its warm worker while the plan solves: its
-                # alternatives (another objective, corrected demand) re-solve from its basis.
-                key = await solver.key_of(problem)
-                held = asyncio.create_task(solver.hold(problem, key=key))
+    with timed("solve"):
+        if solver.can_hold(problem):
+            # Solved on its warm worker, which keeps the model: the options are priced on
+            # it, and the alternatives (another objective, corrected demand) and the
+            # decisions re-solve from its basis.
+            key = await solver.key_of(problem)
+            solution = await solver.solve_held(problem, key=key)
+        else:
             solution = await solver.solve(problem)
+    solution.escalations.extend(
+        await aop_gap_items(
+            finance=state.upstreams.finance,
+            solver=solver,
+            problem=problem,
+            solution=solution,
+            rates=LeverRates.of(data.lever_costs),
+            tolerance=request.aop_gap_tolerance,
+            key=key,
+        )
+    )
+    with timed("bias"):
         solution.escalations.extend(
-            await aop_gap_items(
-                finance=state.upstreams.finance,
-                solver=solver,
+            await forecast_bias_items(
+                read=data.bias_flags,
                 problem=problem,
                 solution=solution,
-                rates=LeverRates.of(data.lever_costs),
-                tolerance=request.aop_gap_tolerance,
+                solver=solver,
                 key=key,
             )
         )
-        with timed("bias"):
-            solution.escalations.extend(
-                await forecast_bias_items(
-                    read=data.bias_flags,
-                    problem=problem,
-                    solution=solution,
-                    solver=solver,
-                    key=key,
-                )
-            )
-    except BaseException:
-        if held is not None:
-            held.cancel()  # the reconcile failed or was cancelled: no wait for the model
-        raise
-    finally:
-        if held is not None:
-            # The re-solves queued behind it on its worker; a plan without alternatives
-            # leaves the model held for the decisions' re-solve.
-            await asyncio.gather(held, return_exceptions=True)
     proposal = await operations_proposal(
         state.upstreams,
         demand_plan=data.plan,

@@ -122,9 +122,10 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
         cost=-money * (data.variable_cost + regular_cost_per_unit(data)),
         integer=integer,
     )
+    # Outsourcing and overtime exist at a zero limit too: opening or
+    # closing a limit is then a bound change, which a warm model re-solves in place.
     y = lp.add_variables(
         (families, periods),
-        mask=data.outsource_limit > 0,
         upper=data.outsource_limit,
         cost=-money * data.outsource_cost,
         integer=integer,
@@ -179,12 +180,8 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
     # --- capacity
     workforce = data.workforce[:, None]
     fixed = ~workforce
-    overtime_mask = (fixed & (data.max_overtime_hours > 0)) | (
-        workforce & (data.overtime_hours_per_worker > 0)
-    )
     o = lp.add_variables(
         (resources, periods),
-        mask=overtime_mask,
         upper=np.where(fixed, data.max_overtime_hours, data.workforce_overtime_cap),
         cost=-money
         * np.where(
@@ -254,18 +251,14 @@ def build_model(data: ProblemData, form: Formulation) -> tuple[LinearProgram, La
     lp.add_terms(balance[:, 1:], w[:, :-1], -1.0)
     lp.add_terms(balance, hired, -1.0)
     lp.add_terms(balance, laid_off, 1.0)
-    limit = lp.add_constraints(
-        (resources, periods), mask=workforce & (data.overtime_hours_per_worker > 0), upper=0.0
-    )
+    limit = lp.add_constraints((resources, periods), mask=crew, upper=0.0)
     lp.add_terms(limit, o, 1.0)
     lp.add_terms(limit, w, -data.overtime_hours_per_worker)
 
     # --- where overtime is cheaper than a regular hour, regular hours are still used first
     regular_first = lp.add_constraints(
         (resources, periods),
-        mask=fixed
-        & (data.max_overtime_hours > 0)
-        & (data.overtime_hour_cost < data.regular_hour_cost),
+        mask=fixed & (data.overtime_hour_cost < data.regular_hour_cost),
         lower=-data.committed_hours,
     )
     lp.add_terms(regular_first[data.routing_resource], loading, data.routing_hours[:, None])

@@ -22,6 +22,7 @@ from gateway.solver.options import add_options
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution, SolveStats
 from gateway.solver.validation import validate_problem
+from gateway.solver.warm import WarmModel
 
 __all__ = ["solution_of", "solve", "validate_problem"]
 
@@ -46,8 +47,10 @@ def solution_of(
     *,
     started: float,
     solver: str = SOLVER_NAME,
+    options_model: WarmModel | None = None,
 ) -> Solution:
-    """The whole solution of an optimum of ``problem`` (cold or warm: see ``warm.py``)."""
+    """The whole solution of an optimum of ``problem`` (cold or warm: see ``warm.py``); the
+    options re-solve their levers on ``options_model`` when given (the plan's warm model)."""
     options = problem.options
     plan = optimum.plan
     explanation = explain(data, plan, optimum.ranks)
@@ -57,7 +60,7 @@ def solution_of(
     options_seconds, option_solves = 0.0, 0
     if options.compute_options and escalations:
         options_started = time.perf_counter()
-        option_solves = add_options(problem, data, optimum, escalations)
+        option_solves = add_options(problem, data, optimum, escalations, model=options_model)
         options_seconds = time.perf_counter() - options_started
     levels = plan.expansion_level.tolist()
     leads = [e.lead_time_periods for e in problem.expansions]

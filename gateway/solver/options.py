@@ -1,13 +1,22 @@
 """Options on escalation items: re-solve with a lever changed, report the deltas, recommend.
 
-Re-solves stay bounded by working on a sub-model per item: only the item's families (and the
-resources they use) are re-optimised; every other family keeps its planned production, whose
-hours enter the sub-model as ``committed_hours`` on the shared resources. The plan restricted
-to the sub-model is optimal for it, so it is the baseline without a solve; each lever is one
-solve of the sub-model (with the whole plan's priority weights), and every delta is option
-minus baseline, so the frozen part cancels out. Money is valued at the problem's own costs (a
-lever that works through a penalty, like protecting safety stock, is not credited the
-penalty). Fill-rate deltas are for the whole plan.
+A linear plan's options are priced on the whole plan: each lever is the whole problem with
+the lever's changes, re-solved on one warm model of the plan (``LeverSolver``), so an option
+promises exactly what deciding it alone gives (the cycle's decisions re-solve the same model
+with the same changes). Every delta is option minus the plan. A lever that changes the
+model's structure (a step ruled out, a limit opened from zero) is solved cold beside the
+model, which keeps its basis for the next lever.
+
+An integer plan cannot be held warm, so re-solves stay bounded by working on a sub-model per
+item: only the item's families (and the resources they use) are re-optimised; every other
+family keeps its planned production, whose hours enter the sub-model as ``committed_hours``
+on the shared resources. The plan restricted to the sub-model is optimal for it, so it is
+the baseline without a solve; each lever is one cold solve of the sub-model (with the whole
+plan's priority weights), and the frozen part cancels out of every delta.
+
+Money is valued at the problem's own costs (a lever that works through a penalty, like
+protecting safety stock, is not credited the penalty). Fill-rate deltas are for the whole
+plan.
 
 The work is spread under a budget of ``BUDGET_FACTOR`` x the plan's own build and solve time
 (at least ``MIN_BUDGET_SECONDS``): first each item's first lever, most severe item first, then
@@ -65,11 +74,11 @@ from gateway.solver.data import (
     routed_by_load_period,
 )
 from gateway.solver.decode import Plan, segment_fill, totals_of
-from gateway.solver.escalations import Escalation, Scope, listing
+from gateway.solver.escalations import Escalation, listing
 from gateway.solver.optimise import Optimum, optimise
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import EscalationKind, Option, Severity, Totals
-from gateway.solver.warm import SolvePath, WarmModel
+from gateway.solver.warm import SolvePath, WarmModel, cold_reason
 from shared.errors import ValidationFailed
 
 BUDGET_FACTOR = 1.8  # with the plan itself, options keep a reconcile near 3x one solve
@@ -183,7 +192,7 @@ class Context:
     full: ProblemData
     base: Plan
     escalation: Escalation
-    sub: SubModel
+    sub: SubModel  # the item's sub-model, or the whole problem (``whole_context``)
     baseline: Outcome
     weights: Floats  # unmet weights of the plan's objective (for protecting safety stock)
 
@@ -193,8 +202,9 @@ def _limited(problem: PlanningProblem, time_limit: float) -> PlanningProblem:
     return problem.model_copy(update={"options": options})
 
 
-def _run(problem: PlanningProblem, weights: Floats, time_limit: float) -> Outcome:
-    """A lever's re-solve from scratch (the cold path)."""
+def _run(problem: PlanningProblem, weights: Floats | None, time_limit: float) -> Outcome:
+    """A lever's re-solve from scratch (the cold path); ``weights``: the unmet weights of a
+    sub-model (the whole plan's), None for the whole problem (its own)."""
     limited = _limited(problem, time_limit)
     data = problem_data(limited)
     optimum = optimise(data, limited.options, unmet_weight=weights)
@@ -203,25 +213,18 @@ def _run(problem: PlanningProblem, weights: Floats, time_limit: float) -> Outcom
 
 @dataclass
 class LeverSolver:
-    """The re-solves of one item's levers on a warm model of its sub-model
-    (``gateway.solver.warm``): the first lever builds and solves it; each next lever's
-    changes become bound, cost and coefficient edits of the held model, re-solved by dual
-    simplex from the last basis (the previous lever's changes undone by the same edits).
-    A lever that adds or removes variables or rows (a step ruled out, a limit opened from
-    zero), an integer or a two-stage model run cold, as ``_run`` does."""
+    """The levers' re-solves on one warm model of the whole plan (``gateway.solver.warm``):
+    each lever's changes become bound, cost and coefficient edits of the held model,
+    re-solved by dual simplex from the last basis (the previous lever's changes undone by
+    the same edits). A lever that adds or removes variables or rows is solved cold beside
+    the model, which stays as it was. Without a held model, the first lever loads one."""
 
-    sub: PlanningProblem
-    weights: Floats
-    model: WarmModel | None = None
+    model: WarmModel
     warm: int = 0
     cold: int = 0
 
     def run(self, problem: PlanningProblem, time_limit: float) -> Outcome:
-        if self.model is None:
-            self.model = WarmModel(
-                base=self.sub, problem=self.sub, highs=highspy.Highs(), unmet_weight=self.weights
-            )
-        run = self.model.move_to(_limited(problem, time_limit))
+        run = self.model.move_to(_limited(problem, time_limit), reload=self.model.lp is None)
         if run.path == SolvePath.warm:
             self.warm += 1
         else:
@@ -229,9 +232,33 @@ class LeverSolver:
         plan = run.optimum.plan
         return Outcome(run.data, plan, totals_of(run.data, plan), run.optimum.objective)
 
-    def close(self) -> None:
-        """Free the held model (the item's levers are all solved)."""
-        self.model = None
+
+def whole_context(
+    problem: PlanningProblem, data: ProblemData, optimum: Optimum, escalation: Escalation
+) -> Context:
+    """An item measured against the whole plan (its levers re-solve the whole problem)."""
+    plan = optimum.plan
+    whole = SubModel(
+        problem,
+        families=np.arange(len(data.family_codes)),
+        lines=np.arange(len(data.line_family)),
+        resources=np.arange(len(data.resource_codes)),
+        expansions=np.arange(len(data.expansion_codes)),
+        own_load=plan.plan_load,
+    )
+    baseline = Outcome(data, plan, totals_of(data, plan), optimum.objective)
+    return Context(data, plan, escalation, whole, baseline, optimum.weights)
+
+
+def sub_context(
+    problem: PlanningProblem, data: ProblemData, optimum: Optimum, escalation: Escalation
+) -> Context:
+    """An item measured against its sub-model (an integer plan: see the module docstring)."""
+    sub = sub_model(problem, data, optimum.plan, escalation.scope.families)
+    sub_data = problem_data(sub.problem)
+    base_plan = restricted(optimum.plan, sub)
+    baseline = Outcome(sub_data, base_plan, totals_of(sub_data, base_plan))
+    return Context(data, optimum.plan, escalation, sub, baseline, optimum.weights)
 
 
 # --------------------------------------------------------------------------- levers
@@ -935,7 +962,6 @@ class _Work:
     options: list[Option]
     context: Context | None = None
     levers: list[Lever] | None = None
-    solver: LeverSolver | None = None
 
 
 def add_options(
@@ -945,12 +971,15 @@ def add_options(
     escalations: list[Escalation],
     *,
     warm: bool = True,
+    model: WarmModel | None = None,
 ) -> int:
     """Fill every item's options and recommendation; returns the number of re-solves.
 
-    With ``warm`` (the default) each item's levers are re-solved on a warm model of its
-    sub-model (``LeverSolver``), else each from scratch; either way to the same optimum. The
-    count of warm and cold re-solves is noted in ``optimum.notes``."""
+    A linear plan's levers re-solve the whole problem: with ``warm`` (the default) on
+    ``model``, the plan's warm model when the caller holds it (else one is loaded by the
+    first lever), else each from scratch; either way to the same optimum. The count of
+    warm and cold re-solves is noted in ``optimum.notes``. An integer plan's levers
+    re-solve its items' sub-models from scratch."""
     started = time.perf_counter()
     base_seconds = optimum.build_seconds + optimum.solve_seconds
     budget = max(BUDGET_FACTOR * base_seconds, MIN_BUDGET_SECONDS)
@@ -958,10 +987,15 @@ def add_options(
     plan_margin = totals_of(data, optimum.plan).margin
     lever_seconds: list[float] = []
     work = [_Work(e, [_accept(e, data.segment_codes)]) for e in escalations]
+    whole = cold_reason(problem) is None
+    solver: LeverSolver | None = None
+    if whole and warm:
+        held = model or WarmModel(base=problem, problem=problem, highs=highspy.Highs())
+        solver = LeverSolver(held)
 
     def time_limit() -> float:
-        """The rest of the budget, but never less than the plan's own solve took (a
-        sub-model is smaller) or a second, nor more than the problem allows."""
+        """The rest of the budget, but never less than the plan's own solve took or a
+        second, nor more than the problem allows."""
         rest = max(budget - (time.perf_counter() - started), base_seconds, 1.0)
         return min(problem.options.time_limit_seconds, rest)
 
@@ -977,10 +1011,10 @@ def add_options(
         lever_started = time.perf_counter()
         try:
             changed = apply_changes(job.context.sub.problem, lever.changes)
-            if job.solver is not None:
-                outcome = job.solver.run(changed, time_limit())
+            if solver is not None:
+                outcome = solver.run(changed, time_limit())
             else:
-                outcome = _run(changed, optimum.weights, time_limit())
+                outcome = _run(changed, None if whole else optimum.weights, time_limit())
         except ValidationFailed as failure:
             lever_seconds.append(time.perf_counter() - lever_started)
             job.options.append(
@@ -1005,22 +1039,14 @@ def add_options(
     def next_lever(job: _Work) -> None:
         assert job.levers
         solve_lever(job, job.levers.pop(0))
-        if not job.levers and job.solver is not None:
-            job.solver.close()
 
-    # Round 1: every item's baseline and first lever, most severe first.
+    # Round 1: every item's first lever, most severe first.
+    context_of = whole_context if whole else sub_context
     for job in work:
-        scope: Scope = job.escalation.scope
-        if len(scope.families) == 0:
+        if len(job.escalation.scope.families) == 0:
             continue
-        sub = sub_model(problem, data, optimum.plan, scope.families)
-        sub_data = problem_data(sub.problem)
-        base_plan = restricted(optimum.plan, sub)
-        baseline = Outcome(sub_data, base_plan, totals_of(sub_data, base_plan))
-        job.context = Context(data, optimum.plan, job.escalation, sub, baseline, optimum.weights)
+        job.context = context_of(problem, data, optimum, job.escalation)
         job.levers = LEVERS[job.escalation.item.kind](job.context)
-        if warm:
-            job.solver = LeverSolver(sub.problem, optimum.weights)
         if job.levers:
             next_lever(job)
     # Round 2: the other levers in turns while the budget lasts.
@@ -1028,15 +1054,10 @@ def add_options(
         for job in work:
             if job.levers and not over_budget():
                 next_lever(job)
-    solvers = [job.solver for job in work if job.solver is not None]
-    for solver in solvers:
-        solver.close()
-    if solvers:
-        warm_solves = sum(solver.warm for solver in solvers)
-        cold_solves = sum(solver.cold for solver in solvers)
+    if solver is not None and solves:
         optimum.notes.append(
-            f"options: {warm_solves} lever re-solve(s) warm from the item's model,"
-            f" {cold_solves} cold (an item's first lever, or a change of structure)"
+            f"options: {solver.warm} lever re-solve(s) warm from the plan's model,"
+            f" {solver.cold} cold (loading the model, or a change of structure)"
         )
     for job in work:
         item = job.escalation.item

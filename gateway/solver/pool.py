@@ -127,7 +127,8 @@ class LocalPool:
         async with self._free:
             worker = self._idle.pop()
             try:
-                return await asyncio.wait_for(worker.submit(function, argument), wall_seconds)
+                async with asyncio.timeout(wall_seconds):  # never wait_for: gateway.jobs.runner
+                    return await worker.submit(function, argument)
             except TimeoutError:
                 worker = self._replace(worker)
                 raise timed_out(wall_seconds) from None
@@ -173,7 +174,8 @@ class RayPool:
         exceptions = self._ray.exceptions
         ref = self._call.remote(function, argument)
         try:
-            result: Result = await asyncio.wait_for(asyncio.wrap_future(ref.future()), wall_seconds)
+            async with asyncio.timeout(wall_seconds):
+                result: Result = await asyncio.wrap_future(ref.future())
         except TimeoutError:
             self._ray.cancel(ref, force=True)
             raise timed_out(wall_seconds) from None

@@ -1,19 +1,20 @@
 """Running the solver off the event loop and out of the API process.
 
-Every solve (POST /solve, POST /reconcile with its option re-solves, the AOP-gap and bias
-alternatives, jobs) goes through ``SolverRunner.solve``, which sends the whole model
-(validation, optimisation, decoding, options) to a worker of the solver pool
-(``gateway.solver.pool``) and kills it when it outlives ``wall_limit_seconds``. A problem
-whose families fall into independent components (``gateway.solver.decompose``) has its
-parts solved in parallel, one per worker, then its solution assembled in one of them.
-Re-solves of a base with changes (scenarios, the decisions' authorisation) go through
-``SolverRunner.warm`` to the warm workers that hold the base's model
-(``gateway.solver.warm_pool``).
+Every cold solve (POST /solve, jobs, a plan that cannot be held warm) goes through
+``SolverRunner.solve``, which sends the whole model (validation, optimisation, decoding,
+options) to a worker of the solver pool (``gateway.solver.pool``) and kills it when it
+outlives ``wall_limit_seconds``. A problem whose families fall into independent components
+(``gateway.solver.decompose``) has its parts solved in parallel, one per worker, then its
+solution assembled in one of them. A reconcile's linear plan is solved by
+``SolverRunner.solve_held`` on the warm worker that then keeps its model
+(``gateway.solver.warm_pool``): its options, alternatives and the decisions' authorisation
+re-solve from it, as scenarios re-solve their base (``SolverRunner.resolve_warm``).
 """
 
 import asyncio
 import functools
 import time
+from collections.abc import Awaitable
 from typing import TypeVar
 
 from prometheus_client import Histogram
@@ -38,8 +39,8 @@ from gateway.solver.warm_pool import (
     WarmPool,
     WarmTask,
     fingerprint,
-    held_only,
     plan_only,
+    whole_solution,
 )
 from shared.errors import ValidationFailed
 
@@ -104,11 +105,14 @@ class SolverRunner:
         """Whether the warm workers can hold ``problem`` (a linear program)."""
         return cold_reason(problem) is None
 
-    async def hold(self, problem: PlanningProblem, *, key: str) -> str:
-        """Make the warm worker of ``key`` hold ``problem``'s model, solved (cold the first
-        time), for its alternatives to re-solve from its basis (``resolve_plan``); the path
-        taken."""
-        return await self.resolve_warm(WarmTask(key, [], held_only, base=problem))
+    async def solve_held(self, problem: PlanningProblem, *, key: str) -> Solution:
+        """``solve`` on the warm worker of ``key``, which keeps the plan's model, solved,
+        for its alternatives and decisions to re-solve from its basis (``resolve_plan``);
+        the options are priced on that model (``whole_solution``). The same refusals as
+        ``solve``."""
+        return await self._observed(
+            self.resolve_warm(WarmTask(key, [], whole_solution, base=problem))
+        )
 
     async def resolve_plan(
         self, problem: PlanningProblem, changes: list[PlanChange], *, key: str
@@ -116,32 +120,32 @@ class SolverRunner:
         """``problem`` with ``changes`` re-solved on its warm model (cold where the
         structure changes or the model is not held), its whole solution without escalation
         options; the same refusals as ``solve``."""
-        started = time.perf_counter()
-        try:
-            solution = await self.resolve_warm(WarmTask(key, changes, plan_only, base=problem))
-        except ValidationFailed:
-            self._observe("refused", started)
-            raise
-        self._observe(solution.stats.termination, started)
-        return solution
+        return await self._observed(
+            self.resolve_warm(WarmTask(key, changes, plan_only, base=problem))
+        )
 
     async def solve(self, problem: PlanningProblem) -> Solution:
         """The solution, or ``ValidationFailed`` (422) when the problem is inconsistent or a
         hard requirement cannot be met, ``SolveTimedOut`` (504) past the wall limit,
         ``SolverWorkerLost`` (503) when the worker died."""
+        return await self._observed(self._solve(problem, wall_seconds=self.wall_seconds(problem)))
+
+    @staticmethod
+    async def _observed(work: Awaitable[Solution]) -> Solution:
+        """``work``'s solution, its wall time observed by outcome."""
         started = time.perf_counter()
         try:
-            solution = await self._solve(problem, wall_seconds=self.wall_seconds(problem))
+            solution = await work
         except ValidationFailed:
-            self._observe("refused", started)
+            SOLVE_SECONDS.labels("refused").observe(time.perf_counter() - started)
             raise
         except SolveTimedOut:
-            self._observe("timed_out", started)
+            SOLVE_SECONDS.labels("timed_out").observe(time.perf_counter() - started)
             raise
         except SolverWorkerLost:
-            self._observe("worker_lost", started)
+            SOLVE_SECONDS.labels("worker_lost").observe(time.perf_counter() - started)
             raise
-        self._observe(solution.stats.termination, started)
+        SOLVE_SECONDS.labels(solution.stats.termination).observe(time.perf_counter() - started)
         return solution
 
     async def _solve(self, problem: PlanningProblem, *, wall_seconds: float) -> Solution:
@@ -177,7 +181,3 @@ class SolverRunner:
             parts_seconds=time.perf_counter() - started,
         )
         return await self.pool.run(assemble, assembly, wall_seconds=rest())
-
-    @staticmethod
-    def _observe(outcome: str, started: float) -> None:
-        SOLVE_SECONDS.labels(outcome).observe(time.perf_counter() - started)

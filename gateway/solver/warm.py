@@ -149,15 +149,22 @@ class WarmRun:
         """Wall time of the arrays, the comparison and the solve."""
         return self.optimum.build_seconds + self.optimum.solve_seconds
 
-    def solution(self) -> Solution:
-        """The whole solution (decode, explanation, escalations, options) as ``solve`` gives."""
+    def solution(self, *, model: "WarmModel | None" = None) -> Solution:
+        """The whole solution (decode, explanation, escalations, options) as ``solve`` gives;
+        the options re-solve their levers on ``model`` when given (the model this run was
+        solved on)."""
         # Imported here: the model's options re-solve their levers on warm models
         # (``options.LeverSolver``), so the model imports this module.
         from gateway.solver.model import solution_of
 
         self.optimum.notes.append(f"{self.path} solve: {self.reason}")
         return solution_of(
-            self.problem, self.data, self.optimum, started=self.started, solver=self.solver
+            self.problem,
+            self.data,
+            self.optimum,
+            started=self.started,
+            solver=self.solver,
+            options_model=model,
         )
 
 
@@ -211,8 +218,10 @@ class WarmModel:
         """The base with ``changes`` applied, solved warm where the structure allows."""
         return self.move_to(apply_changes(self.base, changes))
 
-    def move_to(self, problem: PlanningProblem) -> WarmRun:
-        """Solve ``problem``; warm from the held model when only values moved."""
+    def move_to(self, problem: PlanningProblem, *, reload: bool = True) -> WarmRun:
+        """Solve ``problem``; warm from the held model when only values moved. When the
+        structure moved, the model is rebuilt from ``problem`` (``reload``) or ``problem``
+        is solved cold beside it, leaving the model and its basis as they were."""
         started = time.perf_counter()
         validate_problem(problem)
         data = problem_data(problem)
@@ -220,13 +229,15 @@ class WarmModel:
         if reason is not None:
             return _cold(self, problem, data, reason, started)
         if problem.options.objective == Objective.service_first:
-            return self._service_first(problem, data, started)
+            return self._service_first(problem, data, started, reload=reload)
         form, lp, layout = _built(data, problem, self.unmet_weight)
         if self.lp is None:
             return _cold(self, problem, data, "no model held", started, built=(form, lp, layout))
         self._drop_service_row()
         reason = structure_change(self.lp, lp)
         if reason is not None:
+            if not reload:
+                return self._beside(problem, data, reason, started)
             return _cold(self, problem, data, reason, started, built=(form, lp, layout))
         edits = lp_edits(self.lp, lp)
         _apply(self.highs, lp, edits)
@@ -246,8 +257,15 @@ class WarmModel:
         self.lp = _without_last_row(self.lp)
         self.layout = replace(self.layout, service_row=-1)
 
+    def _beside(
+        self, problem: PlanningProblem, data: ProblemData, reason: str, started: float
+    ) -> WarmRun:
+        """``problem`` solved from scratch, the held model untouched."""
+        optimum = optimise(data, problem.options, unmet_weight=self.unmet_weight)
+        return WarmRun(problem, data, optimum, SolvePath.cold, reason, started, COLD_SOLVER)
+
     def _service_first(
-        self, problem: PlanningProblem, data: ProblemData, started: float
+        self, problem: PlanningProblem, data: ProblemData, started: float, *, reload: bool
     ) -> WarmRun:
         """``service_first``'s two stages on the held model (``optimise`` does them cold):
         the first stage is a change of the cost vector (priority-weighted unmet demand
@@ -263,6 +281,8 @@ class WarmModel:
             self._drop_service_row()
             assert self.lp is not None
             reason = structure_change(self.lp, lp)
+            if reason is not None and not reload:
+                return self._beside(problem, data, reason, started)
         if reason is None:
             assert self.lp is not None
             edits = lp_edits(self.lp, lp)

@@ -57,7 +57,7 @@ class HeldBase:
 
     def solution(self) -> Solution:
         if self._solution is None:
-            self._solution = self.first.solution()
+            self._solution = self.first.solution(model=self.model)
         return self._solution
 
 
@@ -76,8 +76,8 @@ class WarmTask(Generic[Result]):
 
 def whole_solution(run: WarmRun, held: HeldBase) -> Solution:
     """A ``WarmTask.finish``: the whole solution (lines, escalations, options) as ``solve``
-    answers it, with a note of the path taken."""
-    return run.solution()
+    answers it, with a note of the path taken; the options are priced on the held model."""
+    return run.solution(model=held.model)
 
 
 def plan_only(run: WarmRun, held: HeldBase) -> Solution:
@@ -86,12 +86,6 @@ def plan_only(run: WarmRun, held: HeldBase) -> Solution:
     options = run.problem.options.model_copy(update={"compute_options": False})
     run.problem = run.problem.model_copy(update={"options": options})
     return run.solution()
-
-
-def held_only(run: WarmRun, held: HeldBase) -> str:
-    """A ``WarmTask.finish`` that only makes the worker hold the base's model (solved),
-    for the re-solves to come: the path taken."""
-    return run.path.value
 
 
 class _NotHeld:
@@ -260,7 +254,8 @@ class LocalWarmPool:
                 return await worker.submit(run_in_worker, sent)
 
             try:
-                return await asyncio.wait_for(_with_base(call, task, loader), wall_seconds)
+                async with asyncio.timeout(wall_seconds):  # never wait_for: gateway.jobs.runner
+                    return await _with_base(call, task, loader)
             except TimeoutError:
                 self._replace(index)
                 raise timed_out(wall_seconds) from None
@@ -312,7 +307,8 @@ class RayWarmPool:
                 return await asyncio.wrap_future(actor.run.remote(sent).future())
 
             try:
-                return await asyncio.wait_for(_with_base(call, task, loader), wall_seconds)
+                async with asyncio.timeout(wall_seconds):  # never wait_for: gateway.jobs.runner
+                    return await _with_base(call, task, loader)
             except TimeoutError:
                 self._replace(index)
                 raise timed_out(wall_seconds) from None

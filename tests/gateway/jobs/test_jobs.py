@@ -6,17 +6,19 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from bench.planning_problems import synthetic_problem
 from gateway.jobs.models import Job, JobStatus
 from gateway.jobs.rules import MAX_ATTEMPTS
+from gateway.jobs.runner import JobRunner
 from gateway.main import create_app
 from shared.auth import Role
 from shared.settings import GatewaySettings
@@ -40,15 +42,20 @@ def _no_upstream(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"status": "ok"})
 
 
-@asynccontextmanager
-async def gateway_over(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway (one solver worker, quick heartbeats) over ``database_url``; a second one
-    over the same database is the gateway after a restart."""
+def gateway_app(database_url: str, *, beat: float = BEAT) -> FastAPI:
+    """A gateway (one solver worker, heartbeats every ``beat`` seconds) over
+    ``database_url``; a second one over the same database is the gateway after a restart."""
     upstream = httpx.MockTransport(_no_upstream)
-    app = create_app(
-        GatewaySettings(database_url=database_url, solver_workers=1, job_heartbeat_seconds=BEAT),
+    return create_app(
+        GatewaySettings(database_url=database_url, solver_workers=1, job_heartbeat_seconds=beat),
         transports={"demand": upstream, "supply": upstream, "finance": upstream},
     )
+
+
+@asynccontextmanager
+async def gateway_over(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``gateway_app`` while it runs."""
+    app = gateway_app(database_url)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -271,3 +278,19 @@ async def test_the_queue_depth_is_a_metric(database_url: str) -> None:
         await until_finished(client, second)
         await asyncio.sleep(3 * BEAT)  # a heartbeat after the last finished
         assert _jobs_gauge((await client.get("/metrics")).text) == {"queued": 0.0, "running": 0.0}
+
+
+async def test_a_stopping_runner_stops_though_its_loop_was_just_woken(database_url: str) -> None:
+    """Python 3.11's ``asyncio.wait_for`` swallowed a cancellation that came just after the
+    loop's wake-up was set (a stopping gateway's cancelled job sets it): the stopped loop ran
+    on and the gateway never finished stopping (a CI run hung on it for an hour)."""
+    app = gateway_app(database_url, beat=30.0)
+    async with app.router.lifespan_context(app):
+        runner = JobRunner(state=app.state.gateway)
+        async with AsyncExitStack() as stack:
+            await runner.start(stack)
+            await asyncio.sleep(1.0)  # its first pass is done: it waits for a wake-up
+            runner._wake.set()
+            closing = asyncio.create_task(stack.aclose())  # cancels the loop before it runs
+            _, running = await asyncio.wait({closing}, timeout=10)
+            assert not running, "the job runner's loop did not stop"

@@ -19,6 +19,7 @@ from gateway.solver.problem import (
     SegmentInput,
     SolveOptions,
 )
+from gateway.solver.solution import Solution
 from shared.errors import ValidationFailed
 from shared.periods import current_period
 from sop.demo.generator import build_company
@@ -66,30 +67,35 @@ def test_only_linear_money_objectives_split() -> None:
     assert split_plan(routed({"A": ["R1"], "B": ["R1"]}), workers=2) is None
 
 
-def test_a_split_company_reconciles_in_parallel_parts_to_the_monolithic_optimum() -> None:
+def test_a_split_company_solves_in_parallel_parts_to_its_reconciled_optimum() -> None:
+    """The reconcile solves whole on the plan's warm worker (its model is kept for the
+    options, alternatives and decisions); the same problem sent to ``solve`` splits."""
     # Coupling 0: three groups of ten families, each on its own two resources.
     data = build_company(families=30, seed=3, coupling=0.0, start=current_period(dt.date.today()))
     _, answer, stored = asyncio.run(load_and_reconcile(data, solver_workers=2))
     assert answer.status_code == 201, answer.text[:2000]
     assert stored is not None and stored.status_code == 200
-    stats = answer.json()["stats"]
-    assert "solved as 2 independent parts in parallel" in " ".join(stats["notes"])
-
+    reconciled = answer.json()["stats"]
     problem = PlanningProblem.model_validate(stored.json())
     assert len(components(problem)) == 3
-    whole = solve(
-        problem.model_copy(
-            update={"options": problem.options.model_copy(update={"compute_options": False})}
-        )
+    problem = problem.model_copy(
+        update={"options": problem.options.model_copy(update={"compute_options": False})}
     )
-    assert whole.stats.objective_value is not None
-    assert abs(stats["objective_value"] - whole.stats.objective_value) <= 1e-7 * abs(
-        whole.stats.objective_value
+
+    async def split() -> Solution:
+        async with local_runner(workers=2) as runner:
+            return await runner.solve(problem)
+
+    solution = asyncio.run(split())
+    assert "solved as 2 independent parts in parallel" in " ".join(solution.stats.notes)
+    assert solution.stats.objective_value is not None
+    assert abs(reconciled["objective_value"] - solution.stats.objective_value) <= 1e-7 * abs(
+        solution.stats.objective_value
     )
-    assert stats["variables"] == whole.stats.variables
-    assert stats["constraints"] == whole.stats.constraints
-    merged_margin = answer.json()["totals"]["margin"]
-    assert abs(merged_margin - whole.totals.margin) <= 1e-6 * abs(whole.totals.margin)
+    assert reconciled["variables"] == solution.stats.variables
+    assert reconciled["constraints"] == solution.stats.constraints
+    margin = answer.json()["totals"]["margin"]
+    assert abs(margin - solution.totals.margin) <= 1e-6 * abs(solution.totals.margin)
 
 
 def test_a_split_problem_solves_on_two_workers_to_the_whole_problems_plan() -> None:

@@ -1,5 +1,6 @@
-"""A reconcile's plan held warm: its alternatives (another objective, corrected demand)
-re-solve from its model and equal the cold solves of the same problems."""
+"""A reconcile's plan solved and held warm: it is the cold solve's plan, its options are
+priced on its model, and its alternatives (another objective, corrected demand) re-solve
+from its model and equal the cold solves of the same problems."""
 
 import pytest
 
@@ -30,7 +31,14 @@ async def test_the_plan_s_alternatives_re_solve_warm_and_equal_their_cold_solves
         key = await runner.key_of(plan)
         assert runner.can_hold(plan)
 
-        assert await runner.hold(plan, key=key) == "cold"  # built, then held
+        held = await runner.solve_held(plan, key=key)  # built, solved, then held
+        whole = solve(plan)
+        assert held.stats.objective_value == pytest.approx(whole.stats.objective_value, rel=1e-7)
+        assert held.stats.notes[0].startswith("cold solve: no warm model of the base was held")
+        assert any(note.startswith("options: ") for note in held.stats.notes)
+        assert [len(item.options) for item in held.escalations] == [
+            len(item.options) for item in whole.escalations
+        ]
         for changes in alternatives:
             solution = await runner.resolve_plan(plan, changes, key=key)
 
