@@ -100,10 +100,11 @@ class DemandSettings(ServiceSettings):
     )
     forecast_engine: str = Field(
         default="local",
-        pattern=r"^(local|ray|ray://\S+)$",
+        pattern=r"^(local(:[1-9][0-9]?)?|ray|ray://\S+)$",
         description="Where a plan baseline's series are forecast: 'local' (in the request, "
-        "one after another), 'ray' (a Ray cluster started in the service on this machine's "
-        "CPUs) or 'ray://host:port' (an existing Ray cluster; the ray extra).",
+        "one after another), 'local:N' (N worker processes on this machine), 'ray' (a Ray "
+        "cluster started in the service on this machine's CPUs) or 'ray://host:port' (an "
+        "existing Ray cluster; the ray extra).",
     )
 
 

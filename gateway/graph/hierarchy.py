@@ -23,12 +23,15 @@ strawberry.enum(BaseMethod, name="HierarchyBaseMethod", description="Model of it
 strawberry.enum(MeasureUnit, description="Units of goods; hours and money are not among them.")
 
 
-@strawberry.type(description="One item x location x segment x month of a locked plan.")
+@strawberry.type(description="One item x location x segment (x customer) x month of a locked plan.")
 class DisaggregatedLine:
     family_code: str
     segment_code: str
     item_code: str
     location_code: str
+    customer_code: str | None = strawberry.field(
+        description="With byCustomer: the customer (null: the demand not split by customer)."
+    )
     period: str
     quantity: float
     share: float
@@ -77,6 +80,7 @@ class HierarchyQuery:
         basis: DisaggregationBasis | None = None,
         history_months: int | None = None,
         method: BaseMethod | None = None,
+        by_customer: bool | None = None,
         family_code: Code | None = None,
         segment_code: Code | None = None,
         period_from: Period | None = None,
@@ -98,6 +102,7 @@ class HierarchyQuery:
             basis=basis,
             history_months=history_months,
             method=method,
+            by_customer=by_customer,
             family_code=family_code,
             segment_code=segment_code,
             period_from=period_from,

@@ -63,12 +63,17 @@ class LocationPublic(LocationBase):
 
 class ItemHistoryBase(SQLModel):
     """Actual demand of an item at a location for a customer segment in a month, in the
-    item's family's base unit. Summed over items and locations it is the family x segment
-    history S&OP plans on."""
+    item's family's base unit, optionally for one customer of that segment. Summed over
+    items, locations and customers it is the family x segment history S&OP plans on."""
 
     item_code: Code
     location_code: Code
     segment_code: Code
+    customer_code: Code | None = Field(
+        default=None,
+        description="The customer served (one of the segment's customers); left out, the "
+        "row is the demand not split by customer.",
+    )
     period: Period
     quantity: Quantity
 
@@ -145,6 +150,12 @@ class DisaggregationParams(BaseModel):
     method: BaseMethod = Constraint(
         default=BaseMethod.auto_ets, description="Model of the item forecasts (basis forecast)."
     )
+    by_customer: bool = Constraint(
+        default=False,
+        description="Split down to customers too (basis history only): by each item x "
+        "location x customer's part of the history mix, the demand not split by customer a "
+        "member of its own (customer_code null).",
+    )
     family_code: Code | None = None
     segment_code: Code | None = None
     period_from: Period | None = None
@@ -155,13 +166,17 @@ class DisaggregationParams(BaseModel):
 
 
 class DisaggregatedLinePublic(BaseModel):
-    """One item x location x segment x month of a locked plan, in ``unit``."""
+    """One item x location x segment (x customer) x month of a locked plan, in ``unit``."""
 
     plan_id: int
     family_code: str
     segment_code: str
     item_code: str
     location_code: str
+    customer_code: str | None = Constraint(
+        default=None,
+        description="With by_customer: the customer (null: the demand not split by customer).",
+    )
     period: str
     quantity: float
     share: float = Constraint(description="Share of the family x segment x month figure.")

@@ -19,12 +19,15 @@ history holds two seasons (MSTL four), else they run without it.
 Intervals: the model's own prediction intervals where statsforecast has them; for the
 intermittent methods, which have none, statsforecast's conformal intervals over the last
 windows of the history. Forecasts and bounds are clipped at zero (demand is never negative).
+A combination of the two best candidates (rules.py, rule 4) averages their points and, level
+by level, their bounds (a level only one of them has is left out).
 """
 
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -54,6 +57,9 @@ from shared.types import CLOSED, MAX_QUANTITY
 from . import rules
 
 FALLBACK_WINDOW = 3
+COMBINED = 2
+"""Candidates averaged (rules.py, rule 4)."""
+COMBINATION = "combination"
 MIN_CONFORMAL_WINDOWS = 2
 
 
@@ -357,13 +363,67 @@ def cross_validate(
     choice: Choice, y: np.ndarray, *, h: int, origins: Sequence[int], season: int
 ) -> float | None:
     """Mean absolute error of the method over every origin and month; None if it cannot fit one."""
-    absolute: list[np.ndarray] = []
+    pairs = cross_validation_forecasts(choice, y, h=h, origins=origins, season=season)
+    return None if pairs is None else float(np.mean(np.abs(pairs[0] - pairs[1])))
+
+
+def cross_validation_forecasts(
+    choice: Choice, y: np.ndarray, *, h: int, origins: Sequence[int], season: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The actual months after every origin and the method's forecasts of them (origins in
+    order, ``h`` months each); None if it cannot fit one origin.
+
+    The model is fitted at the first origin; at each later origin the fitted model runs over
+    the longer history without estimating again (its ``forward``, as statsforecast's own
+    cross-validation with ``refit=False``), so a candidate costs one estimation, not one per
+    origin. Methods without a ``forward`` (the intermittent ones, cheap) are refitted."""
+    actual: list[np.ndarray] = []
+    forecasts: list[np.ndarray] = []
+    model: Any = None
+    forwards = hasattr(SPECS[choice.method].build(season, _parameters(choice)), "forward")
     for origin in origins:
-        result = fit(choice, y[:origin], h, season=season)
-        if result is None:
+        if model is not None:
+            mean = _mean_of(partial(model.forward, y=y[:origin], h=h), h)
+        elif forwards:
+            model = _fitted(choice, y[:origin], season=season)
+            mean = None if model is None else _mean_of(partial(model.predict, h=h), h)
+        else:
+            result = fit(choice, y[:origin], h, season=season)
+            mean = None if result is None else result.mean
+        if mean is None:
             return None
-        absolute.append(np.abs(y[origin : origin + h] - result.mean))
-    return float(np.mean(np.concatenate(absolute)))
+        actual.append(y[origin : origin + h])
+        forecasts.append(mean)
+    return np.concatenate(actual), np.concatenate(forecasts)
+
+
+def _parameters(choice: Choice) -> NoParameters:
+    return choice.parameters or SPECS[choice.method].parameters()
+
+
+def _fitted(choice: Choice, y: np.ndarray, *, season: int) -> Any:
+    """The method's model estimated on ``y``, or None when the library refuses the series."""
+    model = SPECS[choice.method].build(season, _parameters(choice))
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            model.fit(y=y)
+    except Exception:
+        return None
+    return model
+
+
+def _mean_of(call: Callable[[], Any], h: int) -> np.ndarray | None:
+    """The point forecast a fitted model's call returns, clipped; None when it fails."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            mean = np.asarray(call()["mean"], dtype=float)
+    except Exception:
+        return None
+    if mean.shape != (h,) or not np.all(np.isfinite(mean)):
+        return None
+    return _clip(mean)
 
 
 @dataclass(frozen=True)
@@ -421,15 +481,9 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
             if intermittent or not SPECS[method].intermittent
         ]
     game = contest(names, months=months, origins=origins, season_length=settings.season_length)
-    scores = _score_candidates(names, history, h=cv_h, game=game, settings=settings)
+    scores, cv_forecasts = _score_candidates(names, history, h=cv_h, game=game, settings=settings)
     if origins:
-        order = [
-            c.method
-            for c in sorted(
-                (c for c in scores if c.mae is not None),
-                key=lambda c: (c.mae, [n.method.value for n in names].index(c.method)),
-            )
-        ]
+        order = ranking(scores, names)
         if not order and any(c.note == "time budget spent" for c in scores):
             # No time left to compare: the first candidate able to run (the cheapest) forecasts.
             order = [m.value for m in game.seasons][:1]
@@ -437,12 +491,29 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
         # Too short to cross-validate: a method asked for still runs, the contest does not.
         order = [m.value for m in game.seasons if settings.override is not None]
     notes = [f"{c.method}: {c.note}" for c in scores if c.note]
+    maes = {c.method: c.mae for c in scores}
+    fits: list[tuple[str, Fit]] = []
     for method in order:
+        if fits and not combines(maes[fits[0][0]], maes[method]):
+            break
         choice = next(n for n in names if n.method.value == method)
         final = fit(choice, history, h, season=game.seasons[choice.method], levels=settings.levels)
         if final is None:
             notes.append(f"{method}: could not fit the full history")
             continue
+        fits.append((method, final))
+        if len(fits) == COMBINED:
+            break
+    if fits:
+        method, final = fits[0]
+        if len(fits) == COMBINED:
+            (first, _), (second, _) = fits
+            method, final = COMBINATION, combine([f for _, f in fits], [first, second])
+            actual, one = cv_forecasts[first]
+            combined_mae = float(np.mean(np.abs(actual - (one + cv_forecasts[second][1]) / 2)))
+            scores.append(
+                CandidateScore(COMBINATION, combined_mae, f"mean of {first} and {second}")
+            )
         return SeriesForecast(
             mean=final.mean,
             intervals=final.intervals,
@@ -471,24 +542,60 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
     )
 
 
+def ranking(scores: Sequence[CandidateScore], names: Sequence[Choice]) -> list[str]:
+    """The scored candidates, lowest cross-validated MAE first (ties: the cheaper, listed first)."""
+    listed = [n.method.value for n in names]
+    scored = (c for c in scores if c.mae is not None and c.method in listed)
+    return [c.method for c in sorted(scored, key=lambda c: (c.mae, listed.index(c.method)))]
+
+
+def combines(best: float | None, runner_up: float | None) -> bool:
+    """rules.py, rule 4: the two best are averaged unless the best is a clear winner."""
+    if best is None or runner_up is None:
+        return False
+    return best >= rules.CLEAR_WINNER * runner_up
+
+
+def combine(fits: Sequence[Fit], methods: Sequence[str]) -> Fit:
+    """The equal-weight mean of the forecasts, and of their bounds at each level both have."""
+    mean = np.mean([f.mean for f in fits], axis=0)
+    levels = set.intersection(*(set(f.intervals) for f in fits))
+    intervals = {
+        level: (
+            np.mean([f.intervals[level][0] for f in fits], axis=0),
+            np.mean([f.intervals[level][1] for f in fits], axis=0),
+        )
+        for level in sorted(levels)
+    }
+    members = " and ".join(f"{m} ({f.detail})" for m, f in zip(methods, fits, strict=True))
+    return Fit(mean, intervals, f"mean of {members}"[:200])
+
+
 def _score_candidates(
     names: Sequence[Choice], y: np.ndarray, *, h: int, game: Contest, settings: Settings
-) -> list[CandidateScore]:
+) -> tuple[list[CandidateScore], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Each candidate's cross-validated MAE, and its forecasts of the origins' months."""
     if not game.origins:
-        return []
+        return [], {}
     scores = list(game.left_out)
+    forecasts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for choice in names:
         if choice.method not in game.seasons:
             continue
         if settings.deadline is not None and time.perf_counter() > settings.deadline:
             scores.append(CandidateScore(choice.method.value, None, "time budget spent"))
             continue
-        mae = cross_validate(
+        pairs = cross_validation_forecasts(
             choice, y, h=h, origins=game.origins, season=game.seasons[choice.method]
         )
-        note = "" if mae is not None else "could not fit every origin"
-        scores.append(CandidateScore(choice.method.value, mae, note))
-    return scores
+        if pairs is None:
+            scores.append(CandidateScore(choice.method.value, None, "could not fit every origin"))
+            continue
+        forecasts[choice.method.value] = pairs
+        scores.append(
+            CandidateScore(choice.method.value, float(np.mean(np.abs(pairs[0] - pairs[1]))))
+        )
+    return scores, forecasts
 
 
 def forecast_monthly(

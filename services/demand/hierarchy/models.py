@@ -52,6 +52,10 @@ class AggregateRow(BaseModel):
     region: str | None = None
     location_code: str | None = None
     item_code: str | None = None
+    customer_code: str | None = Constraint(
+        default=None,
+        description="Set at the customer levels; None there: the demand not split by customer.",
+    )
     period: str
     quantity: float
     unit: str
@@ -89,6 +93,11 @@ class HierarchicalForecastRequest(BaseModel):
         description="statsforecast model of every node's base forecast.",
     )
     season_length: int = Constraint(default=12, ge=1, le=24)
+    by_customer: bool = Constraint(
+        default=False,
+        description="Add the customer level below item x location (the demand not split by "
+        "customer a node of its own, customer_code null).",
+    )
     reconciliation: list[ReconcileMethod] = Constraint(
         default_factory=lambda: list(DEFAULT_RECONCILIATION), min_length=1, max_length=7
     )
@@ -108,6 +117,7 @@ class HierarchicalSeries(BaseModel):
     segment_code: str | None = None
     item_code: str | None = None
     location_code: str | None = None
+    customer_code: str | None = None
     unit: str
     base: list[float]
     reconciled: dict[str, list[float]]

@@ -4,6 +4,7 @@ Pure functions over pandas frames; no I/O. Each family is its own tree, strictly
 hierarchical so that top-down methods apply:
 
     family > family x segment > family x segment x item > family x segment x item x location
+    (> ... x customer, when asked: the demand not split by customer is the customer '')
 
 A node's id is its codes joined by ``/`` (codes never hold one). Families are reconciled one
 by one: no node adds two families (their units may differ).
@@ -36,6 +37,8 @@ TREE = [
     ["family", "segment", "item", "location"],
 ]
 TREE_LEVELS = ("family", "family_segment", "family_segment_item", "item_location_segment")
+CUSTOMER_TREE = [*TREE, [*TREE[-1], "customer"]]
+CUSTOMER_LEVELS = (*TREE_LEVELS, "item_location_customer")
 BASE = "base"
 SEPARATOR = "/"
 
@@ -83,25 +86,30 @@ def month_start(period: str) -> pd.Timestamp:
     return pd.Timestamp(f"{period}-01")
 
 
-def build_tree(
-    history: Mapping[tuple[str, str, str, str], Mapping[str, float]], periods: Sequence[str]
-) -> Tree:
-    """The tree of bottom series ``{(family, segment, item, location): {period: quantity}}``
-    over ``periods``; a month a series does not name is zero demand."""
+History = (
+    Mapping[tuple[str, str, str, str], Mapping[str, float]]
+    | Mapping[tuple[str, str, str, str, str], Mapping[str, float]]
+)
+"""Bottom series by (family, segment, item, location[, customer]): {period: quantity}."""
+
+
+def build_tree(history: History, periods: Sequence[str]) -> Tree:
+    """The tree of bottom series ``{(family, segment, item, location[, customer]): {period:
+    quantity}}`` over ``periods`` (keys with a customer: the tree has the customer level); a
+    month a series does not name is zero demand."""
+    by_customer = any(len(key) == len(CUSTOMER_TREE[-1]) for key in history)
+    tree, levels = (CUSTOMER_TREE, CUSTOMER_LEVELS) if by_customer else (TREE, TREE_LEVELS)
     rows = [
         {
-            "family": family,
-            "segment": segment,
-            "item": item,
-            "location": location,
+            **dict(zip(tree[-1], key, strict=True)),
             "ds": month_start(period),
             "y": float(values.get(period, 0.0)),
         }
-        for (family, segment, item, location), values in sorted(history.items())
+        for key, values in sorted(history.items())
         for period in periods
     ]
-    y, s_df, tags = aggregate(pd.DataFrame(rows), TREE)
-    renamed = dict(zip(tags, TREE_LEVELS, strict=True))
+    y, s_df, tags = aggregate(pd.DataFrame(rows), tree)
+    renamed = dict(zip(tags, levels, strict=True))
     return Tree(
         y=y.reset_index() if "unique_id" not in y.columns else y,
         S=s_df.reset_index() if "unique_id" not in s_df.columns else s_df,

@@ -1,11 +1,14 @@
 """Rules of the demand hierarchy: how item history adds up, and how a family figure splits.
 
-The bottom of the hierarchy is an item at a location for a customer segment: item history
-carries its segment (the segment of the customer served), so every level S&OP uses is an
-exact sum of bottom series:
+The bottom of the hierarchy is an item at a location for a customer segment, and optionally
+for one customer of that segment: item history carries its segment (the segment of the
+customer served) and may name the customer, so every level S&OP uses is an exact sum of
+bottom series:
 
-- family x segment (S&OP's level) = sum over the family's items and all locations;
-- family, family x region, family x location, item, item x location: likewise sums.
+- family x segment (S&OP's level) = sum over the family's items, all locations and customers;
+- family, family x region, family x location, family x customer, item, item x location,
+  item x location x customer: likewise sums. The customer level keeps the demand not split by
+  customer as a member of its own (no customer), so it adds up to the levels above exactly.
 
 A family total is never added to another family's: families may be held in different units.
 """
@@ -26,6 +29,8 @@ class Level(StrEnum):
     item = "item"
     item_location = "item_location"
     item_location_segment = "item_location_segment"
+    family_customer = "family_customer"
+    item_location_customer = "item_location_customer"
 
 
 LEVEL_DIMENSIONS: dict[Level, tuple[str, ...]] = {
@@ -36,6 +41,8 @@ LEVEL_DIMENSIONS: dict[Level, tuple[str, ...]] = {
     Level.item: ("family", "item"),
     Level.item_location: ("family", "item", "location"),
     Level.item_location_segment: ("family", "segment", "item", "location"),
+    Level.family_customer: ("family", "segment", "customer"),
+    Level.item_location_customer: ("family", "segment", "item", "location", "customer"),
 }
 
 
@@ -68,8 +75,11 @@ def disaggregate(quantity: float, shares: Mapping[Key, float]) -> dict[Key, floa
     that family and segment. Basis ``history``: their actual quantities summed over the
     ``history_months`` months before the plan's horizon (the same mix in every month).
     Basis ``forecast``: their own base forecasts for that month (the bottom of the
-    hierarchical forecast, so the mix follows each item's trend and season). A member absent
-    from the mix gets nothing; the parts add up to the family figure."""
+    hierarchical forecast, so the mix follows each item's trend and season). By customer
+    (basis ``history`` only), the members are item x location x customer, the demand not
+    split by customer one member of its own, so an item x location's part is the same as
+    without customers and is split further by its customers' history. A member absent from
+    the mix gets nothing; the parts add up to the family figure."""
     return {key: quantity * share for key, share in shares.items()}
 
 

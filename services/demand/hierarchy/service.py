@@ -12,7 +12,13 @@ from sqlmodel import Session, col, select
 from services.demand.families.models import Family
 from services.demand.history.models import DemandHistoryFilters
 from services.demand.history.service import load_series
-from services.demand.items.service import BottomKey, load_bottom_series
+from services.demand.items.service import (
+    NO_CUSTOMER,
+    BottomKey,
+    CustomerKey,
+    load_bottom_series,
+    load_customer_series,
+)
 from services.demand.locations.models import Location
 from services.demand.plans.models import DemandPlanLine
 from services.demand.plans.service import get_plan
@@ -42,18 +48,26 @@ from .models import (
     TotalsParams,
 )
 
-NODE_FIELDS = ("family_code", "segment_code", "item_code", "location_code")
+NODE_FIELDS = ("family_code", "segment_code", "item_code", "location_code", "customer_code")
 DIMENSION_FIELDS = {
     "family": "family_code",
     "segment": "segment_code",
     "region": "region",
     "location": "location_code",
     "item": "item_code",
+    "customer": "customer_code",
 }
 
 
 def _bottom_rows(
     session: Session, series: Mapping[BottomKey, Mapping[str, float]]
+) -> list[tuple[dict[str, str], str, float]]:
+    customers = {(*key, NO_CUSTOMER): values for key, values in series.items()}
+    return _customer_rows(session, customers)
+
+
+def _customer_rows(
+    session: Session, series: Mapping[CustomerKey, Mapping[str, float]]
 ) -> list[tuple[dict[str, str], str, float]]:
     regions = {location.code: location.region for location in session.exec(select(Location))}
     return [
@@ -64,25 +78,28 @@ def _bottom_rows(
                 "item": item,
                 "location": location,
                 "region": regions[location],
+                "customer": customer,
             },
             period,
             quantity,
         )
-        for (family, segment, item, location), values in series.items()
+        for (family, segment, item, location, customer), values in series.items()
         for period, quantity in values.items()
     ]
 
 
 def history_report(session: Session, *, params: HistoryReportParams) -> list[AggregateRow]:
     """Item history summed to ``params.level``, in ``params.unit`` (else each base unit)."""
-    series = load_bottom_series(session, query=params)
+    series = load_customer_series(session, query=params)
     factors = units.factors(session, family_codes={key[0] for key in series}, unit=params.unit)
-    sums = rules.aggregate(_bottom_rows(session, series), level=params.level)
+    sums = rules.aggregate(_customer_rows(session, series), level=params.level)
     kept = rules.LEVEL_DIMENSIONS[params.level]
     rows = []
     for (key, period), quantity in sorted(sums.items()):
         unit, factor = factors[key[0]]
-        fields = {DIMENSION_FIELDS[name]: value for name, value in zip(kept, key, strict=True)}
+        fields = {
+            DIMENSION_FIELDS[name]: value or None for name, value in zip(kept, key, strict=True)
+        }
         rows.append(AggregateRow(**fields, period=period, quantity=quantity * factor, unit=unit))
     return rows
 
@@ -153,10 +170,11 @@ def hierarchical_forecast(
     reconciliation method asked for (``reconcile``)."""
     started = time.perf_counter()
     families = _families(session, family_codes=request.family_codes)
-    by_family: dict[str, dict[BottomKey, dict[str, float]]] = defaultdict(dict)
+    by_family: dict[str, reconcile.History] = {}
+    load = load_customer_series if request.by_customer else load_bottom_series
     for family in families:
         query = ItemHistoryQuery(family_code=family, period_to=request.last_period)
-        by_family[family] = load_bottom_series(session, query=query)
+        by_family[family] = load(session, query=query)
     with_history = [family for family in families if by_family[family]]
     if not with_history:
         raise ValidationFailed(
@@ -193,7 +211,7 @@ def hierarchical_forecast(
         periods=future,
         method=request.method,
         reconciliation=request.reconciliation,
-        levels=list(reconcile.TREE_LEVELS),
+        levels=list(reconcile.CUSTOMER_LEVELS if request.by_customer else reconcile.TREE_LEVELS),
         series=series,
         seconds=round(time.perf_counter() - started, 3),
     )
@@ -211,7 +229,8 @@ def _tree_series(
     answer = []
     for node, frame in coherent.sort_values("ds").groupby("unique_id", sort=False):
         codes = reconcile.node_codes(str(node))
-        fields = dict(zip(NODE_FIELDS[: len(codes)], codes, strict=True))
+        # The customer '' is the demand not split by customer: no customer code.
+        fields = {name: code or None for name, code in zip(NODE_FIELDS, codes, strict=False)}
         answer.append(
             HierarchicalSeries(
                 level=level_of[str(node)],
@@ -224,7 +243,7 @@ def _tree_series(
                 },
             )
         )
-    order = {level: index for index, level in enumerate(reconcile.TREE_LEVELS)}
+    order = {level: index for index, level in enumerate(reconcile.CUSTOMER_LEVELS)}
     return sorted(
         answer,
         key=lambda s: (
@@ -232,6 +251,7 @@ def _tree_series(
             s.segment_code or "",
             s.item_code or "",
             s.location_code or "",
+            s.customer_code or "",
         ),
     )
 
@@ -243,6 +263,11 @@ def disaggregation(
     session: Session, *, plan_id: int, params: DisaggregationParams
 ) -> DisaggregationPublic:
     """The locked plan's family x segment lines split to items and locations (``rules``)."""
+    if params.by_customer and params.basis != DisaggregationBasis.history:
+        raise ValidationFailed(
+            "by_customer splits by the history mix only: use basis history",
+            field="query.by_customer",
+        )
     plan = get_plan(session, plan_id=plan_id)
     if plan.status != PlanStatus.locked:
         raise Conflict(
@@ -293,7 +318,8 @@ def disaggregation(
             )
             continue
         shares = rules.mix_shares(basis)
-        for (item, location), quantity in sorted(rules.disaggregate(line.quantity, shares).items()):
+        for member, quantity in sorted(rules.disaggregate(line.quantity, shares).items()):
+            item, location, *customer = member
             allocated.append(
                 DisaggregatedLinePublic(
                     plan_id=plan_id,
@@ -301,9 +327,10 @@ def disaggregation(
                     segment_code=line.segment_code,
                     item_code=item,
                     location_code=location,
+                    customer_code=customer[0] or None if customer else None,
                     period=line.period,
                     quantity=quantity * factor,
-                    share=shares[(item, location)],
+                    share=shares[member],
                     unit=unit,
                 )
             )
@@ -316,8 +343,8 @@ def disaggregation(
     )
 
 
-Mix = dict[tuple[str, str], dict[tuple[str, str], float]]
-"""{(segment, period): {(item, location): basis quantity}}."""
+Mix = dict[tuple[str, str], dict[tuple[str, ...], float]]
+"""{(segment, period): {(item, location[, customer]): basis quantity}}."""
 
 
 def _mix(
@@ -332,14 +359,17 @@ def _mix(
     """The basis each of the family's plan lines is split by."""
     plan_periods = horizon(horizon_start, horizon_months)
     if params.basis == DisaggregationBasis.history:
-        recent = load_bottom_series(
+        recent = load_customer_series(
             session,
             query=ItemHistoryQuery(family_code=family, period_from=history_from),
             before=horizon_start,
         )
-        per_segment: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
-        for (_, segment, item, location), values in recent.items():
-            per_segment[segment][(item, location)] = sum(values.values())
+        per_segment: dict[str, dict[tuple[str, ...], float]] = defaultdict(dict)
+        for (_, segment, item, location, customer), values in recent.items():
+            member = (item, location, customer) if params.by_customer else (item, location)
+            per_segment[segment][member] = per_segment[segment].get(member, 0.0) + sum(
+                values.values()
+            )
         return {
             (segment, period): basis
             for segment, basis in per_segment.items()

@@ -1,5 +1,5 @@
 from pydantic import BaseModel
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, func
 from sqlmodel import Field
 
 from services.demand.tables import DemandTable
@@ -47,10 +47,23 @@ class ItemFilters(BaseModel):
 
 class ItemHistory(ItemHistoryBase, DemandTable, table=True):
     __tablename__ = "item_history"
-    __table_args__ = (UniqueConstraint("item_code", "location_code", "segment_code", "period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     item_code: str = Field(index=True, max_length=64)
+    customer_code: str | None = Field(default=None, index=True, max_length=64)
+
+
+# One row per item, location, segment, customer and month, and one row not split by customer
+# (customer NULL): NULLs are distinct in a plain unique constraint, so NULL is read as ''.
+Index(
+    "uq_item_history_key",
+    ItemHistory.item_code,
+    ItemHistory.location_code,
+    ItemHistory.segment_code,
+    func.coalesce(ItemHistory.customer_code, ""),
+    ItemHistory.period,
+    unique=True,
+)
 
 
 class ItemHistoryCreate(ItemHistoryBase):
@@ -65,5 +78,6 @@ class ItemHistoryFilters(BaseModel):
     item_code: Code | None = None
     location_code: Code | None = None
     segment_code: Code | None = None
+    customer_code: Code | None = None
     period_from: Period | None = None
     period_to: Period | None = None

@@ -10,7 +10,7 @@ from .models import (
     ItemPublic,
     ItemUpdate,
 )
-from .service import ITEM_HISTORY, ITEMS
+from .service import ITEM_HISTORY, ITEMS, check_customer_segments
 
 router = entity_router(
     spec=ITEMS,
@@ -30,4 +30,5 @@ history_router = entity_router(
     filters_model=ItemHistoryFilters,
     path="/item-history",
     tag="item history",
+    before_write=check_customer_segments,
 )

@@ -42,3 +42,12 @@ def co2(years: int = 10) -> dict:
     monthly = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean().interpolate()
     monthly = monthly.iloc[-12 * years :]
     return series_in("co2", monthly.to_numpy(), start=monthly.index[0].strftime("%Y-%m"))
+
+
+def el_nino(years: int = 10) -> dict:
+    """The last ``years`` of monthly Pacific sea-surface temperatures (deg C, statsmodels'
+    El Nino data, 1950-2010): a strong season and multi-year swings no model foresees."""
+    table = sm.datasets.elnino.load_pandas().data
+    values = table.drop(columns="YEAR").to_numpy().ravel()[-12 * years :]
+    first_year = int(table["YEAR"].iloc[-1]) - years + 1
+    return series_in("el_nino", values, start=f"{first_year}-01")

@@ -38,6 +38,21 @@ def test_local_forecasts_each_series_as_forecast_monthly_does_in_order() -> None
     assert [r.method for r in got][::2] == ["seasonal_naive", "zero"]
 
 
+@pytest.mark.slow
+def test_local_worker_processes_give_the_same_forecasts_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "RAY_CHUNK", 3)  # two chunks over two processes
+    try:
+        assert summary(forecast_many(tasks(), engine="local:2")) == summary(
+            forecast_many(tasks(), engine="local")
+        )
+    finally:
+        engine.shutdown_pools()
+    assert engine.local_workers("local") == 1 and engine.local_workers("local:4") == 4
+    assert engine.local_workers("ray") is None
+
+
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[None]:
     ray = pytest.importorskip("ray", reason="the ray extra is not installed")

@@ -30,9 +30,53 @@ def test_the_full_set_scores_every_library_method_able_to_fit() -> None:
     # Five years: MSTL takes the season from four years of history at every origin.
     y = 200 + 50 * np.sin(2 * np.pi * np.arange(60) / 12) + rng.normal(0, 5, 60)
     result = forecast_series(y, 6, Settings(candidates=methods.FULL))
-    scored = {c.method for c in result.candidates if c.mae is not None}
-    assert scored == {"seasonal_naive", "auto_ets", "auto_theta", "auto_ces", "auto_arima", "mstl"}
-    assert result.cv_mae == min(c.mae for c in result.candidates if c.mae is not None)
+    scored = {c.method: c.mae for c in result.candidates if c.mae is not None}
+    combined = scored.pop("combination", None)
+    assert set(scored) == {
+        "seasonal_naive",
+        "auto_ets",
+        "auto_theta",
+        "auto_ces",
+        "auto_arima",
+        "mstl",
+    }
+    best, runner_up = sorted(scored.values())[:2]
+    if result.method == "combination":  # rules.py, rule 4: the best was no clear winner
+        assert best >= 0.5 * runner_up and result.cv_mae == combined
+    else:
+        assert best < 0.5 * runner_up and result.cv_mae == best
+
+
+def test_the_two_best_are_averaged_unless_the_best_is_a_clear_winner() -> None:
+    """CV MAE 4 against 6: no clear winner (4 >= 0.5 x 6), averaged; 2 against 6: alone."""
+    assert methods.combines(4.0, 6.0) and methods.combines(3.0, 6.0)
+    assert not methods.combines(2.0, 6.0) and not methods.combines(2.9, 6.0)
+    assert not methods.combines(None, 6.0) and not methods.combines(4.0, None)
+    one = methods.Fit(np.array([10.0, 20]), {80: (np.array([8.0, 16]), np.array([12.0, 24]))}, "a")
+    two = methods.Fit(np.array([14.0, 10]), {80: (np.array([10.0, 6]), np.array([18.0, 14]))}, "b")
+    both = methods.combine([one, two], ["auto_ets", "seasonal_naive"])
+    assert both.mean.tolist() == [12, 15]  # (10 + 14) / 2, (20 + 10) / 2
+    assert [b.tolist() for b in both.intervals[80]] == [[9, 11], [15, 19]]
+    assert both.detail == "mean of auto_ets (a) and seasonal_naive (b)"
+
+
+def test_a_combination_is_the_mean_of_its_two_members_own_forecasts() -> None:
+    """Five noisy seasons: seasonal naive (CV MAE 4.1) and AutoETS (5.2) are close, no clear
+    winner (4.1 >= 0.5 x 5.2), so they are averaged."""
+    rng = np.random.default_rng(3)
+    y = 100 + 20 * np.sin(2 * np.pi * np.arange(60) / 12) + rng.normal(0, 8, 60)
+    result = forecast_series(y, 6, Settings(levels=(80,)))
+    assert result.method == "combination"
+    members = [c.method for c in result.candidates if c.method != "combination"]
+    alone = [
+        forecast_series(y, 6, Settings(override=Choice(ForecastMethod(m)), levels=(80,)))
+        for m in members
+    ]
+    assert result.mean == pytest.approx((alone[0].mean + alone[1].mean) / 2)
+    low = (alone[0].intervals[80][0] + alone[1].intervals[80][0]) / 2
+    assert result.intervals[80][0] == pytest.approx(low)
+    evidence = next(c for c in result.candidates if c.method == "combination")
+    assert result.cv_mae == evidence.mae and "mean of" in evidence.note
 
 
 def test_a_spent_time_budget_skips_the_contest_and_the_cheapest_candidate_forecasts() -> None:
@@ -82,3 +126,21 @@ def test_the_backtest_selects_only_on_months_before_each_scoring_origin() -> Non
         again = backtest_series(disturbed, horizon=4, windows=3, step=2, settings=Settings())
         same = next(r for r in again if r.origin == result.origin)
         assert (same.method, same.forecast.tolist()) == (result.method, result.forecast.tolist())
+
+
+def test_cross_validation_estimates_once_and_runs_the_model_forward() -> None:
+    """AutoETS is estimated on the months before the first origin only; at the later origin
+    the same model (same parameters) filters the longer history: statsforecast's forward."""
+    from statsforecast.models import AutoETS
+
+    rng = np.random.default_rng(5)
+    y = 100 + 20 * np.sin(2 * np.pi * np.arange(40) / 12) + rng.normal(0, 4, 40)
+    actual, forecasts = methods.cross_validation_forecasts(
+        Choice(ForecastMethod.auto_ets), y, h=3, origins=[34, 37], season=12
+    )
+    assert actual.tolist() == y[34:40].tolist()
+    model = AutoETS(season_length=12).fit(y=y[:34])
+    assert forecasts[:3] == pytest.approx(model.predict(h=3)["mean"])
+    assert forecasts[3:] == pytest.approx(model.forward(y=y[:37], h=3)["mean"])
+    refitted = AutoETS(season_length=12).forecast(y=y[:37], h=3)["mean"]
+    assert forecasts[3:] != pytest.approx(refitted)  # not estimated again at 37

@@ -90,3 +90,32 @@ async def test_a_draft_and_a_missing_conversion_are_refused(platform: Platform) 
     )
     [error] = response.json()["errors"]
     assert [e["field"] for e in error["extensions"]["errors"]] == ["unit"]
+
+
+async def test_the_locked_plan_goes_down_to_customers(platform: Platform) -> None:
+    plan_id = await past_review(platform.demand)
+    await load_items(platform)
+    # A1 at Brno's 30 in KEY: 20 for the hotel chain (C1), 10 for the airline (C2), 0 unsplit.
+    brno = item_row("A1", "BRNO", "KEY", 0)
+    await put(platform.demand, "/item-history", [
+        brno,
+        {**brno, "customer_code": "C1", "quantity": 20},
+        {**brno, "customer_code": "C2", "quantity": 10},
+    ])  # fmt: skip
+    query = QUERY.replace("unit: $unit)", "unit: $unit, byCustomer: true)").replace(
+        "locationCode period", "locationCode customerCode period"
+    )
+    data: dict[str, Any] = await platform.graphql(query, id=plan_id, unit="kg")
+    # KEY's 130 units: A1 Brno's share 0.3 goes 0.2 to C1 and 0.1 to C2 (26 and 13 units,
+    # 52 and 26 kg); A1 Lyon and A2 Lyon keep 0.6 and 0.1 (156 and 26 kg) as without customers.
+    assert [
+        (line["itemCode"], line["locationCode"], line["customerCode"], line["quantity"])
+        for line in data["demandDisaggregation"]["lines"]
+        if line["segmentCode"] == "KEY"
+    ] == [
+        ("A1", "BRNO", None, pytest.approx(0.0)),
+        ("A1", "BRNO", "C1", pytest.approx(52.0)),
+        ("A1", "BRNO", "C2", pytest.approx(26.0)),
+        ("A1", "LYON", None, pytest.approx(156.0)),
+        ("A2", "LYON", None, pytest.approx(26.0)),
+    ]
