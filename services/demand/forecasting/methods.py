@@ -20,7 +20,8 @@ Intervals: the model's own prediction intervals where statsforecast has them; fo
 intermittent methods, which have none, statsforecast's conformal intervals over the last
 windows of the history. Forecasts and bounds are clipped at zero (demand is never negative).
 A combination of the two best candidates (rules.py, rule 4) averages their points and, level
-by level, their bounds (a level only one of them has is left out).
+by level, their bounds (a level only one of them has is left out). Either way the bounds are
+then widened to the forecast's own errors at the selection origins (rules.py, rule 6).
 """
 
 import time
@@ -506,17 +507,29 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
             break
     if fits:
         method, final = fits[0]
+        errors = None
+        if method in cv_forecasts:
+            actual, forecast = cv_forecasts[method]
+            errors = actual - forecast
         if len(fits) == COMBINED:
             (first, _), (second, _) = fits
             method, final = COMBINATION, combine([f for _, f in fits], [first, second])
             actual, one = cv_forecasts[first]
-            combined_mae = float(np.mean(np.abs(actual - (one + cv_forecasts[second][1]) / 2)))
+            errors = actual - (one + cv_forecasts[second][1]) / 2
+            combined_mae = float(np.mean(np.abs(errors)))
             scores.append(
                 CandidateScore(COMBINATION, combined_mae, f"mean of {first} and {second}")
             )
+        intervals = final.intervals
+        if errors is not None and game.origins:
+            by_origin = errors.reshape(len(game.origins), cv_h)
+            intervals = {
+                level: rules.calibrated_interval(final.mean, lo, hi, by_origin, level=level)
+                for level, (lo, hi) in final.intervals.items()
+            }
         return SeriesForecast(
             mean=final.mean,
-            intervals=final.intervals,
+            intervals=intervals,
             method=method,
             detail=final.detail,
             history_months=months,

@@ -73,8 +73,14 @@ def test_a_combination_is_the_mean_of_its_two_members_own_forecasts() -> None:
         for m in members
     ]
     assert result.mean == pytest.approx((alone[0].mean + alone[1].mean) / 2)
-    low = (alone[0].intervals[80][0] + alone[1].intervals[80][0]) / 2
-    assert result.intervals[80][0] == pytest.approx(low)
+    # The members' own bounds averaged, then widened to the combination's selection errors
+    # (rules.py, rule 6): never narrower than the mean of the members' own models' bounds.
+    own = [methods.fit(Choice(ForecastMethod(m)), y, 6, season=12, levels=(80,)) for m in members]
+    assert own[0] is not None and own[1] is not None
+    low = (own[0].intervals[80][0] + own[1].intervals[80][0]) / 2
+    high = (own[0].intervals[80][1] + own[1].intervals[80][1]) / 2
+    assert np.all(result.intervals[80][0] <= low + 1e-9)
+    assert np.all(result.intervals[80][1] >= high - 1e-9)
     evidence = next(c for c in result.candidates if c.method == "combination")
     assert result.cv_mae == evidence.mae and "mean of" in evidence.note
 

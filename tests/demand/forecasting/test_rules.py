@@ -40,3 +40,26 @@ def test_selection_origins_step_back_from_the_end_and_keep_enough_to_fit() -> No
 def test_scoring_origins_leave_a_selection_before_them() -> None:
     assert rules.scoring_origins(30, horizon=6, windows=3, step=2) == [20, 22, 24]
     assert rules.scoring_origins(12, horizon=6, windows=3, step=1) == [6]
+
+
+def test_intervals_widen_to_the_selection_errors_month_by_month() -> None:
+    # Five selection origins, two months each. Month 1's errors -4, -2, 0, 2, 4: their 10th
+    # and 90th percentiles (linear) are -4 + 0.4 x 2 = -3.2 and 3.2; month 2's 0, 5, 10, 15,
+    # 20 give 2 and 18. Month 3 is past the selection's two months: month 2's errors again.
+    errors = np.array([[-4.0, 0.0], [-2.0, 5.0], [0.0, 10.0], [2.0, 15.0], [4.0, 20.0]])
+    point = np.array([10.0, 10.0, 1.0])
+    lo, hi = rules.calibrated_interval(
+        point,
+        np.array([5.0, 9.0, 0.5]),
+        np.array([12.0, 11.0, 30.0]),
+        errors,
+        level=80,
+    )
+    # Month 1: the model's 5 is already below 10 - 3.2; its 12 is below 13.2 and widens.
+    # Month 2: 9 stays (below 12); 11 widens to 28. Month 3: 1 + 2 = 3 is above the model's
+    # 0.5, which stays; 1 + 18 = 19 is under its 30.
+    np.testing.assert_allclose(lo, [5.0, 9.0, 0.5])
+    np.testing.assert_allclose(hi, [13.2, 28.0, 30.0])
+    # A bound never goes below zero demand.
+    lo, _ = rules.calibrated_interval(point, point, point, errors - 20.0, level=80)
+    np.testing.assert_allclose(lo, [0.0, 0.0, 0.0])
