@@ -415,7 +415,10 @@ def _apply(highs: highspy.Highs, lp: LinearProgram, edits: LpEdits) -> None:
 
 def _options(highs: highspy.Highs, problem: PlanningProblem) -> None:
     highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("time_limit", float(problem.options.time_limit_seconds))
+    # HiGHS holds its time limit against the time of every run of the model together: a
+    # model kept for many re-solves ran out of it, and each re-solve then stopped at once.
+    limit = highs.getRunTime() + float(problem.options.time_limit_seconds)
+    highs.setOptionValue("time_limit", limit)
 
 
 def _use_primal_simplex(highs: highspy.Highs, problem: PlanningProblem) -> None:

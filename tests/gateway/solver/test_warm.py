@@ -112,6 +112,26 @@ def test_re_solves_are_independent_of_the_order_they_come_in() -> None:
     assert back.optimum.objective == pytest.approx(first.optimum.objective, rel=1e-9)
 
 
+def test_a_model_run_for_longer_than_its_time_limit_still_re_solves_warm() -> None:
+    """HiGHS holds its time limit against the time of every run of a model together: a
+    model kept across re-solves for longer than the limit stopped each next re-solve at once
+    (and the answer came from a cold solve). Each run now has the whole limit."""
+    base = workforce_company(8, periods=6, seed=5)
+    limit = 0.2
+    base = base.model_copy(
+        update={"options": base.options.model_copy(update={"time_limit_seconds": limit})}
+    )
+    model, _ = warm_model(base)
+    family = base.families[2].code
+    paths = []
+    for count in range(2000):  # bounded: a re-solve runs about a millisecond
+        if model.highs.getRunTime() > 2 * limit:
+            break
+        paths.append(model.resolve([DemandChange(family=family, value=40 + count % 2)]).path)
+    assert model.highs.getRunTime() > 2 * limit
+    assert set(paths) == {SolvePath.warm}
+
+
 def test_integer_problems_always_run_cold() -> None:
     base = workforce_company(8, periods=6, seed=6)
     base = base.model_copy(update={"options": base.options.model_copy(update={"integer": True})})
