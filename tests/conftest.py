@@ -19,6 +19,7 @@ import fastapi.dependencies.models
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import mapperlib
 
 _CONFIGURED = os.environ.get("SOP_TEST_DATABASE_URL", "")
 POSTGRES_URL = (
@@ -57,6 +58,13 @@ def release_apps() -> Iterator[None]:
     for cached in vars(fastapi.dependencies.models).values():
         if callable(getattr(cached, "cache_clear", None)):
             cached.cache_clear()
+    # Each mapper's compiled-statement cache (100 entries, keyed with the dialect) kept the
+    # dialect of every test's engine, and through its type memos the MetaData and tables its
+    # migrations built: 57 cycle tests grew the process from 445 to 513 MB (196,000 objects
+    # more), and with the caches cleared it stays at 476-477 MB after the first tests.
+    for registry in mapperlib._all_registries():
+        for mapper in registry.mappers:
+            mapper._compiled_cache.clear()
 
 
 def reset_postgres_schema(url: str) -> None:
