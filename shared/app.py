@@ -4,7 +4,7 @@ import asyncio
 import gc
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -153,8 +153,7 @@ async def stop_dispatcher(dispatcher: Dispatcher, task: asyncio.Task[None]) -> N
             await asyncio.shield(task)
     except TimeoutError:
         task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def operation_id(route: APIRoute) -> str:

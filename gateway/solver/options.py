@@ -234,9 +234,10 @@ class LeverSolver:
 
 
 def whole_context(
-    problem: PlanningProblem, data: ProblemData, optimum: Optimum, escalation: Escalation
-) -> Context:
-    """An item measured against the whole plan (its levers re-solve the whole problem)."""
+    problem: PlanningProblem, data: ProblemData, optimum: Optimum
+) -> Callable[[Escalation], Context]:
+    """Items measured against the whole plan (their levers re-solve the whole problem);
+    the whole model and the plan's totals are built once for every item."""
     plan = optimum.plan
     whole = SubModel(
         problem,
@@ -247,18 +248,23 @@ def whole_context(
         own_load=plan.plan_load,
     )
     baseline = Outcome(data, plan, totals_of(data, plan), optimum.objective)
-    return Context(data, plan, escalation, whole, baseline, optimum.weights)
+    return lambda escalation: Context(data, plan, escalation, whole, baseline, optimum.weights)
 
 
 def sub_context(
-    problem: PlanningProblem, data: ProblemData, optimum: Optimum, escalation: Escalation
-) -> Context:
-    """An item measured against its sub-model (an integer plan: see the module docstring)."""
-    sub = sub_model(problem, data, optimum.plan, escalation.scope.families)
-    sub_data = problem_data(sub.problem)
-    base_plan = restricted(optimum.plan, sub)
-    baseline = Outcome(sub_data, base_plan, totals_of(sub_data, base_plan))
-    return Context(data, optimum.plan, escalation, sub, baseline, optimum.weights)
+    problem: PlanningProblem, data: ProblemData, optimum: Optimum
+) -> Callable[[Escalation], Context]:
+    """Items measured against their sub-models (an integer plan: see the module
+    docstring)."""
+
+    def context(escalation: Escalation) -> Context:
+        sub = sub_model(problem, data, optimum.plan, escalation.scope.families)
+        sub_data = problem_data(sub.problem)
+        base_plan = restricted(optimum.plan, sub)
+        baseline = Outcome(sub_data, base_plan, totals_of(sub_data, base_plan))
+        return Context(data, optimum.plan, escalation, sub, baseline, optimum.weights)
+
+    return context
 
 
 # --------------------------------------------------------------------------- levers
@@ -1041,11 +1047,11 @@ def add_options(
         solve_lever(job, job.levers.pop(0))
 
     # Round 1: every item's first lever, most severe first.
-    context_of = whole_context if whole else sub_context
+    context_of = (whole_context if whole else sub_context)(problem, data, optimum)
     for job in work:
         if len(job.escalation.scope.families) == 0:
             continue
-        job.context = context_of(problem, data, optimum, job.escalation)
+        job.context = context_of(job.escalation)
         job.levers = LEVERS[job.escalation.item.kind](job.context)
         if job.levers:
             next_lever(job)

@@ -134,19 +134,24 @@ class SolverRunner:
     async def _observed(work: Awaitable[Solution]) -> Solution:
         """``work``'s solution, its wall time observed by outcome."""
         started = time.perf_counter()
+        outcome: str | None = None
         try:
             solution = await work
+            outcome = solution.stats.termination
+            return solution
         except ValidationFailed:
-            SOLVE_SECONDS.labels("refused").observe(time.perf_counter() - started)
+            outcome = "refused"
             raise
         except SolveTimedOut:
-            SOLVE_SECONDS.labels("timed_out").observe(time.perf_counter() - started)
+            outcome = "timed_out"
             raise
         except SolverWorkerLost:
-            SOLVE_SECONDS.labels("worker_lost").observe(time.perf_counter() - started)
+            outcome = "worker_lost"
             raise
-        SOLVE_SECONDS.labels(solution.stats.termination).observe(time.perf_counter() - started)
-        return solution
+        finally:
+            # Anything else (a cancelled request, a defect) is not a solve outcome.
+            if outcome is not None:
+                SOLVE_SECONDS.labels(outcome).observe(time.perf_counter() - started)
 
     async def _solve(self, problem: PlanningProblem, *, wall_seconds: float) -> Solution:
         """Whole in one worker, or in parallel parts when that is exact and there are

@@ -752,9 +752,9 @@ class ForecastOptions(BaseModel):
         "every method; or a list.",
     )
     cv_windows: int = Constraint(
-        default=6, ge=1, le=12, description="Origins of the selection's cross-validation."
+        default=8, ge=1, le=12, description="Origins of the selection's cross-validation."
     )
-    cv_step: int = Constraint(default=1, ge=1, le=12, description="Months between those origins.")
+    cv_step: int = Constraint(default=3, ge=1, le=12, description="Months between those origins.")
     time_budget_seconds: float = Constraint(
         default=30,
         gt=0,

@@ -261,8 +261,8 @@ class Settings:
     candidates: tuple[ForecastMethod, ...] = FAST
     override: Choice | None = None
     levels: tuple[int, ...] = ()
-    windows: int = 6
-    step: int = 1
+    windows: int = 8
+    step: int = 3
     inactive_months: int = 6
     deadline: float | None = None
     """``time.perf_counter()`` after which no further candidate is scored."""
@@ -522,7 +522,12 @@ def forecast_series(y: Sequence[float] | np.ndarray, h: int, settings: Settings)
             )
         intervals = final.intervals
         if errors is not None and game.origins:
-            by_origin = errors.reshape(len(game.origins), cv_h)
+            by_origin = rules.errors_at_todays_level(
+                errors.reshape(len(game.origins), cv_h),
+                history,
+                origins=game.origins,
+                season=settings.season_length,
+            )
             intervals = {
                 level: rules.calibrated_interval(final.mean, lo, hi, by_origin, level=level)
                 for level, (lo, hi) in final.intervals.items()

@@ -61,11 +61,11 @@ def test_the_two_best_are_averaged_unless_the_best_is_a_clear_winner() -> None:
 
 
 def test_a_combination_is_the_mean_of_its_two_members_own_forecasts() -> None:
-    """Five noisy seasons: seasonal naive (CV MAE 4.1) and AutoETS (5.2) are close, no clear
-    winner (4.1 >= 0.5 x 5.2), so they are averaged."""
+    """Five noisy seasons, six origins a month apart: seasonal naive (CV MAE 4.1) and AutoETS
+    (5.2) are close, no clear winner (4.1 >= 0.5 x 5.2), so they are averaged."""
     rng = np.random.default_rng(3)
     y = 100 + 20 * np.sin(2 * np.pi * np.arange(60) / 12) + rng.normal(0, 8, 60)
-    result = forecast_series(y, 6, Settings(levels=(80,)))
+    result = forecast_series(y, 6, Settings(levels=(80,), windows=6, step=1))
     assert result.method == "combination"
     members = [c.method for c in result.candidates if c.method != "combination"]
     alone = [

@@ -63,3 +63,16 @@ def test_intervals_widen_to_the_selection_errors_month_by_month() -> None:
     # A bound never goes below zero demand.
     lo, _ = rules.calibrated_interval(point, point, point, errors - 20.0, level=80)
     np.testing.assert_allclose(lo, [0.0, 0.0, 0.0])
+
+
+def test_errors_are_carried_at_todays_level() -> None:
+    """Two years of history: 10 a month, then 20. Origin 12 saw a year at 10, origin 18 six
+    months at 10 and six at 20 (15); today's year is at 20. Errors scale by 20 / 10 = 2 and
+    20 / 15; an origin whose year was all zero keeps its errors."""
+    history = np.array([10.0] * 12 + [20.0] * 12)
+    errors = np.array([[1.0, -2.0], [3.0, 3.0]])
+    scaled = rules.errors_at_todays_level(errors, history, origins=[12, 18], season=12)
+    np.testing.assert_allclose(scaled, [[2.0, -4.0], [4.0, 4.0]])
+    dead_start = np.array([0.0] * 12 + [5.0] * 12)
+    kept = rules.errors_at_todays_level(errors[:1], dead_start, origins=[12], season=12)
+    np.testing.assert_allclose(kept, errors[:1])
