@@ -4,8 +4,8 @@ Run: ``.venv/bin/python -m bench.forecast_bench [--series 1000] [--seed 7] [--se
 (local only: one process, series one after another).
 
 Each set runs the demand service's selection (``methods.forecast_series``: candidates scored
-by cross-validated MAE over eight origins three months apart, the best refitted) on synthetic monthly
-series with a known future drawn from the same process (12 months scored after the
+by cross-validated MAE over eight origins three months apart, the best refitted) on synthetic
+monthly series with a known future drawn from the same process (12 months scored after the
 history): seasonal with trend, level, trend, intermittent, short (6-17 months, the cold start
 of a young family) and very short (0-5 months). Seasonal naive alone is the benchmark. Scores:
 WMAPE = sum|A-F| / sum A per class and overall, bias = sum(A-F) / sum A (fractions; negative

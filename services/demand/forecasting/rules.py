@@ -36,10 +36,10 @@ Pure functions, no I/O. A series is monthly demand, oldest first.
    from eight origins three months apart with rule 7 (bench/forecast_selection_bench.py):
    neighbouring origins cannot show a year that grew faster than those before it.
 7. Errors at today's level: before rule 6 uses them, each origin's errors are scaled by the
-   series' level now (the mean of its last year: a season, at least 12 months) over its level
-   at that origin (as many months before the origin), so a series that grew carries its past errors at
-   today's size (errors of a multiplicative series grow with it); a level that was zero
-   leaves its errors as they were.
+   series' level now (the mean of its last year: a season, at least 12 months) over its
+   level at that origin (as many months before the origin), so a series that grew carries
+   its past errors at today's size (errors of a multiplicative series grow with it); a
+   level that was zero leaves its errors as they were.
 """
 
 from collections.abc import Sequence
