@@ -166,15 +166,15 @@ async def reconcile(
         record_releases(
             session, plan_id=plan.id, overrides=request.fence_overrides, approved=approved
         )
-        lines = consensus.solution_lines(solution)
+        family_lines, resource_lines = consensus.solution_supply(solution)
         consensus.record_operations_comparison(
             session,
             plan_id=plan.id,
             operations=compared_with_proposal(
                 proposal,
                 plan=consensus.summary_of(plan),
-                family_lines=lines[1],
-                resource_lines=lines[2],
+                family_lines=family_lines,
+                resource_lines=resource_lines,
                 routings=data.routings,
                 tolerance=request.comparison_tolerance,
             ),

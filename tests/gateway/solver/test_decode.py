@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.figures.figures import LeverRates, consensus_request
-from gateway.plans.service import solution_lines
+from gateway.figures.figures import LeverRates
+from gateway.reconcile.aop_gaps import valuation_request
 from gateway.solver.model import solve
 from gateway.solver.problem import (
     ExpansionInput,
@@ -173,17 +173,9 @@ def random_company(seed: int) -> Company:
 
 
 def finance_valuation(company: Company, solution: Solution) -> Valuation:
-    """What the finance service answers for the plan's lines: ``consensus_request`` over the
-    lines a stored plan reads back, valued by the finance formula at the finance tables."""
-    lines, family_lines, resource_lines = solution_lines(solution)
-    request = consensus_request(
-        lines=lines,
-        family_lines=family_lines,
-        resource_lines=resource_lines,
-        rates=LeverRates.of(company.lever_costs),
-        expansion_levels=solution.expansion_levels,
-        first_period=solution.periods[0],
-    )
+    """What the finance service answers for the plan's lines: ``valuation_request`` (the
+    request of its stored plan), valued by the finance formula at the finance tables."""
+    request = valuation_request(solution, rates=LeverRates.of(company.lever_costs))
     return value_plan_at(request, rates=company.rates)
 
 
@@ -261,15 +253,10 @@ def test_the_recorded_rates_value_the_plan_as_finance_does() -> None:
     the fixed cost of an expansion step taken in part (seed 5: 0.79594 of X0) included."""
     company = random_company(5)
     solution = solve(company.problem)
-    lines, family_lines, resource_lines = solution_lines(solution)
     recorded = solution.money_rates
-    request = consensus_request(
-        lines=lines,
-        family_lines=family_lines,
-        resource_lines=resource_lines,
+    request = valuation_request(
+        solution,
         rates=LeverRates(present={(lever, code) for lever, code, _ in recorded.lever_costs}),
-        expansion_levels=solution.expansion_levels,
-        first_period=solution.periods[0],
     )
     frozen = value_plan_at(request, rates=recorded.rates())
     assert frozen.totals == finance_valuation(company, solution).totals
