@@ -187,15 +187,16 @@ def overload_items(data: ProblemData, plan: Plan) -> list[Escalation]:
     threshold = data.utilisation_threshold[:, None]
     over = plan.utilisation > threshold + TOLERANCE
     found = []
+    # Hours each routing loads over the horizon (one pass for every resource).
+    routing_load = (
+        routed_by_load_period(data, plan.production, missing=0.0) * data.routing_hours[:, None]
+    ).sum(axis=1)
     for r in np.flatnonzero(over.any(axis=1)):
         code = data.resource_codes[r]
         hours = float(np.where(over[r], plan.load[r] - threshold[r] * capacity[r], 0).sum())
         peak = float(plan.utilisation[r].max())
         routed = data.routing_resource == r
-        load = (
-            routed_by_load_period(data, plan.production, missing=0.0)[routed]
-            * data.routing_hours[routed, None]
-        ).sum(axis=1)
+        load = routing_load[routed]
         families_idx = data.routing_family[routed][np.argsort(-load)]
         families = [data.family_codes[f] for f in families_idx]
         overtime = float(plan.overtime[r][over[r]].sum())

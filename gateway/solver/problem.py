@@ -33,7 +33,9 @@ class UnmetDemand(StrEnum):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Defaults validated too: a default 0 is then the float 0.0 its field holds (an int in a
+    # float | list[float] field makes every serialisation warn).
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class FamilyInput(Strict):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.solver.changes import PlanChange
-from gateway.solver.pool import lost, timed_out
+from gateway.solver.pool import collector_paused, lost, timed_out
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.solver.warm import SolvePath, WarmModel, WarmRun, warm_model
@@ -110,6 +110,10 @@ class HeldModels:
         return list(self._held)
 
     def run(self, task: WarmTask[Result]) -> Result | _NotHeld:
+        with collector_paused():
+            return self._run(task)
+
+    def _run(self, task: WarmTask[Result]) -> Result | _NotHeld:
         held = self._held.get(task.key)
         if held is not None:
             self._held.move_to_end(task.key)

@@ -72,7 +72,7 @@ def test_every_lever_re_solved_on_the_plan_s_warm_model_equals_its_cold_re_solve
     data, optimum, items = planned(problem)
     solver = LeverSolver(WarmModel(base=problem, problem=problem, highs=highspy.Highs()))
     for escalation in items:
-        context = whole_context(problem, data, optimum, escalation)
+        context = whole_context(problem, data, optimum)(escalation)
         for lever in LEVERS[escalation.item.kind](context):
             changed = apply_changes(problem, lever.changes)
 
@@ -105,7 +105,7 @@ def promises_kept(problem: PlanningProblem) -> int:
             for s, code in enumerate(data.segment_codes):
                 promised = plan_fill[s] + option.fill_rate_delta[code]
                 assert fill[s] == pytest.approx(promised, abs=1e-5), (option.description, code)
-            money = _valued(whole_context(problem, data, optimum, escalation), decided)
+            money = _valued(whole_context(problem, data, optimum)(escalation), decided)
             # A lever that changes a cost as a device (levelling's scaled wage) has optima of
             # equal objective but not of equal money: the margin then agrees to 0.1 %.
             device = any(isinstance(change, CostChange) for change in option.changes)

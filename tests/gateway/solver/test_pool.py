@@ -2,6 +2,7 @@
 caller costs, never the gateway; the pool replaces the worker and the next solve works."""
 
 import asyncio
+import gc
 import os
 import time
 
@@ -9,11 +10,12 @@ import pytest
 
 from gateway.solver.model import solve
 from gateway.solver.options import BUDGET_FACTOR
-from gateway.solver.pool import LocalPool, SolverWorkerLost, SolveTimedOut
+from gateway.solver.pool import LocalPool, SolverWorkerLost, SolveTimedOut, collector_paused
 from gateway.solver.runner import wall_limit_seconds
 from shared.errors import ValidationFailed
 from tests.gateway.solver.builders import problem
 from tests.gateway.solver.workers import (
+    collector_enabled,
     kill_own_process,
     local_runner,
     process_id,
@@ -33,6 +35,27 @@ async def test_a_solve_runs_in_a_worker_process_and_answers_as_the_model_does() 
         assert await runner.pool.run(process_id, None, wall_seconds=30) != os.getpid()
         solution = await runner.solve(EASY)
     assert solution.model_dump(exclude={"stats"}) == solve(EASY).model_dump(exclude={"stats"})
+
+
+async def test_a_task_runs_with_the_cyclic_collector_held_off() -> None:
+    """A plan's decode is not interrupted by collections walking the worker's heap."""
+    async with local_runner() as runner:
+        assert await runner.pool.run(collector_enabled, None, wall_seconds=30) is False
+
+
+def test_the_collector_is_back_after_a_task_as_it_was_before() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("a task that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # not turned on by a task when it was off
+    finally:
+        gc.enable()
 
 
 async def test_a_refusal_in_the_worker_is_the_models_own_422() -> None:

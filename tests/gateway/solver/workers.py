@@ -2,6 +2,7 @@
 (the functions run in the workers, so they live in an importable module)."""
 
 import asyncio
+import gc
 import os
 import signal
 import time
@@ -29,6 +30,10 @@ async def local_runner(*, workers: int = 1) -> AsyncIterator[SolverRunner]:
 
 def process_id(_: object) -> int:
     return os.getpid()
+
+
+def collector_enabled(_: object) -> bool:
+    return gc.isenabled()
 
 
 def sleep_then_answer(seconds: float) -> float:
