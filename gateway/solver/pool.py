@@ -91,6 +91,7 @@ class _LocalWorker:
             max_workers=1,
             mp_context=multiprocessing.get_context("forkserver"),
             max_tasks_per_child=solves_per_worker,
+            initializer=yield_to_requests,
         )
 
     def submit(self, function: Callable[[Any], Any], argument: Any) -> asyncio.Future[Any]:
@@ -193,6 +194,17 @@ class RayPool:
 
     async def close(self) -> None:
         self._ray.shutdown()
+
+
+# A worker's share of the CPU when the API processes want it too: nice 10 weighs about a
+# tenth of theirs (Linux CFS), so a reconcile's solves never starve the planners' reads;
+# an idle machine still gives a solve every cycle.
+WORKER_NICENESS = 10
+
+
+def yield_to_requests() -> None:
+    """In a new worker process: run below the API processes' priority."""
+    os.nice(WORKER_NICENESS)
 
 
 @contextmanager

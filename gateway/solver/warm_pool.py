@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.solver.changes import PlanChange
-from gateway.solver.pool import collector_paused, lost, timed_out
+from gateway.solver.pool import collector_paused, lost, timed_out, yield_to_requests
 from gateway.solver.problem import PlanningProblem
 from gateway.solver.solution import Solution
 from gateway.solver.warm import SolvePath, WarmModel, WarmRun, warm_model
@@ -144,6 +144,7 @@ _WORKER_MODELS: HeldModels | None = None
 
 def _start_worker(capacity: int) -> None:
     global _WORKER_MODELS
+    yield_to_requests()
     _WORKER_MODELS = HeldModels(capacity)
 
 

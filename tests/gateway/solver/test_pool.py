@@ -10,7 +10,13 @@ import pytest
 
 from gateway.solver.model import solve
 from gateway.solver.options import BUDGET_FACTOR
-from gateway.solver.pool import LocalPool, SolverWorkerLost, SolveTimedOut, collector_paused
+from gateway.solver.pool import (
+    WORKER_NICENESS,
+    LocalPool,
+    SolverWorkerLost,
+    SolveTimedOut,
+    collector_paused,
+)
 from gateway.solver.runner import wall_limit_seconds
 from shared.errors import ValidationFailed
 from tests.gateway.solver.builders import problem
@@ -18,6 +24,7 @@ from tests.gateway.solver.workers import (
     collector_enabled,
     kill_own_process,
     local_runner,
+    niceness,
     process_id,
     sleep_then_answer,
 )
@@ -41,6 +48,16 @@ async def test_a_task_runs_with_the_cyclic_collector_held_off() -> None:
     """A plan's decode is not interrupted by collections walking the worker's heap."""
     async with local_runner() as runner:
         assert await runner.pool.run(collector_enabled, None, wall_seconds=30) is False
+
+
+async def test_a_worker_runs_below_the_api_processes_priority() -> None:
+    """Under a reconcile, the planners' reads get the CPU first (nice 10: about a tenth of
+    an API process's weight when both want it)."""
+    async with local_runner() as runner:
+        ours = os.nice(0)
+        assert await runner.pool.run(niceness, None, wall_seconds=30) == min(
+            ours + WORKER_NICENESS, 19
+        )
 
 
 def test_the_collector_is_back_after_a_task_as_it_was_before() -> None:
