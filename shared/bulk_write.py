@@ -46,12 +46,18 @@ def bound_rows(
     table: Table, columns: Sequence[str], rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> list[tuple[Any, ...]]:
     """The rows as tuples of ``columns``, each value as the column's type binds it (built
-    column by column: one processor mapped over a column's values)."""
+    column by column: one processor mapped over a column's values; a column holding one
+    object in every row, as an audit's who and when, is bound once)."""
     values: list[Iterable[Any]] = []
     for name in columns:
         column = [row[name] for row in rows]
         bind = _binder(table.c[name], dialect)
-        values.append(column if bind is None else map(bind, column))
+        if bind is None:
+            values.append(column)
+        elif all(value is column[0] for value in column):
+            values.append(itertools.repeat(bind(column[0]), len(column)))
+        else:
+            values.append(map(bind, column))
     return list(zip(*values, strict=True))
 
 

@@ -5,16 +5,21 @@ row (and nothing for an unchanged one); a bad row in the middle of a batch is a 
 its position and field, and nothing of the batch is written or audited; an entity list
 exported as NDJSON is the list, in the same order."""
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.dialects import sqlite
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from services.demand.main import create_app as create_demand
 from services.finance.main import create_app as create_finance
 from shared.auth import Role
+from shared.bulk_write import bound_rows
 from shared.settings import DemandSettings, FinanceSettings
 from tests.tokens import bearer
 
@@ -167,3 +172,22 @@ def test_an_export_is_the_list_in_its_order(finance: TestClient) -> None:
     assert [line["period"] for line in lines] == ["2027-01", "2027-02", "2027-03"]
     everything = finance.get("/prices/export", headers=VIEWER).text.splitlines()
     assert len(everything) == 6
+
+
+def test_a_column_of_one_object_is_bound_as_each_row_would_be() -> None:
+    """An audit's who and when are one object in every row: bound once, the same values as
+    bound row by row (rows holding equal but distinct objects)."""
+    table = sa.Table(
+        "audit_like",
+        sa.MetaData(),
+        sa.Column("at", UTCDateTime()),
+        sa.Column("after", sa.JSON()),
+        sa.Column("n", sa.Integer()),
+    )
+    at = dt.datetime(2026, 12, 7, 12, 30, tzinfo=dt.UTC)
+    columns = ["at", "after", "n"]
+    shared = [{"at": at, "after": {"q": i}, "n": i} for i in range(3)]
+    each = [{"at": at.replace(), "after": {"q": i}, "n": i} for i in range(3)]
+    assert each[0]["at"] is not each[1]["at"]
+    dialect = sqlite.dialect()
+    assert bound_rows(table, columns, shared, dialect) == bound_rows(table, columns, each, dialect)
