@@ -96,9 +96,10 @@ async def test_the_authorised_plan_is_the_cold_solve_with_the_decisions_reached_
     assert {s["segment"]: s["fill_rate"] for s in stored["segments"]} == pytest.approx(
         {s.segment: s.fill_rate for s in cold.segments}, abs=1e-6
     )
-    # The first authorisation built the recommended problem's warm model; authorising again
-    # re-solves it in place from its basis, to the same objective as the cold solve.
-    assert any(n.startswith("cold solve: no warm model") for n in stored["stats"]["notes"])
+    # The reconcile left the recommended problem's warm model held under the stored problem's
+    # key (the gathered and the stored problem serialise alike): authorising re-solves it in
+    # place from its basis, to the same objective as the cold solve; and again.
+    assert any(n.startswith("warm solve:") for n in stored["stats"]["notes"]), stored["stats"]
     again = await cycle.post("/authorise", EXECUTIVE)
     assert again.status_code == 201, again.text
     warm = (await platform.gateway.get(f"/consensus-plans/{again.json()['plan_id']}")).json()
