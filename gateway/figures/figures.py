@@ -28,10 +28,14 @@ quantity without a rate, so such quantities are left out of the request and name
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from gateway.figures.models import ResourceUtilisation
-from gateway.plans.models import ConsensusFamilyLineBase, ConsensusResourceLineBase
+from gateway.plans.models import (
+    ConsensusFamilyLineBase,
+    ConsensusLineBase,
+    ConsensusResourceLineBase,
+    SolutionSales,
+)
 from shared.contracts.demand import DemandPlanLineBase, SegmentPublic, UnmetDemand
 from shared.contracts.finance import (
     ExpansionStepIn,
@@ -102,29 +106,9 @@ def expansion_steps_of(
     ]
 
 
-class PlannedSales(Protocol):
-    """What a consensus plan's valuation reads of a sales line: a stored line, or a
-    solution's before it is stored (``gateway.plans.service.solution_sales``)."""
-
-    @property
-    def family_code(self) -> str: ...
-    @property
-    def segment_code(self) -> str: ...
-    @property
-    def period(self) -> str: ...
-    @property
-    def demand(self) -> float: ...
-    @property
-    def sales(self) -> float: ...
-    @property
-    def backlog(self) -> float: ...
-    @property
-    def lost(self) -> float: ...
-
-
 def consensus_request(
     *,
-    lines: Sequence[PlannedSales],
+    lines: Sequence[ConsensusLineBase] | Sequence[SolutionSales],
     family_lines: Sequence[ConsensusFamilyLineBase],
     resource_lines: Sequence[ConsensusResourceLineBase],
     rates: LeverRates,

@@ -7,7 +7,7 @@ family/segment/period, family/period and resource/period, and one row per escala
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
@@ -103,6 +103,21 @@ class ConsensusProblem(GatewayTable, table=True):
 
 class ConsensusLineBase(SQLModel):
     """Demand, planned sales and unmet demand of a family in a segment and month."""
+
+    family_code: str
+    segment_code: str
+    period: str
+    demand: float
+    sales: float
+    backlog: float
+    lost: float
+    revenue: float
+
+
+class SolutionSales(NamedTuple):
+    """A solution's sales line before it is stored: the fields of ``ConsensusLineBase``
+    without a model's validation (72,000 of them at 1,000 families, built from the
+    solver's own numbers)."""
 
     family_code: str
     segment_code: str

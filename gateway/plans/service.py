@@ -13,7 +13,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
@@ -46,6 +46,7 @@ from .models import (
     Escalation,
     EscalationPublic,
     OperationsComparison,
+    SolutionSales,
     SupplyComparison,
 )
 
@@ -221,21 +222,6 @@ def frozen_rates(session: Session, *, plan_id: int) -> MoneyRates | None:
     if money is None or money.frozen_at is None:
         return None
     return MoneyRates.model_validate(money.rates)
-
-
-class SolutionSales(NamedTuple):
-    """A solution's sales line before it is stored: the fields of ``ConsensusLineBase``
-    without a model's validation (72,000 of them at 1,000 families, built from the
-    solver's own numbers)."""
-
-    family_code: str
-    segment_code: str
-    period: str
-    demand: float
-    sales: float
-    backlog: float
-    lost: float
-    revenue: float
 
 
 def solution_sales(solution: Solution) -> list[SolutionSales]:
