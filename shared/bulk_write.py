@@ -54,7 +54,7 @@ def bound_rows(
         bind = _binder(table.c[name], dialect)
         if bind is None:
             values.append(column)
-        elif all(value is column[0] for value in column):
+        elif column and all(value is column[0] for value in column):
             values.append(itertools.repeat(bind(column[0]), len(column)))
         else:
             values.append(map(bind, column))

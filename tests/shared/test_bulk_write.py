@@ -191,3 +191,4 @@ def test_a_column_of_one_object_is_bound_as_each_row_would_be() -> None:
     assert each[0]["at"] is not each[1]["at"]
     dialect = sqlite.dialect()
     assert bound_rows(table, columns, shared, dialect) == bound_rows(table, columns, each, dialect)
+    assert bound_rows(table, columns, [], dialect) == []
